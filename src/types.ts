@@ -1,0 +1,125 @@
+/**
+ * Shared plain-data types. Methods see networks only through the `Model` interface below; results are
+ * plain data (typed arrays + dims + metadata) and are rendered separately.
+ */
+
+/** A dense float tensor, row-major. `dims[0]` is the batch axis wherever a batch is meant. */
+export interface TensorData {
+  data: Float32Array;
+  dims: number[];
+}
+
+/** How raw pixels become the model's input: x = (pixel * scale - mean[c]) / std[c]. */
+export interface InputSpec {
+  height: number;
+  width: number;
+  channels: number;
+  layout: 'NCHW' | 'NHWC';
+  /** Channel order the network expects ('GRAY' for one channel). */
+  channelOrder: 'RGB' | 'BGR' | 'GRAY';
+  /** Multiplier applied to 0..255 pixel values before mean/std (e.g. 1/255). */
+  scale: number;
+  mean: number[];
+  std: number[];
+}
+
+/** An input or output of the graph. Symbolic dims are kept as strings. */
+export interface TensorInfo {
+  name: string;
+  elemType: string;
+  shape: (number | string)[];
+}
+
+/** A tensor a user can pick as a layer: one node output, in topological order. */
+export interface LayerInfo {
+  /** Tensor name (what `activations` and `vjp` take). */
+  name: string;
+  nodeName: string;
+  opType: string;
+  /** Concrete shape for batch size 1, found by a probe run. */
+  shape: number[];
+  /** Position in topological order. */
+  index: number;
+}
+
+export type BackpropRule = 'gradient' | 'guided' | 'deconvnet';
+
+export interface VjpRequest {
+  /** Any tensor name: a model output or an intermediate. */
+  output: string;
+  /** Tensors to differentiate with respect to: the model input and/or intermediates. */
+  wrt: string[];
+  rule?: BackpropRule;
+}
+
+export interface VjpResult {
+  /** The value of `output` for the batch. */
+  output: TensorData;
+  /** (∂output/∂wrt[i])ᵀ · dY, one per `wrt` entry, each batched like the inputs. */
+  grads: TensorData[];
+}
+
+/** Compiled vector-Jacobian product: a batch of inputs and a batch of seeds (dY has the output's shape). */
+export type VjpFunction = (
+  inputs: TensorData | Record<string, TensorData>,
+  dY: TensorData,
+  options?: BatchOptions,
+) => Promise<VjpResult>;
+
+export interface Prediction {
+  /** Raw outputs of the model's main output (logits, or probabilities when the model ends in Softmax). */
+  scores: TensorData;
+  /** Softmax of the scores (identical to `scores` when the model already ends in Softmax). */
+  probabilities: TensorData;
+}
+
+export interface ProgressEvent {
+  /** Units finished so far and the total (images, forward passes, iterations, ...). */
+  done: number;
+  total: number;
+  /** What the units are, e.g. 'forward passes', 'octave 2/3'. */
+  stage?: string;
+}
+export type ProgressCallback = (event: ProgressEvent) => void;
+
+export interface BatchOptions {
+  /** Images per ONNX Runtime call; bounds memory. Default 128 as in MATLAB. */
+  miniBatchSize?: number;
+  onProgress?: ProgressCallback;
+}
+
+/** The one interface methods use to touch a network. */
+export interface Model {
+  readonly inputs: TensorInfo[];
+  readonly outputs: TensorInfo[];
+  /** Name of the main float input (the image / sequence / table). */
+  readonly inputName: string;
+  /** Name of the main output (class scores, segmentation scores, regression value). */
+  readonly outputName: string;
+  readonly labels: string[] | undefined;
+  readonly inputSpec: InputSpec | undefined;
+  /** Whether `outputName` already holds probabilities (graph ends in Softmax) or logits. */
+  readonly outputKind: 'probabilities' | 'logits';
+  /** Metadata from the model file (`metadata_props`). */
+  readonly metadata: Record<string, string>;
+
+  /** Every choosable intermediate tensor, in topological order, with concrete shapes. */
+  layers(): Promise<LayerInfo[]>;
+  /** Last layer with spatial dims: the default feature layer for CAM methods. */
+  featureLayer(): Promise<string>;
+  /** The tensor that feeds the final Softmax (or the main output when there is none). */
+  reductionLayer(): Promise<string>;
+  /** Throws a LayerError listing the closest names when `name` is not a tensor of the model. */
+  checkLayer(name: string): Promise<LayerInfo>;
+
+  predict(batch: TensorData, options?: BatchOptions): Promise<Prediction>;
+  /** Intermediate tensors for a batch, keyed by name. */
+  activations(batch: TensorData, layerNames: string[], options?: BatchOptions): Promise<Record<string, TensorData>>;
+  /** Run arbitrary outputs (model outputs or intermediates) for a batch of the main input. */
+  run(batch: TensorData, outputNames: string[], options?: BatchOptions): Promise<Record<string, TensorData>>;
+  /** Compiled VJP for (output, wrt, rule); cached. */
+  vjp(request: VjpRequest): Promise<VjpFunction>;
+  /** Run the network's tail: feed `layer` with `activations`, return `output` (default: the main output). */
+  forwardFrom(layer: string, activations: TensorData, options?: BatchOptions & { output?: string }): Promise<TensorData>;
+  dispose(): Promise<void>;
+}

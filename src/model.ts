@@ -1,0 +1,608 @@
+/**
+ * `OnnxModel`: the `Model` interface on ONNX Runtime. Written against the `onnxruntime-common` API; the
+ * runtime (onnxruntime-node, onnxruntime-web) is injected by whoever loads the model.
+ */
+import { buildVjpGraph } from './autodiff/index.js';
+import {
+  closestNames,
+  LayerError,
+  ModelError,
+  OptionError,
+  RuntimeError,
+  UnsupportedError,
+} from './errors.js';
+import {
+  addOutputs,
+  constantTensors,
+  cutAt,
+  feedInputs,
+  producerOf,
+  selectOutputs,
+  topologicalNodes,
+  nodeOutputs,
+} from './onnx/graph.js';
+import {
+  inputLayout,
+  inputSpecFromMetadata,
+  labelsFromMetadata,
+  checkLabels,
+  resolveInputSpec,
+  TASK_KEY,
+} from './onnx/metadata.js';
+import {
+  decodeModel,
+  metadataProps,
+  valueInfoElemType,
+  valueInfoShape,
+  type ModelProto,
+  type ValueInfoProto,
+} from './onnx/proto.js';
+import type { GraphOptimizationLevel, OnnxRuntime, OrtSession } from './onnx/runtime.js';
+import {
+  DEFAULT_MINI_BATCH_SIZE,
+  firstLine,
+  outputSetKey,
+  resolveMiniBatchSize,
+  runBatched,
+  runRaw,
+  SessionCache,
+} from './onnx/session.js';
+import type {
+  BackpropRule,
+  BatchOptions,
+  InputSpec,
+  LayerInfo,
+  Model,
+  Prediction,
+  TensorData,
+  TensorInfo,
+  VjpFunction,
+  VjpRequest,
+  VjpResult,
+} from './types.js';
+
+export interface OnnxModelOptions {
+  /** Class labels; override the model's `netlens.labels` metadata. */
+  labels?: string[];
+  /** Input spec fields; override the model's `netlens.input` metadata field by field. */
+  inputSpec?: Partial<InputSpec>;
+  /** Task name (e.g. 'classification', 'segmentation'); overrides `netlens.task` metadata. */
+  task?: string;
+  /** Default mini-batch size for every run (128 unless given). */
+  miniBatchSize?: number;
+  /** ONNX Runtime intra-op threads. */
+  threads?: number;
+  graphOptimizationLevel?: GraphOptimizationLevel;
+  /**
+   * Dims of one input item (batch axis excluded) for the shape probe, needed only when the input has symbolic
+   * dims besides the batch that the input spec does not fix (e.g. a sequence length).
+   */
+  exampleDims?: number[];
+  /** How to name the model in error messages (e.g. its file path). */
+  source?: string;
+}
+
+/** ONNX element type numbers → the runtime's type names. */
+const ELEM_TYPE_NAMES: Record<number, string> = {
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
+};
+
+/** Ops that hand a Softmax result through unchanged in value (so the output is still probabilities). */
+const PASS_THROUGH_OPS = new Set(['Identity', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Dropout']);
+const RULES: readonly BackpropRule[] = ['gradient', 'guided', 'deconvnet'];
+
+function tensorInfo(vi: ValueInfoProto): TensorInfo {
+  const type = valueInfoElemType(vi);
+  return {
+    name: vi.name ?? '',
+    elemType: ELEM_TYPE_NAMES[type] ?? `type${type}`,
+    shape: valueInfoShape(vi) ?? [],
+  };
+}
+
+function product(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
+
+function formatDims(dims: readonly (number | string)[]): string {
+  return `[${dims.join(', ')}]`;
+}
+
+function isTensorData(value: TensorData | Record<string, TensorData>): value is TensorData {
+  return value.data instanceof Float32Array && Array.isArray(value.dims);
+}
+
+/** Softmax along axis 1 (the class axis), for any rank >= 2: one distribution per item and position. */
+export function softmaxAxis1(t: TensorData): TensorData {
+  const classes = t.dims[1] ?? 1;
+  const inner = product(t.dims.slice(2));
+  const out = new Float32Array(t.data.length);
+  const items = t.dims[0] ?? 1;
+  for (let n = 0; n < items; n++) {
+    for (let j = 0; j < inner; j++) {
+      const base = n * classes * inner + j;
+      let max = -Infinity;
+      for (let c = 0; c < classes; c++) max = Math.max(max, t.data[base + c * inner]);
+      let sum = 0;
+      for (let c = 0; c < classes; c++) {
+        const e = Math.exp(t.data[base + c * inner] - max);
+        out[base + c * inner] = e;
+        sum += e;
+      }
+      for (let c = 0; c < classes; c++) out[base + c * inner] /= sum;
+    }
+  }
+  return { data: out, dims: [...t.dims] };
+}
+
+interface ProbeResult {
+  /** Dims of every tensor for the probed batch size. */
+  dims: Map<string, number[]>;
+  /** Runtime element type of every node output. */
+  types: Map<string, string>;
+}
+
+export class OnnxModel implements Model {
+  readonly inputs: TensorInfo[];
+  readonly outputs: TensorInfo[];
+  readonly inputName: string;
+  readonly outputName: string;
+  readonly labels: string[] | undefined;
+  readonly inputSpec: InputSpec | undefined;
+  readonly outputKind: 'probabilities' | 'logits';
+  readonly metadata: Record<string, string>;
+  readonly task: string | undefined;
+  /** The decoded model. Treat as read-only: graph edits work on copies. */
+  readonly proto: ModelProto;
+  readonly source: string;
+
+  private readonly runtime: OnnxRuntime;
+  private readonly options: OnnxModelOptions;
+  private readonly sessions: SessionCache;
+  /** Node outputs in topological order, with their producing node. */
+  private readonly tensors: Map<string, { nodeName: string; opType: string }>;
+  private readonly softmaxInput: string | undefined;
+  private readonly probes = new Map<number, Promise<ProbeResult>>();
+  private layerList: Promise<LayerInfo[]> | undefined;
+  private readonly vjps = new Map<string, Promise<VjpFunction>>();
+
+  /** Decode `model` (bytes or proto), check it, and open its main session (so a broken model fails here). */
+  static async create(
+    model: Uint8Array | ModelProto,
+    runtime: OnnxRuntime,
+    options: OnnxModelOptions = {},
+  ): Promise<OnnxModel> {
+    const source = options.source ?? 'model';
+    const proto = model instanceof Uint8Array ? decodeModel(model, source) : model;
+    const created = new OnnxModel(proto, runtime, options);
+    const outputs = created.outputs.map((o) => o.name);
+    try {
+      await created.sessions.get(
+        outputSetKey('run', outputs),
+        () => (model instanceof Uint8Array ? model : proto),
+        source,
+      );
+    } catch (err) {
+      const why = err instanceof RuntimeError ? firstLine(err.cause) : firstLine(err);
+      throw new ModelError('INVALID_MODEL', `${source} is not a usable ONNX model (ONNX Runtime: ${why})`, {
+        cause: err,
+      });
+    }
+    return created;
+  }
+
+  private constructor(proto: ModelProto, runtime: OnnxRuntime, options: OnnxModelOptions) {
+    this.proto = proto;
+    this.runtime = runtime;
+    this.options = options;
+    this.source = options.source ?? 'model';
+    if (options.miniBatchSize !== undefined) resolveMiniBatchSize(options, DEFAULT_MINI_BATCH_SIZE);
+    this.sessions = new SessionCache(runtime, {
+      threads: options.threads,
+      graphOptimizationLevel: options.graphOptimizationLevel,
+    });
+    const graph = proto.graph;
+    if (!graph) throw new ModelError('INVALID_MODEL', `${this.source} has no graph`);
+
+    this.inputs = feedInputs(graph).map(tensorInfo);
+    this.outputs = (graph.output ?? []).map(tensorInfo);
+    const floatInput = this.inputs.find((i) => i.elemType === 'float32');
+    if (!floatInput) {
+      const found = this.inputs.map((i) => `${i.name}: ${i.elemType}`).join(', ') || 'no inputs';
+      throw new UnsupportedError('UNSUPPORTED_MODEL', `${this.source} has no float32 input (found ${found})`);
+    }
+    if (this.outputs.length === 0) throw new ModelError('INVALID_MODEL', `${this.source} has no outputs`);
+    this.inputName = floatInput.name;
+    this.outputName = this.outputs[0].name;
+
+    this.tensors = new Map();
+    for (const node of topologicalNodes(graph)) {
+      for (const name of nodeOutputs(node)) {
+        this.tensors.set(name, { nodeName: node.name || name, opType: node.opType ?? '' });
+      }
+    }
+    this.softmaxInput = this.findFinalSoftmaxInput();
+    this.outputKind = this.softmaxInput === undefined ? 'logits' : 'probabilities';
+
+    this.metadata = metadataProps(proto);
+    this.task = options.task ?? this.metadata[TASK_KEY];
+    const specFields = { ...inputSpecFromMetadata(this.metadata, this.source), ...options.inputSpec };
+    this.inputSpec = resolveInputSpec(specFields, floatInput.shape);
+    this.labels = options.labels
+      ? checkLabels(options.labels, 'labels option', (m) => new OptionError('INVALID_OPTION', m))
+      : labelsFromMetadata(this.metadata, this.source);
+    this.checkLabelCount();
+  }
+
+  private get mainInput(): TensorInfo {
+    return this.inputs.find((i) => i.name === this.inputName) as TensorInfo;
+  }
+
+  private findFinalSoftmaxInput(): string | undefined {
+    const graph = this.proto.graph!;
+    let node = producerOf(graph, this.outputName);
+    while (node && PASS_THROUGH_OPS.has(node.opType ?? '')) node = producerOf(graph, node.input?.[0] ?? '');
+    return node?.opType === 'Softmax' ? (node.input?.[0] ?? undefined) : undefined;
+  }
+
+  private checkLabelCount(): void {
+    const classes = this.outputs[0].shape[1];
+    if (this.labels && typeof classes === 'number' && this.labels.length !== classes) {
+      throw new OptionError(
+        'INVALID_OPTION',
+        `${this.labels.length} labels given but output '${this.outputName}' has ${classes} classes`,
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Shapes and layers
+
+  /** The model's batch dim when it is fixed (e.g. exported with batch 1); runs then go in parts of that size. */
+  private get fixedBatch(): number | undefined {
+    const d = this.mainInput.shape[0];
+    return typeof d === 'number' ? d : undefined;
+  }
+
+  /** Concrete dims of one input item for probing: declared dims, else the input spec, else `exampleDims`. */
+  private exampleItemDims(): number[] {
+    const shape = this.mainInput.shape;
+    if (this.options.exampleDims) return [...this.options.exampleDims];
+    const spec = this.inputSpec;
+    const fromSpec = (axis: number): number | undefined => {
+      if (!spec || shape.length !== 4) return undefined;
+      const layout = inputLayout(spec, shape);
+      const byAxis =
+        layout === 'NCHW'
+          ? [0, spec.channels, spec.height, spec.width]
+          : [0, spec.height, spec.width, spec.channels];
+      return byAxis[axis];
+    };
+    return shape.slice(1).map((d, i) => {
+      if (typeof d === 'number') return d;
+      const given = fromSpec(i + 1);
+      if (given === undefined) {
+        throw new UnsupportedError(
+          'UNSUPPORTED_MODEL',
+          `input '${this.inputName}' has symbolic dim '${d}' at axis ${i + 1}; give the exampleDims option ` +
+            `(or an input spec) to fix it for the shape probe`,
+        );
+      }
+      return given;
+    });
+  }
+
+  /** One run with every node output exposed: dims and element types of all tensors for `batch` items. */
+  private probe(batch: number): Promise<ProbeResult> {
+    let result = this.probes.get(batch);
+    if (!result) {
+      result = this.runProbe(batch);
+      this.probes.set(batch, result);
+      result.catch(() => this.probes.delete(batch));
+    }
+    return result;
+  }
+
+  private async runProbe(batch: number): Promise<ProbeResult> {
+    const names = [...this.tensors.keys()];
+    const session = await this.sessions.get(
+      'probe:all',
+      () => addOutputs(this.proto, names),
+      'the shape probe',
+    );
+    const itemDims = this.exampleItemDims();
+    // Zeros: the normalised value of the spec's mean pixel. Shapes do not depend on values anyway.
+    const input = { data: new Float32Array(batch * product(itemDims)), dims: [batch, ...itemDims] };
+    const out = await runRaw(this.runtime, session, { [this.inputName]: input }, session.outputNames);
+    const dims = new Map<string, number[]>([[this.inputName, input.dims]]);
+    const types = new Map<string, string>();
+    for (const [name, tensor] of Object.entries(out)) {
+      dims.set(name, [...tensor.dims]);
+      types.set(name, tensor.type);
+    }
+    for (const init of this.proto.graph?.initializer ?? []) {
+      if (init.name) dims.set(init.name, (init.dims ?? []).map(Number));
+    }
+    return { dims, types };
+  }
+
+  /**
+   * Concrete dims of every tensor (inputs, initializers, node outputs), with -1 where a dim follows the
+   * batch size: found by probing with batch sizes 1 and 2.
+   */
+  async tensorShapes(): Promise<Record<string, number[]>> {
+    const one = await this.probe(this.fixedBatch ?? 1);
+    const two = this.fixedBatch === undefined ? await this.probe(2) : one;
+    const shapes: Record<string, number[]> = {};
+    for (const [name, dims] of one.dims) {
+      const other = two.dims.get(name) ?? dims;
+      if (other.length !== dims.length) {
+        throw new UnsupportedError('UNSUPPORTED_MODEL', `tensor '${name}' changes rank with the batch size`);
+      }
+      shapes[name] = dims.map((d, i) => (d === other[i] ? d : -1));
+    }
+    return shapes;
+  }
+
+  layers(): Promise<LayerInfo[]> {
+    this.layerList ??= this.listLayers();
+    this.layerList.catch(() => (this.layerList = undefined));
+    return this.layerList;
+  }
+
+  private async listLayers(): Promise<LayerInfo[]> {
+    const probe = await this.probe(this.fixedBatch ?? 1);
+    // Tensors that do not depend on the input (weights folded through Constant/Identity) are not layers.
+    const constant = constantTensors(this.proto.graph!);
+    const layers: LayerInfo[] = [];
+    for (const [name, node] of this.tensors) {
+      if (constant.has(name) || probe.types.get(name) !== 'float32') continue;
+      layers.push({
+        name,
+        nodeName: node.nodeName,
+        opType: node.opType,
+        shape: probe.dims.get(name) ?? [],
+        index: layers.length,
+      });
+    }
+    return layers;
+  }
+
+  async featureLayer(): Promise<string> {
+    const layout = inputLayout(this.inputSpec, this.mainInput.shape);
+    const [h, w] = layout === 'NCHW' ? [2, 3] : [1, 2];
+    const spatial = (await this.layers()).filter(
+      (l) => l.shape.length === 4 && l.shape[h] > 1 && l.shape[w] > 1,
+    );
+    const last = spatial[spatial.length - 1];
+    if (!last) {
+      throw new UnsupportedError(
+        'UNSUPPORTED_MODEL',
+        `${this.source} has no layer with spatial dims (rank 4, height and width > 1, ${layout})`,
+      );
+    }
+    return last.name;
+  }
+
+  async reductionLayer(): Promise<string> {
+    return this.softmaxInput ?? this.outputName;
+  }
+
+  async checkLayer(name: string): Promise<LayerInfo> {
+    const layers = await this.layers();
+    const layer = layers.find((l) => l.name === name);
+    if (layer) return layer;
+    const names = layers.map((l) => l.name);
+    const why = this.tensors.has(name) ? ` ('${name}' is not a float tensor that depends on the input)` : '';
+    throw new LayerError(
+      'UNKNOWN_LAYER',
+      `unknown layer '${name}'${why}; closest: ${closestNames(name, names).join(', ')}`,
+    );
+  }
+
+  /** Throws UNKNOWN_TENSOR with the closest names unless `name` is a node output (or, if allowed, an input). */
+  private checkTensor(name: string, allowInputs: boolean): void {
+    if (this.tensors.has(name) || (allowInputs && this.inputs.some((i) => i.name === name))) return;
+    const names = [...(allowInputs ? this.inputs.map((i) => i.name) : []), ...this.tensors.keys()];
+    throw new LayerError(
+      'UNKNOWN_TENSOR',
+      `unknown tensor '${name}'; closest: ${closestNames(name, names).join(', ')}`,
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Running
+
+  /** `what` names the tensor in messages, e.g. "input 'x'". */
+  private checkBatch(batch: TensorData, what: string, shape: readonly (number | string)[]): void {
+    if (!(batch.data instanceof Float32Array) || !Array.isArray(batch.dims)) {
+      throw new OptionError('INVALID_INPUT', `${what} must be a Float32Array with dims`);
+    }
+    const expected = formatDims(shape.map((d, i) => (i === 0 ? (typeof d === 'number' ? d : 'N') : d)));
+    const fits =
+      batch.dims.length === shape.length &&
+      shape.every((d, i) => i === 0 || typeof d !== 'number' || batch.dims[i] === d) &&
+      batch.dims.every((d) => Number.isInteger(d) && d >= 0);
+    if (shape.length > 0 && !fits) {
+      throw new OptionError(
+        'INVALID_INPUT',
+        `${what} expects dims ${expected}, got ${formatDims(batch.dims)}`,
+      );
+    }
+    if (batch.data.length !== product(batch.dims)) {
+      throw new OptionError(
+        'INVALID_INPUT',
+        `${what} has ${batch.data.length} values but dims ${formatDims(batch.dims)} need ${product(batch.dims)}`,
+      );
+    }
+  }
+
+  private batchOptions(options: BatchOptions | undefined, stage: string) {
+    return {
+      ...options,
+      defaultMiniBatchSize: this.options.miniBatchSize ?? DEFAULT_MINI_BATCH_SIZE,
+      fixedBatch: this.fixedBatch,
+      stage,
+    };
+  }
+
+  private runSession(names: readonly string[]): Promise<OrtSession> {
+    return this.sessions.get(outputSetKey('run', names), () => selectOutputs(this.proto, names), this.source);
+  }
+
+  async run(
+    batch: TensorData,
+    outputNames: string[],
+    options?: BatchOptions,
+  ): Promise<Record<string, TensorData>> {
+    if (outputNames.length === 0) throw new OptionError('INVALID_OPTION', 'no output names given');
+    for (const name of outputNames) this.checkTensor(name, false);
+    this.checkBatch(batch, `input '${this.inputName}'`, this.mainInput.shape);
+    const session = await this.runSession(outputNames);
+    const feeds = { [this.inputName]: batch };
+    return runBatched(
+      this.runtime,
+      session,
+      feeds,
+      [...new Set(outputNames)],
+      this.batchOptions(options, 'forward passes'),
+    );
+  }
+
+  async predict(batch: TensorData, options?: BatchOptions): Promise<Prediction> {
+    const scores = (await this.run(batch, [this.outputName], options))[this.outputName];
+    const probabilities =
+      this.outputKind === 'probabilities'
+        ? { data: Float32Array.from(scores.data), dims: [...scores.dims] }
+        : softmaxAxis1(scores);
+    return { scores, probabilities };
+  }
+
+  async activations(
+    batch: TensorData,
+    layerNames: string[],
+    options?: BatchOptions,
+  ): Promise<Record<string, TensorData>> {
+    for (const name of layerNames) await this.checkLayer(name);
+    return this.run(batch, layerNames, options);
+  }
+
+  async forwardFrom(
+    layer: string,
+    activations: TensorData,
+    options: BatchOptions & { output?: string } = {},
+  ): Promise<TensorData> {
+    await this.checkLayer(layer);
+    const output = options.output ?? this.outputName;
+    this.checkTensor(output, false);
+    const shapes = await this.tensorShapes();
+    const layerShape = shapes[layer];
+    this.checkBatch(
+      activations,
+      `layer '${layer}'`,
+      layerShape.map((d, i) => (d < 0 || i === 0 ? `d${i}` : d)),
+    );
+    const session = await this.sessions.get(
+      `from:${JSON.stringify([layer, output])}`,
+      () => cutAt(this.proto, layer, [output], layerShape),
+      `the network from '${layer}'`,
+    );
+    const result = await runBatched(
+      this.runtime,
+      session,
+      { [layer]: activations },
+      [output],
+      this.batchOptions(options, 'forward passes'),
+    );
+    return result[output];
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Vector–Jacobian products
+
+  vjp(request: VjpRequest): Promise<VjpFunction> {
+    const rule = request.rule ?? 'gradient';
+    if (!RULES.includes(rule)) {
+      return Promise.reject(
+        new OptionError('INVALID_OPTION', `rule must be one of ${RULES.join(', ')}, got '${rule}'`),
+      );
+    }
+    try {
+      this.checkTensor(request.output, false);
+      if (request.wrt.length === 0)
+        throw new OptionError('INVALID_OPTION', 'vjp needs at least one wrt tensor');
+      for (const name of request.wrt) this.checkTensor(name, true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const key = JSON.stringify([request.output, request.wrt, rule]);
+    let compiled = this.vjps.get(key);
+    if (!compiled) {
+      compiled = this.compileVjp(request.output, [...request.wrt], rule, key);
+      this.vjps.set(key, compiled);
+      compiled.catch(() => this.vjps.delete(key));
+    }
+    return compiled;
+  }
+
+  private async compileVjp(
+    output: string,
+    wrt: string[],
+    rule: BackpropRule,
+    key: string,
+  ): Promise<VjpFunction> {
+    const shapes = await this.tensorShapes();
+    const built = buildVjpGraph(this.proto, { output, wrt, rule, shapes });
+    const session = await this.sessions.get(`vjp:${key}`, () => built.model, `the gradient of '${output}'`);
+    const outputShape = shapes[output];
+    return async (inputs, dY, options) => {
+      const feeds: Record<string, TensorData> = isTensorData(inputs)
+        ? { [this.inputName]: inputs }
+        : { ...inputs };
+      for (const [name, value] of Object.entries(feeds)) {
+        const info = this.inputs.find((i) => i.name === name);
+        if (!info) throw new OptionError('INVALID_INPUT', `'${name}' is not an input of ${this.source}`);
+        this.checkBatch(value, `input '${name}'`, info.shape);
+      }
+      const batch = feeds[this.inputName]?.dims[0];
+      const seedShape = outputShape.map((d, i) => (i === 0 ? (batch ?? 'N') : d < 0 ? `d${i}` : d));
+      this.checkBatch(dY, `dY (seed for '${output}')`, seedShape);
+      if (batch !== undefined && dY.dims[0] !== batch) {
+        throw new OptionError('INVALID_INPUT', `dY has ${dY.dims[0]} items but the inputs have ${batch}`);
+      }
+      feeds[built.seedName] = dY;
+      const names = [built.outputName, ...built.gradNames];
+      const result = await runBatched(
+        this.runtime,
+        session,
+        feeds,
+        names,
+        this.batchOptions(options, 'gradients'),
+      );
+      const value: VjpResult = {
+        output: result[built.outputName],
+        grads: built.gradNames.map((n) => result[n]),
+      };
+      return value;
+    };
+  }
+
+  async dispose(): Promise<void> {
+    this.vjps.clear();
+    this.probes.clear();
+    this.layerList = undefined;
+    await this.sessions.dispose();
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The ONNX Runtime surface netlens uses, typed against `onnxruntime-common` so the same core runs on
+ * `onnxruntime-node` (injected by the Node loader) and `onnxruntime-web` (injected by the browser build).
+ */
+import type { InferenceSession, Tensor, TensorConstructor } from 'onnxruntime-common';
+
+export type OrtSession = InferenceSession;
+export type OrtTensor = Tensor;
+
+/** The part of an `onnxruntime-*` package netlens needs: session creation and the Tensor constructor. */
+export interface OnnxRuntime {
+  InferenceSession: {
+    create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
+  };
+  Tensor: TensorConstructor;
+}
+
+export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+export interface SessionSettings {
+  /** Threads ONNX Runtime may use inside one op; undefined lets the runtime decide. */
+  threads?: number;
+  /** Graph optimisation level; 'all' unless a model misbehaves under fusion. */
+  graphOptimizationLevel?: GraphOptimizationLevel;
+}
+
+export function sessionOptions(settings: SessionSettings): InferenceSession.SessionOptions {
+  const options: InferenceSession.SessionOptions = {
+    graphOptimizationLevel: settings.graphOptimizationLevel ?? 'all',
+    // Warnings about unused initializers etc. are noise for users; errors still surface as exceptions.
+    logSeverityLevel: 3,
+  };
+  if (settings.threads !== undefined) options.intraOpNumThreads = settings.threads;
+  return options;
+}

@@ -1,0 +1,221 @@
+/**
+ * ONNX Runtime sessions: creation with typed errors, a cache keyed by what a session computes, and
+ * mini-batched runs that split a batch, run each part and concatenate, so memory is bounded by the part.
+ */
+import { OptionError, RuntimeError, UnsupportedError } from '../errors.js';
+import type { BatchOptions, TensorData } from '../types.js';
+import { encodeModel, type ModelProto } from './proto.js';
+import {
+  sessionOptions,
+  type OnnxRuntime,
+  type OrtSession,
+  type OrtTensor,
+  type SessionSettings,
+} from './runtime.js';
+
+export const DEFAULT_MINI_BATCH_SIZE = 128;
+
+/** First line of an error message: runtime errors can carry native stack traces. */
+export function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
+  return line.trim().slice(0, 400);
+}
+
+export async function createSession(
+  runtime: OnnxRuntime,
+  model: ModelProto | Uint8Array,
+  settings: SessionSettings,
+  what: string,
+): Promise<OrtSession> {
+  const bytes = model instanceof Uint8Array ? model : encodeModel(model);
+  try {
+    return await runtime.InferenceSession.create(bytes, sessionOptions(settings));
+  } catch (err) {
+    throw new RuntimeError(
+      'RUNTIME_ERROR',
+      `ONNX Runtime could not create a session for ${what}: ${firstLine(err)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/** Sessions keyed by a string describing what they compute (e.g. the sorted set of requested outputs). */
+export class SessionCache {
+  private readonly sessions = new Map<string, Promise<OrtSession>>();
+
+  constructor(
+    private readonly runtime: OnnxRuntime,
+    private readonly settings: SessionSettings,
+  ) {}
+
+  /** The cached session for `key`, or one created from `build()`; concurrent callers share one creation. */
+  get(key: string, build: () => ModelProto | Uint8Array, what: string): Promise<OrtSession> {
+    let session = this.sessions.get(key);
+    if (!session) {
+      session = createSession(this.runtime, build(), this.settings, what);
+      this.sessions.set(key, session);
+      // A failed creation must not poison the cache: the next call retries.
+      session.catch(() => this.sessions.delete(key));
+    }
+    return session;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  async dispose(): Promise<void> {
+    const pending = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const session of await Promise.allSettled(pending)) {
+      if (session.status === 'fulfilled') await session.value.release();
+    }
+  }
+}
+
+/** Key for a set of outputs: order and duplicates do not change what a session computes. */
+export function outputSetKey(prefix: string, outputs: readonly string[]): string {
+  return `${prefix}:${JSON.stringify([...new Set(outputs)].sort())}`;
+}
+
+/** One unbatched run returning the raw runtime tensors (any element type): used for shape probes. */
+export async function runRaw(
+  runtime: OnnxRuntime,
+  session: OrtSession,
+  feeds: Record<string, TensorData>,
+  outputs: readonly string[],
+): Promise<Record<string, OrtTensor>> {
+  const tensors: Record<string, OrtTensor> = {};
+  for (const name of session.inputNames) {
+    const feed = feeds[name];
+    if (!feed) throw missingInputs(session, feeds);
+    tensors[name] = new runtime.Tensor('float32', feed.data, feed.dims);
+  }
+  try {
+    return (await session.run(tensors, [...outputs])) as Record<string, OrtTensor>;
+  } catch (err) {
+    throw new RuntimeError('RUNTIME_ERROR', `ONNX Runtime failed to run the model: ${firstLine(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+function missingInputs(session: OrtSession, feeds: Record<string, TensorData>): UnsupportedError {
+  const missing = session.inputNames.filter((n) => !feeds[n]);
+  return new UnsupportedError(
+    'UNSUPPORTED_MODEL',
+    `the model needs input(s) ${missing.map((n) => `'${n}'`).join(', ')} besides ` +
+      `${Object.keys(feeds)
+        .map((n) => `'${n}'`)
+        .join(', ')}; only the main input can be fed`,
+  );
+}
+
+export function resolveMiniBatchSize(options: BatchOptions | undefined, fallback: number): number {
+  const size = options?.miniBatchSize ?? fallback;
+  if (!Number.isInteger(size) || size < 1) {
+    throw new OptionError('INVALID_OPTION', `miniBatchSize must be a positive integer, got ${size}`);
+  }
+  return size;
+}
+
+export interface BatchedRunOptions extends BatchOptions {
+  /** Used when `miniBatchSize` is not given. */
+  defaultMiniBatchSize?: number;
+  /** The model only accepts this many items per run (a fixed batch dim): parts are exactly this size. */
+  fixedBatch?: number;
+  /** Progress stage label. */
+  stage?: string;
+}
+
+function product(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Run `outputs` for a batch of feeds split along axis 0 into mini-batches, concatenating the results.
+ * Every feed must share the batch size; every output must be float32 and batched along axis 0.
+ */
+export async function runBatched(
+  runtime: OnnxRuntime,
+  session: OrtSession,
+  feeds: Record<string, TensorData>,
+  outputs: readonly string[],
+  options: BatchedRunOptions = {},
+): Promise<Record<string, TensorData>> {
+  const needed = session.inputNames;
+  if (needed.some((n) => !feeds[n])) throw missingInputs(session, feeds);
+  const batch = feeds[needed[0]]?.dims[0] ?? 1;
+  for (const name of needed) {
+    const feed = feeds[name];
+    if (feed.dims[0] !== batch) {
+      throw new OptionError(
+        'INVALID_INPUT',
+        `inputs disagree on the batch size: '${needed[0]}' has ${batch}, '${name}' has ${feed.dims[0]}`,
+      );
+    }
+    if (feed.data.length !== product(feed.dims)) {
+      throw new OptionError(
+        'INVALID_INPUT',
+        `input '${name}' has ${feed.data.length} values but dims [${feed.dims.join(', ')}] need ${product(feed.dims)}`,
+      );
+    }
+  }
+  if (batch < 1) throw new OptionError('INVALID_INPUT', 'the batch is empty (batch size 0)');
+  let part = resolveMiniBatchSize(options, options.defaultMiniBatchSize ?? DEFAULT_MINI_BATCH_SIZE);
+  if (options.fixedBatch !== undefined) {
+    if (batch % options.fixedBatch !== 0) {
+      throw new OptionError(
+        'INVALID_INPUT',
+        `the model takes batches of exactly ${options.fixedBatch}; got ${batch} items, not a multiple of it`,
+      );
+    }
+    part = options.fixedBatch;
+  }
+  const results: Record<string, TensorData> = {};
+  const parts = Math.ceil(batch / part);
+  for (let start = 0; start < batch; start += part) {
+    const count = Math.min(part, batch - start);
+    const slice: Record<string, TensorData> = {};
+    for (const name of needed) {
+      const feed = feeds[name];
+      const size = product(feed.dims.slice(1));
+      slice[name] = {
+        data: feed.data.subarray(start * size, (start + count) * size),
+        dims: [count, ...feed.dims.slice(1)],
+      };
+    }
+    const out = await runRaw(runtime, session, slice, outputs);
+    for (const name of outputs) {
+      const tensor = out[name];
+      if (tensor.type !== 'float32') {
+        throw new UnsupportedError(
+          'UNSUPPORTED_LAYER',
+          `tensor '${name}' holds ${tensor.type} values; only float32 tensors can be returned`,
+        );
+      }
+      const data = tensor.data as Float32Array;
+      const dims = [...tensor.dims];
+      if (parts === 1) {
+        // Copy: the runtime may reuse its output buffers.
+        results[name] = { data: Float32Array.from(data), dims };
+        continue;
+      }
+      if (dims[0] !== count) {
+        throw new UnsupportedError(
+          'UNSUPPORTED_LAYER',
+          `tensor '${name}' has no batch axis (dims [${dims.join(', ')}] for ${count} items), so it cannot be ` +
+            `computed in mini-batches; use miniBatchSize >= ${batch}`,
+        );
+      }
+      const perItem = product(dims.slice(1));
+      results[name] ??= { data: new Float32Array(batch * perItem), dims: [batch, ...dims.slice(1)] };
+      results[name].data.set(data, start * perItem);
+    }
+    options.onProgress?.({ done: start + count, total: batch, stage: options.stage });
+  }
+  return results;
+}

@@ -1,0 +1,317 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { LayerError, ModelError, OptionError, UnsupportedError } from '../src/errors.js';
+import { OnnxModel, type OnnxModelOptions } from '../src/model.js';
+import { encodeModel, type ModelProto } from '../src/onnx/proto.js';
+import type { OnnxRuntime } from '../src/onnx/runtime.js';
+import type { ProgressEvent, TensorData } from '../src/types.js';
+import {
+  CNN,
+  cnnModel,
+  intInputModel,
+  referenceConvRelu,
+  referenceLogits,
+  seededValues,
+  skipModel,
+  softmax,
+} from './helpers/onnx-models.js';
+
+const opened: OnnxModel[] = [];
+afterAll(async () => {
+  for (const model of opened) await model.dispose();
+});
+
+/** The real runtime, counting session creations. */
+function countingRuntime(): { runtime: OnnxRuntime; created: () => number } {
+  let created = 0;
+  const runtime: OnnxRuntime = {
+    InferenceSession: {
+      create: (bytes, options) => {
+        created++;
+        return ort.InferenceSession.create(bytes, options);
+      },
+    },
+    Tensor: ort.Tensor,
+  };
+  return { runtime, created: () => created };
+}
+
+async function open(
+  model: ModelProto,
+  options: OnnxModelOptions = {},
+  runtime: OnnxRuntime = ort,
+): Promise<OnnxModel> {
+  const created = await OnnxModel.create(encodeModel(model), runtime, options);
+  opened.push(created);
+  return created;
+}
+
+function batchOf(count: number, seed = 7): TensorData {
+  return { data: seededValues(count * CNN.size * CNN.size, seed), dims: [count, 1, CNN.size, CNN.size] };
+}
+function item(batch: TensorData, i: number): Float32Array {
+  const size = CNN.size * CNN.size;
+  return batch.data.slice(i * size, (i + 1) * size);
+}
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-5): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < actual.length; i++)
+    expect(Math.abs(actual[i] - expected[i])).toBeLessThanOrEqual(tolerance);
+}
+
+describe('OnnxModel: description', () => {
+  it('reports inputs, outputs, labels and metadata', async () => {
+    const model = await open(
+      cnnModel({ metadata: { 'netlens.labels': JSON.stringify(CNN.labels), author: 'tests' } }),
+    );
+    expect(model.inputs).toEqual([{ name: 'x', elemType: 'float32', shape: ['N', 1, 4, 4] }]);
+    expect(model.outputs).toEqual([{ name: 'prob', elemType: 'float32', shape: ['N', 3] }]);
+    expect(model.inputName).toBe('x');
+    expect(model.outputName).toBe('prob');
+    expect(model.labels).toEqual(CNN.labels);
+    expect(model.metadata).toEqual({ 'netlens.labels': JSON.stringify(CNN.labels), author: 'tests' });
+    expect(model.inputSpec).toBeUndefined();
+  });
+
+  it('lists layers in topological order with probed shapes, skipping integer and constant tensors', async () => {
+    const model = await open(cnnModel({ flatten: 'shape-chain', reverseNodes: true }));
+    const layers = await model.layers();
+    expect(layers.map((l) => [l.name, l.opType, l.shape])).toEqual([
+      ['conv1', 'Conv', [1, 2, 4, 4]],
+      ['relu1', 'Relu', [1, 2, 4, 4]],
+      ['gap', 'GlobalAveragePool', [1, 2, 1, 1]],
+      ['flat', 'Reshape', [1, 2]],
+      ['logits', 'Gemm', [1, 3]],
+      ['prob', 'Softmax', [1, 3]],
+    ]);
+    expect(layers.map((l) => l.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(layers[1].nodeName).toBe('Relu_1');
+  });
+
+  it('finds the feature layer and the reduction layer', async () => {
+    const withSoftmax = await open(cnnModel());
+    expect(await withSoftmax.featureLayer()).toBe('relu1');
+    expect(await withSoftmax.reductionLayer()).toBe('logits');
+    const logitsOnly = await open(cnnModel({ softmax: false }));
+    expect(await logitsOnly.reductionLayer()).toBe('logits');
+    const noSpatial = await open(skipModel());
+    expect(await noSpatial.featureLayer()).toBe('e');
+  });
+
+  it('tells probabilities from logits, also through an Identity after the Softmax', async () => {
+    expect((await open(cnnModel())).outputKind).toBe('probabilities');
+    expect((await open(cnnModel({ identityAfterSoftmax: true }))).outputKind).toBe('probabilities');
+    expect((await open(cnnModel({ identityAfterSoftmax: true }))).outputName).toBe('prob_out');
+    expect((await open(cnnModel({ softmax: false }))).outputKind).toBe('logits');
+  });
+
+  it('marks batch-dependent dims with -1 in the probed tensor shapes', async () => {
+    const model = await open(cnnModel({ flatten: 'shape-chain' }));
+    const shapes = await model.tensorShapes();
+    expect(shapes.x).toEqual([-1, 1, 4, 4]);
+    expect(shapes.relu1).toEqual([-1, 2, 4, 4]);
+    expect(shapes.flat).toEqual([-1, 2]);
+    expect(shapes['conv.W']).toEqual([2, 1, 3, 3]);
+    expect(shapes.gap_shape).toEqual([4]);
+    expect(shapes.zero).toEqual([]);
+  });
+});
+
+describe('OnnxModel: running', () => {
+  it('predicts the values of an independent reference, with probabilities', async () => {
+    const batch = batchOf(5);
+    const logitsModel = await open(cnnModel({ softmax: false }));
+    const probModel = await open(cnnModel());
+    const fromLogits = await logitsModel.predict(batch);
+    const fromProbs = await probModel.predict(batch);
+    expect(fromLogits.scores.dims).toEqual([5, 3]);
+    for (let i = 0; i < 5; i++) {
+      const logits = referenceLogits(item(batch, i));
+      expectClose(fromLogits.scores.data.slice(i * 3, i * 3 + 3), logits);
+      expectClose(fromLogits.probabilities.data.slice(i * 3, i * 3 + 3), softmax(logits));
+      expectClose(fromProbs.scores.data.slice(i * 3, i * 3 + 3), softmax(logits));
+    }
+    expect(Array.from(fromProbs.probabilities.data)).toEqual(Array.from(fromProbs.scores.data));
+  });
+
+  it('gives identical results with miniBatchSize 1 and 128, and reports progress per mini-batch', async () => {
+    const model = await open(cnnModel());
+    const batch = batchOf(7, 3);
+    const events: ProgressEvent[] = [];
+    const small = await model.predict(batch, { miniBatchSize: 1, onProgress: (e) => events.push(e) });
+    const large = await model.predict(batch, { miniBatchSize: 128 });
+    expect(Array.from(small.scores.data)).toEqual(Array.from(large.scores.data));
+    expect(events.map((e) => e.done)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(events.every((e) => e.total === 7)).toBe(true);
+    const acts3 = await model.activations(batch, ['relu1', 'gap'], { miniBatchSize: 3 });
+    const actsAll = await model.activations(batch, ['relu1', 'gap']);
+    expect(Array.from(acts3.relu1.data)).toEqual(Array.from(actsAll.relu1.data));
+    expect(acts3.gap.dims).toEqual([7, 2, 1, 1]);
+  });
+
+  it('uses the model option miniBatchSize as the default and rejects bad values', async () => {
+    const model = await open(cnnModel(), { miniBatchSize: 2 });
+    const events: ProgressEvent[] = [];
+    await model.predict(batchOf(5), { onProgress: (e) => events.push(e) });
+    expect(events.map((e) => e.done)).toEqual([2, 4, 5]);
+    await expect(model.predict(batchOf(2), { miniBatchSize: 0 })).rejects.toThrow(OptionError);
+  });
+
+  it('runs a fixed-batch model (exported with batch 1) over a larger batch', async () => {
+    const fixed = await open(cnnModel({ batch: 1 }));
+    const symbolic = await open(cnnModel());
+    const batch = batchOf(3, 9);
+    expect(Array.from((await fixed.predict(batch)).scores.data)).toEqual(
+      Array.from((await symbolic.predict(batch)).scores.data),
+    );
+    expect((await fixed.layers())[0].shape).toEqual([1, 2, 4, 4]);
+  });
+
+  it('returns activations equal to relu(conv(x)) computed by hand', async () => {
+    const model = await open(cnnModel());
+    const batch = batchOf(2, 5);
+    const acts = await model.activations(batch, ['relu1']);
+    expect(acts.relu1.dims).toEqual([2, 2, 4, 4]);
+    for (let i = 0; i < 2; i++) {
+      expectClose(acts.relu1.data.slice(i * 32, (i + 1) * 32), referenceConvRelu(item(batch, i)));
+    }
+  });
+
+  it('caches one session per output set, whatever the order', async () => {
+    const { runtime, created } = countingRuntime();
+    const model = await open(cnnModel(), {}, runtime);
+    const afterOpen = created();
+    const batch = batchOf(2);
+    await model.predict(batch);
+    await model.predict(batch);
+    expect(created()).toBe(afterOpen); // the main session opened at load is reused
+    await model.run(batch, ['relu1', 'gap']);
+    const afterFirstSet = created();
+    expect(afterFirstSet).toBe(afterOpen + 1);
+    await model.run(batch, ['gap', 'relu1']);
+    await model.run(batch, ['gap', 'relu1', 'gap']);
+    expect(created()).toBe(afterFirstSet);
+    await model.run(batch, ['gap']);
+    expect(created()).toBe(afterFirstSet + 1);
+  });
+
+  it('refuses unknown layers listing the closest names', async () => {
+    const model = await open(cnnModel());
+    await expect(model.checkLayer('relu_1')).rejects.toThrow(LayerError);
+    await expect(model.checkLayer('relu_1')).rejects.toThrow(/closest: relu1/);
+    await expect(model.activations(batchOf(1), ['gapp'])).rejects.toMatchObject({ code: 'UNKNOWN_LAYER' });
+    await expect(model.run(batchOf(1), ['logit'])).rejects.toMatchObject({ code: 'UNKNOWN_TENSOR' });
+    await expect(model.run(batchOf(1), ['logit'])).rejects.toThrow(/logits/);
+    expect((await model.checkLayer('gap')).shape).toEqual([1, 2, 1, 1]);
+  });
+
+  it('refuses a shape-computation tensor as a layer, saying why', async () => {
+    const model = await open(cnnModel({ flatten: 'shape-chain' }));
+    await expect(model.checkLayer('gap_shape')).rejects.toThrow(/not a float tensor/);
+  });
+
+  it('rejects batches whose dims do not fit the input, naming expected and found', async () => {
+    const model = await open(cnnModel());
+    const wrong = { data: new Float32Array(2 * 3 * 4 * 4), dims: [2, 3, 4, 4] };
+    await expect(model.predict(wrong)).rejects.toThrow(OptionError);
+    await expect(model.predict(wrong)).rejects.toThrow(
+      "input 'x' expects dims [N, 1, 4, 4], got [2, 3, 4, 4]",
+    );
+    await expect(model.predict({ data: new Float32Array(16), dims: [1, 16] })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    await expect(model.predict({ data: new Float32Array(15), dims: [1, 1, 4, 4] })).rejects.toThrow(
+      /15 values/,
+    );
+  });
+
+  it('refuses a model without a float input', async () => {
+    await expect(OnnxModel.create(encodeModel(intInputModel()), ort)).rejects.toThrow(UnsupportedError);
+    await expect(OnnxModel.create(encodeModel(intInputModel()), ort)).rejects.toMatchObject({
+      code: 'UNSUPPORTED_MODEL',
+      message: expect.stringContaining('ids: int64'),
+    });
+  });
+});
+
+describe('OnnxModel: labels and input spec', () => {
+  it('takes labels from options over metadata and checks their count', async () => {
+    const metadata = { 'netlens.labels': JSON.stringify(CNN.labels) };
+    expect((await open(cnnModel({ metadata }), { labels: ['p', 'q', 'r'] })).labels).toEqual(['p', 'q', 'r']);
+    await expect(OnnxModel.create(encodeModel(cnnModel()), ort, { labels: ['p', 'q'] })).rejects.toThrow(
+      /2 labels given but output 'prob' has 3 classes/,
+    );
+    const broken = cnnModel({ metadata: { 'netlens.labels': '["a", ' } });
+    await expect(OnnxModel.create(encodeModel(broken), ort)).rejects.toThrow(ModelError);
+  });
+
+  it('merges the input spec from metadata with option overrides, geometry from the input shape', async () => {
+    const metadata = { 'netlens.input': JSON.stringify({ scale: 1, mean: [0.5], std: [0.25] }) };
+    const model = await open(cnnModel({ metadata }), { inputSpec: { std: [2] } });
+    expect(model.inputSpec).toEqual({
+      height: 4,
+      width: 4,
+      channels: 1,
+      layout: 'NCHW',
+      channelOrder: 'GRAY',
+      scale: 1,
+      mean: [0.5],
+      std: [2],
+    });
+    await expect(
+      OnnxModel.create(encodeModel(cnnModel()), ort, { inputSpec: { height: 5 } }),
+    ).rejects.toThrow(/height is 5 but the model input \(NCHW\) has 4/);
+    await expect(
+      OnnxModel.create(encodeModel(cnnModel()), ort, { inputSpec: { mean: [1, 2] } }),
+    ).rejects.toThrow(/mean has 2 values for 1 channels/);
+  });
+});
+
+describe('OnnxModel: running from a layer', () => {
+  it('forwardFrom(L, activations(x, L)) equals predict(x) for every layer', async () => {
+    const model = await open(cnnModel({ flatten: 'shape-chain' }));
+    const batch = batchOf(3, 13);
+    const expected = (await model.predict(batch)).scores;
+    for (const layer of ['conv1', 'relu1', 'gap', 'flat', 'logits']) {
+      const acts = (await model.activations(batch, [layer]))[layer];
+      const tail = await model.forwardFrom(layer, acts, { miniBatchSize: 2 });
+      expect(tail.dims).toEqual(expected.dims);
+      expectClose(tail.data, expected.data, 1e-6);
+    }
+    const logits = await model.forwardFrom('relu1', (await model.activations(batch, ['relu1'])).relu1, {
+      output: 'logits',
+    });
+    expect(logits.dims).toEqual([3, 3]);
+  });
+
+  it('explains that a layer inside a skip connection cannot be run from', async () => {
+    const model = await open(skipModel());
+    const x = { data: seededValues(2 * 2 * 9, 1), dims: [2, 2, 3, 3] };
+    const b = (await model.activations(x, ['b'])).b;
+    await expect(model.forwardFrom('b', b)).rejects.toThrow(UnsupportedError);
+    await expect(model.forwardFrom('b', b)).rejects.toThrow(/reads 'a'.*skip connection/);
+    const d = (await model.activations(x, ['d'])).d;
+    expectClose((await model.forwardFrom('d', d)).data, (await model.predict(x)).scores.data, 1e-6);
+  });
+
+  it('rejects activations of the wrong shape', async () => {
+    const model = await open(cnnModel());
+    await expect(
+      model.forwardFrom('relu1', { data: new Float32Array(16), dims: [1, 1, 4, 4] }),
+    ).rejects.toThrow("layer 'relu1' expects dims [N, 2, 4, 4], got [1, 1, 4, 4]");
+  });
+});
+
+describe('OnnxModel: vjp requests', () => {
+  it('validates tensor names and rules before building anything', async () => {
+    const model = await open(cnnModel());
+    await expect(model.vjp({ output: 'logit', wrt: ['x'] })).rejects.toThrow(/closest: logits/);
+    await expect(model.vjp({ output: 'logits', wrt: ['x', 'relu'] })).rejects.toMatchObject({
+      code: 'UNKNOWN_TENSOR',
+    });
+    await expect(model.vjp({ output: 'logits', wrt: [] })).rejects.toThrow(OptionError);
+    await expect(model.vjp({ output: 'logits', wrt: ['x'], rule: 'lrp' as never })).rejects.toThrow(
+      /rule must be/,
+    );
+  });
+});

@@ -195,6 +195,25 @@ describe('OnnxModel: running', () => {
     expect(created()).toBe(afterFirstSet + 1);
   });
 
+  it('passes the thread count and optimisation level to every session', async () => {
+    const seen: unknown[] = [];
+    const runtime: OnnxRuntime = {
+      InferenceSession: {
+        create: (bytes, options) => {
+          seen.push(options);
+          return ort.InferenceSession.create(bytes, options);
+        },
+      },
+      Tensor: ort.Tensor,
+    };
+    const model = await open(cnnModel(), { threads: 1, graphOptimizationLevel: 'basic' }, runtime);
+    await model.activations(batchOf(1), ['relu1']);
+    expect(seen).toHaveLength(3); // main, probe, activations
+    for (const options of seen) {
+      expect(options).toMatchObject({ intraOpNumThreads: 1, graphOptimizationLevel: 'basic' });
+    }
+  });
+
   it('refuses unknown layers listing the closest names', async () => {
     const model = await open(cnnModel());
     await expect(model.checkLayer('relu_1')).rejects.toThrow(LayerError);

@@ -2,9 +2,12 @@
  * Reverse-mode differentiation of ONNX graphs: builds a second ONNX graph that returns an output tensor and
  * the vector–Jacobian products with respect to chosen tensors, for ONNX Runtime to run like any model.
  */
-import { NetlensError } from '../errors.js';
 import type { ModelProto } from '../onnx/proto.js';
 import type { BackpropRule } from '../types.js';
+import { buildVjp } from './builder.js';
+
+export { differentiableTensors, type Differentiability } from './differentiable.js';
+export { differentiableOps } from './rules/index.js';
 
 export interface VjpGraphRequest {
   /** Tensor to differentiate (model output or intermediate). */
@@ -27,6 +30,11 @@ export interface VjpGraph {
   gradNames: string[];
 }
 
-export function buildVjpGraph(_model: ModelProto, _request: VjpGraphRequest): VjpGraph {
-  throw new NetlensError('NOT_IMPLEMENTED', 'reverse-mode differentiation of ONNX graphs is not implemented yet');
+/**
+ * The VJP graph of `model` for (output, wrt, rule). Throws LayerError for unknown tensor names and
+ * UnsupportedError('UNSUPPORTED_OP') naming the op, the node and the path when an op on a path from `wrt` to
+ * `output` has no backprop rule. A `wrt` tensor that does not influence `output` gets a zero gradient.
+ */
+export function buildVjpGraph(model: ModelProto, request: VjpGraphRequest): VjpGraph {
+  return buildVjp(model, request);
 }

@@ -1,0 +1,38 @@
+/**
+ * The backprop-rule registry: op type → rule. `gradient` is the exact derivative; a variant (`guided`,
+ * `deconvnet`) lists only the ops it changes and falls back to the exact rule for every other op.
+ */
+import type { BackpropRule } from '../../types.js';
+import type { Rule } from '../context.js';
+import { activationRules } from './activations.js';
+import { arithmeticRules } from './arithmetic.js';
+import { deconvnetRules } from './deconvnet.js';
+import { guidedRules } from './guided.js';
+import { shapeRules } from './shape.js';
+
+export type RuleTable = Readonly<Record<string, Rule>>;
+
+/** One table per op family; a new family file adds its table here. */
+const families: RuleTable[] = [arithmeticRules, activationRules, shapeRules];
+
+const exactRules: RuleTable = Object.assign({}, ...families) as RuleTable;
+
+const variants: Record<BackpropRule, RuleTable> = {
+  gradient: {},
+  guided: guidedRules,
+  deconvnet: deconvnetRules,
+};
+
+export function exactRuleFor(opType: string): Rule | undefined {
+  return Object.hasOwn(exactRules, opType) ? exactRules[opType] : undefined;
+}
+
+export function ruleFor(opType: string, rule: BackpropRule): Rule | undefined {
+  const variant = variants[rule];
+  return Object.hasOwn(variant, opType) ? variant[opType] : exactRuleFor(opType);
+}
+
+/** Op types with an exact backprop rule, sorted. */
+export function differentiableOps(): string[] {
+  return Object.keys(exactRules).sort();
+}

@@ -1,0 +1,11 @@
+export * from './target.js';
+export { occlusionSensitivity, autoMaskSize, autoStride, maskPositions } from './occlusion.js';
+export type { OcclusionOptions, OcclusionResult } from './occlusion.js';
+export { imageLime } from './lime/image-lime.js';
+export type { ImageLimeOptions, ImageLimeResult, ImageLimeExplanation } from './lime/image-lime.js';
+export { slic } from './lime/slic.js';
+export type { SlicOptions, Segmentation, PlanarImage } from './lime/slic.js';
+export { gridSegments } from './lime/grid.js';
+export type { LabelMatrix } from './lime/grid.js';
+export { fitWeightedRidge, fitWeightedTree } from './lime/surrogate.js';
+export type { SurrogateData, SurrogateFit } from './lime/surrogate.js';

@@ -161,6 +161,26 @@ describe('occlusionSensitivity', () => {
     });
   }
 
+  it("measures the pre-softmax score with score 'logit' on a model that ends in Softmax", async () => {
+    const m = await linearImageModel({ itemDims: [1, 6, 6], classes: 3, seed: 4, softmax: true });
+    const x = lcgValues(36, 6, 0, 1);
+    const r = await occlusionSensitivity(
+      m.model,
+      { data: x, dims: [1, 1, 6, 6] },
+      {
+        maskSize: 3,
+        stride: 3,
+        maskValue: 0,
+        maskClipping: 'off',
+        outputUpsampling: 'none',
+        score: 'logit',
+        target: 2,
+      },
+    );
+    const masked = occluded(x, 'NCHW', [1, 6, 6], [3, 6], [0, 3], [0]);
+    expect(r.map.data[2]).toBeCloseTo(linearScore(m, 2, x) - linearScore(m, 2, masked), 5);
+  });
+
   it("uses each image's channel means for maskValue 'auto'", async () => {
     const m = await linearImageModel({ itemDims: [2, 6, 6], classes: 1, weights: () => 1 });
     const data = new Float32Array(72);

@@ -1,0 +1,50 @@
+/** `netlens predict <model> <images...> [--top k]`. */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { topK } from '../../methods/classify.js';
+import { loadImageArgs } from '../images.js';
+import {
+  openModel,
+  parsePositiveInt,
+  requireInputSpec,
+  withModelFlags,
+  type GlobalFlags,
+  type ModelFlags,
+} from '../options.js';
+import { printJson } from '../output.js';
+import { createProgress } from '../progress.js';
+
+interface PredictFlags extends ModelFlags {
+  top: string;
+}
+
+export function register(program: Command, globals: () => GlobalFlags): void {
+  withModelFlags(
+    program
+      .command('predict')
+      .description('classify images and print the top classes')
+      .argument('<model>', 'ONNX model (or TF.js model.json)')
+      .argument('<images...>', 'image files or folders')
+      .option('--top <k>', 'how many classes to show per image', '3'),
+  ).action(async (modelPath: string, imageArgs: string[], flags: PredictFlags) => {
+    const k = parsePositiveInt(flags.top, '--top');
+    const model = await openModel(modelPath, flags);
+    try {
+      const loaded = await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);
+      const progress = createProgress('predict', !globals().json && globals().progress !== false);
+      const prediction = await model.predict(loaded.input, { onProgress: progress.onProgress });
+      progress.stop();
+      const best = topK(prediction, k, model.labels);
+      if (globals().json) {
+        printJson(loaded.paths.map((file, i) => ({ file, top: best[i] })));
+        return;
+      }
+      for (const [i, file] of loaded.paths.entries()) {
+        const classes = best[i].map((c) => `${c.label} ${(100 * c.probability).toFixed(1)}%`).join(', ');
+        process.stdout.write(`${path.basename(file)}: ${classes}\n`);
+      }
+    } finally {
+      await model.dispose();
+    }
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * The picture of MATLAB's "Visualize Activations" example: every channel of a layer tiled in a montage,
+ * and beside it the input next to its strongest channel, up-sampled to the input size.
+ */
+import { tensorToImage } from '../image/normalize.js';
+import { resizeImage } from '../image/resize.js';
+import type { RawImage } from '../image/types.js';
+import { upsample } from '../image/upsample.js';
+import { checkColormap } from '../render/colormap.js';
+import { colorize } from '../render/overlay.js';
+import { channelMaps, montage, sideBySide } from '../render/montage.js';
+import type { InputSpec, TensorData } from '../types.js';
+import { channelStats } from './activations.js';
+
+export interface ActivationFigureOptions {
+  colormap?: string;
+  /** Which observation of the batch (default 0). */
+  index?: number;
+  /** Smallest on-screen size of a tile, in pixels (small feature maps are enlarged; default 48). */
+  minTileSize?: number;
+}
+
+export interface ActivationFigure {
+  montage: RawImage;
+  strongest: RawImage;
+  figure: RawImage;
+  strongestChannel: number;
+}
+
+/** Montage of all channels plus input | strongest channel, as separate images and combined. */
+export function activationPictures(
+  acts: TensorData,
+  input: TensorData,
+  spec: InputSpec,
+  options: ActivationFigureOptions = {},
+): ActivationFigure {
+  const index = options.index ?? 0;
+  const colormap = checkColormap(options.colormap ?? 'gray');
+  const maps = channelMaps(acts, { index });
+  const stats = channelStats(acts, index);
+  const { width, height } = maps[0];
+  const grow = Math.max(1, Math.ceil((options.minTileSize ?? 48) / Math.max(width, height)));
+  const tiles = montage(maps, {
+    colormap,
+    thumbnailSize: { width: width * grow, height: height * grow },
+    resizeMethod: 'nearest',
+    labels: maps.map((_, c) => String(c)),
+    labelPosition: 'below',
+    borderSize: 2,
+  });
+  const seen = tensorToImage(input, spec, index);
+  const shown = Math.max(seen.width, 160);
+  const inputPanel = resizeImage(seen, shown, Math.round((seen.height * shown) / seen.width), {
+    method: 'nearest',
+  });
+  const strongestMap = upsample(
+    maps[stats.strongest],
+    { width: inputPanel.width, height: inputPanel.height },
+    'bilinear',
+  );
+  const strongest = colorize(strongestMap, { colormap, scaling: 'minmax' });
+  const panels = sideBySide([
+    { image: inputPanel, caption: 'input' },
+    { image: strongest, caption: `strongest: channel ${stats.strongest}` },
+  ]);
+  const figure = sideBySide([{ image: tiles, caption: `all ${maps.length} channels` }, { image: panels }]);
+  return { montage: tiles, strongest, figure, strongestChannel: stats.strongest };
+}
+
+export function activationFigure(
+  acts: TensorData,
+  input: TensorData,
+  spec: InputSpec,
+  options: ActivationFigureOptions = {},
+): RawImage {
+  return activationPictures(acts, input, spec, options).figure;
+}

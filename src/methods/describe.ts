@@ -1,0 +1,102 @@
+/** A plain description of a model for `netlens info` and the report: I/O, labels, spec, layers. */
+import type { InputSpec, LayerInfo, Model, TensorInfo } from '../types.js';
+
+export interface ModelDescription {
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  inputName: string;
+  outputName: string;
+  outputKind: 'probabilities' | 'logits';
+  labels: string[] | undefined;
+  inputSpec: InputSpec | undefined;
+  metadata: Record<string, string>;
+  featureLayer: string | undefined;
+  reductionLayer: string;
+  layers: (LayerInfo & { differentiable?: boolean; blockedBy?: string })[];
+}
+
+/** Optional per-layer differentiability (for the output), supplied by models that can differentiate. */
+interface Differentiable {
+  differentiability?(output: string): Promise<Map<string, { ok: boolean; blockedBy?: string }>>;
+}
+
+export async function describeModel(model: Model & Differentiable): Promise<ModelDescription> {
+  const layers = await model.layers();
+  let featureLayer: string | undefined;
+  try {
+    featureLayer = await model.featureLayer();
+  } catch {
+    featureLayer = undefined; // not every model has a spatial layer (sequences, tables)
+  }
+  const reductionLayer = await model.reductionLayer();
+  const diff = model.differentiability ? await model.differentiability(model.outputName) : undefined;
+  return {
+    inputs: model.inputs,
+    outputs: model.outputs,
+    inputName: model.inputName,
+    outputName: model.outputName,
+    outputKind: model.outputKind,
+    labels: model.labels,
+    inputSpec: model.inputSpec,
+    metadata: model.metadata,
+    featureLayer,
+    reductionLayer,
+    layers: layers.map((l) => {
+      const d = diff?.get(l.name);
+      return d ? { ...l, differentiable: d.ok, ...(d.blockedBy ? { blockedBy: d.blockedBy } : {}) } : l;
+    }),
+  };
+}
+
+function shape(dims: readonly (number | string)[]): string {
+  return `[${dims.join(', ')}]`;
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text : text + ' '.repeat(width - text.length);
+}
+
+export function formatModelDescription(d: ModelDescription): string {
+  const lines: string[] = [];
+  lines.push('Inputs:');
+  for (const t of d.inputs)
+    lines.push(`  ${t.name}  ${t.elemType} ${shape(t.shape)}${t.name === d.inputName ? '  (main)' : ''}`);
+  lines.push('Outputs:');
+  for (const t of d.outputs) {
+    lines.push(
+      `  ${t.name}  ${t.elemType} ${shape(t.shape)}${t.name === d.outputName ? `  (main, ${d.outputKind})` : ''}`,
+    );
+  }
+  if (d.inputSpec) {
+    const s = d.inputSpec;
+    lines.push(
+      `Input spec: ${s.height}x${s.width}x${s.channels} ${s.layout} ${s.channelOrder}, scale ${s.scale}, mean [${s.mean.join(', ')}], std [${s.std.join(', ')}]`,
+    );
+  } else {
+    lines.push('Input spec: none (not an image model, or give --input-size/--mean/--std)');
+  }
+  lines.push(d.labels ? `Labels (${d.labels.length}): ${d.labels.join(', ')}` : 'Labels: none');
+  const meta = Object.entries(d.metadata).filter(([k]) => k !== 'netlens.labels' && k !== 'netlens.input');
+  if (meta.length > 0) {
+    lines.push('Metadata:');
+    for (const [k, v] of meta) lines.push(`  ${k}: ${v.length > 100 ? `${v.slice(0, 97)}...` : v}`);
+  }
+  lines.push(`Feature layer (CAM default): ${d.featureLayer ?? 'none'}`);
+  lines.push(`Reduction layer (feeds the final softmax): ${d.reductionLayer}`);
+  const hasDiff = d.layers.some((l) => l.differentiable !== undefined);
+  const header = ['#', 'layer', 'op', 'shape', ...(hasDiff ? ['differentiable'] : [])];
+  const rows = d.layers.map((l) => [
+    String(l.index),
+    l.name,
+    l.opType,
+    shape(l.shape),
+    ...(hasDiff
+      ? [l.differentiable === undefined ? '' : l.differentiable ? 'yes' : `no (${l.blockedBy ?? ''})`]
+      : []),
+  ]);
+  const widths = header.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => r[i].length))));
+  lines.push(`Layers (${d.layers.length}):`);
+  lines.push(`  ${header.map((h, i) => pad(h, widths[i])).join('  ')}`);
+  for (const r of rows) lines.push(`  ${r.map((c, i) => pad(c, widths[i])).join('  ')}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,33 @@
+/**
+ * A report section: one per method. Each method adds its own file under `sections/` and one line in
+ * `sections/index.ts`; the report runs every section that applies to the model and says why others don't.
+ */
+import type { RawImage } from '../image/types.js';
+import type { InputSpec, Model, Prediction, ProgressCallback, TensorData } from '../types.js';
+
+export interface ReportInput {
+  model: Model;
+  modelName: string;
+  spec: InputSpec;
+  /** The batch as the model sees it. */
+  input: TensorData;
+  /** The decoded images at their original size. */
+  images: RawImage[];
+  /** Display names of the images (file names). */
+  names: string[];
+  predictions: Prediction;
+  /** Predicted class per image. */
+  predicted: number[];
+  miniBatchSize?: number;
+  seed: number;
+  onProgress?: ProgressCallback;
+}
+
+export interface ReportSection {
+  id: string;
+  title: string;
+  /** Undefined when the section applies to this model and input; otherwise a short reason why it does not. */
+  skipReason?(input: ReportInput): Promise<string | undefined>;
+  /** The section's HTML body (images inlined). */
+  render(input: ReportInput): Promise<string>;
+}

@@ -1,0 +1,6 @@
+/** Every report section, in page order. A method adds its section file and one line here. */
+import type { ReportSection } from '../section.js';
+import { activationsSection } from './activations.js';
+import { predictionsSection } from './predictions.js';
+
+export const SECTIONS: readonly ReportSection[] = [predictionsSection, activationsSection];

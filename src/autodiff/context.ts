@@ -74,10 +74,10 @@ export interface RuleContext {
   /** Zeros shaped like forward tensor `like`. */
   zerosLike(like: string): string;
   /**
-   * Sum a gradient of shape `gradShape` down to the shape of broadcast operand `operand` (ReduceSum over the
-   * broadcast axes, leading axes dropped).
+   * Sum a gradient of shape `gradShape` down to the shape of broadcast operand `operand` (a forward tensor, or
+   * its shape): ReduceSum over the broadcast axes, leading axes dropped.
    */
-  reduceToShape(grad: string, gradShape: readonly number[], operand: string): string;
+  reduceToShape(grad: string, gradShape: readonly number[], operand: string | readonly number[]): string;
   /** The exact-gradient rule's result for this node (for rule variants that change only some cases). */
   exactGradient(dOutputs: readonly (string | undefined)[]): (string | undefined)[];
   /** An error naming this node, its op type and the path it lies on. */
@@ -249,13 +249,13 @@ export class Emitter {
     return this.op('ConstantOfShape', [this.shapeTensor(like)], {}, 'zeros');
   }
 
-  reduceToShape(grad: string, gradShape: readonly number[], operand: string): string {
-    const target = this.shape(operand);
+  reduceToShape(grad: string, gradShape: readonly number[], operand: string | readonly number[]): string {
+    const target = typeof operand === 'string' ? this.shape(operand) : operand;
     const lead = gradShape.length - target.length;
     if (lead < 0) {
       throw new NetlensError(
         'INVALID_INPUT',
-        `operand '${operand}' has a higher rank than its broadcast result`,
+        `an operand of '${grad}' has a higher rank than its broadcast result`,
       );
     }
     const axes: number[] = [];
@@ -357,7 +357,7 @@ export class NodeContext implements RuleContext {
   zerosLike(like: string): string {
     return this.emitter.zerosLike(like);
   }
-  reduceToShape(grad: string, gradShape: readonly number[], operand: string): string {
+  reduceToShape(grad: string, gradShape: readonly number[], operand: string | readonly number[]): string {
     return this.emitter.reduceToShape(grad, gradShape, operand);
   }
   exactGradient(dOutputs: readonly (string | undefined)[]): (string | undefined)[] {

@@ -6,14 +6,26 @@ import type { BackpropRule } from '../../types.js';
 import type { Rule } from '../context.js';
 import { activationRules } from './activations.js';
 import { arithmeticRules } from './arithmetic.js';
+import { convRules } from './conv.js';
 import { deconvnetRules } from './deconvnet.js';
 import { guidedRules } from './guided.js';
+import { linearRules } from './linear.js';
+import { poolingRules } from './pooling.js';
 import { shapeRules } from './shape.js';
+import { softmaxRules } from './softmax.js';
 
 export type RuleTable = Readonly<Record<string, Rule>>;
 
 /** One table per op family; a new family file adds its table here. */
-const families: RuleTable[] = [arithmeticRules, activationRules, shapeRules];
+const families: RuleTable[] = [
+  arithmeticRules,
+  activationRules,
+  shapeRules,
+  convRules,
+  linearRules,
+  softmaxRules,
+  poolingRules,
+];
 
 const exactRules: RuleTable = Object.assign({}, ...families) as RuleTable;
 

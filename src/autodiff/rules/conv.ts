@@ -1,0 +1,114 @@
+/**
+ * Convolutions. The input gradient of Conv is the transposed convolution of dY with the same weights (and the
+ * output_padding that restores rows the strided forward pass dropped); that of ConvTranspose is a Conv.
+ */
+import { attrInts, attrString, type NodeProto } from '../../onnx/proto.js';
+import type { Rule, RuleContext } from '../context.js';
+import { extent, forwardWindow, groupOf, spatialSize } from './window.js';
+
+function refuseWeightGradient(ctx: RuleContext, what: string): void {
+  if (ctx.needsGradient(1))
+    throw ctx.unsupported(`gradient w.r.t. computed ${what} weights is not supported`);
+}
+
+/** Gradient of a bias added per output channel: sum over batch and spatial axes. */
+function biasGradient(ctx: RuleContext, node: NodeProto, dY: string): string | undefined {
+  if (!node.input![2] || !ctx.needsGradient(2)) return undefined;
+  const rank = ctx.shape(node.output![0]).length;
+  return ctx.reduceSum(dY, [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)], false);
+}
+
+function kernelOf(node: NodeProto, ctx: RuleContext): number[] {
+  return attrInts(node, 'kernel_shape') ?? ctx.shape(node.input![1]).slice(2);
+}
+
+const conv: Rule = (node, ctx, [dY]) => {
+  refuseWeightGradient(ctx, 'Conv');
+  const [x, w] = node.input!;
+  const win = forwardWindow(node, ctx, x, node.output![0], kernelOf(node, ctx));
+  const outputPadding = win.inSize.map(
+    (size, i) => size - ((win.outSize[i] - 1) * win.strides[i] + extent(win, i) - win.begin[i] - win.end[i]),
+  );
+  if (outputPadding.some((p, i) => p < 0 || p >= Math.max(win.strides[i], win.dilations[i]))) {
+    throw ctx.unsupported(
+      `unexpected output size ${win.outSize.join('x')} for input ${win.inSize.join('x')}`,
+    );
+  }
+  const dX = ctx.needsGradient(0)
+    ? ctx.op(
+        'ConvTranspose',
+        [dY!, w],
+        {
+          group: groupOf(node),
+          kernel_shape: win.kernel,
+          strides: win.strides,
+          dilations: win.dilations,
+          pads: [...win.begin, ...win.end],
+          output_padding: outputPadding,
+        },
+        'conv_grad',
+      )
+    : undefined;
+  return [dX, undefined, biasGradient(ctx, node, dY!)];
+};
+
+/**
+ * The begin crop ONNX Runtime applied to a ConvTranspose output, from the probed sizes: explicit pads as
+ * given; with auto_pad SAME_* or an output_shape, the total crop split as ORT splits it (measured: the odd
+ * unit goes to the tail for SAME_UPPER and to the head otherwise).
+ */
+function transposeCrops(
+  node: NodeProto,
+  ctx: RuleContext,
+  inSize: number[],
+  outSize: number[],
+  kernel: number[],
+) {
+  const n = kernel.length;
+  const strides = attrInts(node, 'strides') ?? new Array<number>(n).fill(1);
+  const dilations = attrInts(node, 'dilations') ?? new Array<number>(n).fill(1);
+  const outputPadding = attrInts(node, 'output_padding') ?? new Array<number>(n).fill(0);
+  const autoPad = attrString(node, 'auto_pad', 'NOTSET');
+  const pads = attrInts(node, 'pads');
+  if (autoPad === 'NOTSET' && !attrInts(node, 'output_shape')) {
+    return { strides, dilations, begin: pads?.slice(0, n) ?? new Array<number>(n).fill(0) };
+  }
+  const begin = kernel.map((k, i) => {
+    const total = strides[i] * (inSize[i] - 1) + outputPadding[i] + (k - 1) * dilations[i] + 1 - outSize[i];
+    if (total < 0) throw ctx.unsupported('ConvTranspose output larger than its full size');
+    return autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2);
+  });
+  return { strides, dilations, begin };
+}
+
+const convTranspose: Rule = (node, ctx, [dY]) => {
+  refuseWeightGradient(ctx, 'ConvTranspose');
+  const [x, w] = node.input!;
+  const y = node.output![0];
+  const kernel = kernelOf(node, ctx);
+  const inSize = spatialSize(ctx, x);
+  const outSize = spatialSize(ctx, y);
+  const { strides, dilations, begin } = transposeCrops(node, ctx, inSize, outSize, kernel);
+  // The adjoint Conv slides over dY with the forward crops as pads. Rows that output_padding appended beyond
+  // the last window depend on no input: a negative end pad would drop them, and a zero one never reads them.
+  const end = kernel.map(
+    (k, i) => (inSize[i] - 1) * strides[i] + (k - 1) * dilations[i] + 1 - outSize[i] - begin[i],
+  );
+  const dX = ctx.needsGradient(0)
+    ? ctx.op(
+        'Conv',
+        [dY!, w],
+        {
+          group: groupOf(node),
+          kernel_shape: kernel,
+          strides,
+          dilations,
+          pads: [...begin, ...end.map((e) => Math.max(e, 0))],
+        },
+        'conv_transpose_grad',
+      )
+    : undefined;
+  return [dX, undefined, biasGradient(ctx, node, dY!)];
+};
+
+export const convRules = { Conv: conv, ConvTranspose: convTranspose };

@@ -1,0 +1,154 @@
+import { describe, it } from 'vitest';
+import type { AttrMap } from '../../src/onnx/proto.js';
+import { expectVjpMatchesFd, oneOpModel, uniform, wellSeparated } from './harness.js';
+
+interface PoolCase {
+  name: string;
+  x: number[];
+  attrs: AttrMap;
+  opsets?: number[];
+  elementwise?: boolean;
+}
+
+async function check(op: string, c: PoolCase, seed: number, opset: number): Promise<void> {
+  const model = oneOpModel({
+    op,
+    inputs: [{ name: 'x', shape: ['N', ...c.x.slice(1)] }],
+    attrs: c.attrs,
+    opset,
+  });
+  // Distinct values 0.1 apart: no ties inside a window, and ε = 1e-2 never reorders them.
+  await expectVjpMatchesFd(model, { x: wellSeparated(uniform(seed), c.x) }, { elementwise: c.elementwise });
+}
+
+const maxCases: PoolCase[] = [
+  { name: '2x2 stride 2 (no overlap)', x: [2, 2, 4, 6], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+  {
+    name: '3x3 stride 2 pad 1 (overlapping)',
+    x: [2, 2, 7, 6],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+    opsets: [11, 13, 16, 17],
+  },
+  {
+    name: '3x3 stride 1 (three phases per dim)',
+    x: [2, 1, 5, 5],
+    attrs: { kernel_shape: [3, 3] },
+    opsets: [11, 18],
+  },
+  {
+    name: 'ceil_mode, windows past the end',
+    x: [2, 2, 6, 7],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 },
+    opsets: [12, 17],
+  },
+  {
+    name: 'ceil_mode with pads',
+    x: [2, 1, 7, 5],
+    attrs: { kernel_shape: [2, 3], strides: [2, 2], pads: [1, 0, 0, 1], ceil_mode: 1 },
+    opsets: [11, 17],
+  },
+  {
+    name: 'dilation 2',
+    x: [2, 1, 7, 7],
+    attrs: { kernel_shape: [3, 3], dilations: [2, 2], strides: [2, 1] },
+    opsets: [11, 17],
+  },
+  {
+    name: 'auto_pad SAME_UPPER',
+    x: [2, 2, 5, 6],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' },
+  },
+  {
+    name: 'auto_pad SAME_LOWER',
+    x: [2, 2, 5, 6],
+    attrs: { kernel_shape: [2, 2], strides: [1, 2], auto_pad: 'SAME_LOWER' },
+    opsets: [11, 17],
+  },
+  { name: '1-D overlapping', x: [2, 3, 9], attrs: { kernel_shape: [3], strides: [2] }, opsets: [11, 17] },
+  { name: '3-D', x: [1, 2, 4, 4, 4], attrs: { kernel_shape: [2, 2, 2], strides: [2, 2, 2] } },
+  {
+    name: 'tiny, every element',
+    x: [1, 1, 5, 5],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+    opsets: [11, 17],
+    elementwise: true,
+  },
+];
+
+const averageCases: PoolCase[] = [
+  { name: '2x2 stride 2', x: [2, 2, 4, 6], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+  {
+    name: '3x3 stride 2 pad 1, pads excluded',
+    x: [2, 2, 7, 6],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+  },
+  {
+    name: '3x3 stride 2 pad 1, pads counted',
+    x: [2, 2, 7, 6],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 },
+  },
+  {
+    name: 'ceil_mode, pads excluded',
+    x: [2, 1, 6, 7],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 },
+  },
+  {
+    name: 'ceil_mode with pads, pads counted',
+    x: [2, 1, 7, 6],
+    attrs: { kernel_shape: [3, 2], strides: [2, 2], pads: [1, 1, 1, 0], ceil_mode: 1, count_include_pad: 1 },
+  },
+  {
+    name: 'stride larger than kernel (rows skipped)',
+    x: [2, 1, 8, 7],
+    attrs: { kernel_shape: [2, 2], strides: [3, 3] },
+  },
+  {
+    name: 'auto_pad SAME_UPPER',
+    x: [2, 2, 5, 6],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' },
+  },
+  {
+    name: 'auto_pad SAME_LOWER, pads counted',
+    x: [2, 2, 5, 6],
+    attrs: { kernel_shape: [2, 3], strides: [2, 1], auto_pad: 'SAME_LOWER', count_include_pad: 1 },
+  },
+  {
+    name: 'dilations',
+    x: [2, 1, 7, 6],
+    attrs: { kernel_shape: [2, 2], dilations: [2, 2], pads: [1, 1, 1, 1] },
+    opsets: [19],
+  },
+  { name: '1-D', x: [2, 2, 9], attrs: { kernel_shape: [3], strides: [2], pads: [1, 1] }, opsets: [11, 17] },
+  {
+    name: 'tiny, every element',
+    x: [1, 1, 5, 5],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 },
+    elementwise: true,
+  },
+];
+
+describe('MaxPool rule vs finite differences', () => {
+  maxCases.forEach((c, i) => {
+    for (const opset of c.opsets ?? [17])
+      it(`${c.name} (opset ${opset})`, () => check('MaxPool', c, 500 + i, opset));
+  });
+});
+
+describe('AveragePool rule vs finite differences', () => {
+  averageCases.forEach((c, i) => {
+    for (const opset of c.opsets ?? [17])
+      it(`${c.name} (opset ${opset})`, () => check('AveragePool', c, 600 + i, opset));
+  });
+});
+
+describe('global pools vs finite differences', () => {
+  for (const op of ['GlobalAveragePool', 'GlobalMaxPool']) {
+    for (const x of [
+      [2, 3, 4, 5],
+      [3, 2, 6],
+      [1, 2, 3, 3],
+    ]) {
+      it(`${op} on [${x}]`, () => check(op, { name: op, x, attrs: {} }, 700 + x.length, 17));
+    }
+  }
+});

@@ -1,0 +1,45 @@
+/**
+ * `npm run bench`: median timings as ratios to the raw ONNX Runtime floor measured in the same run.
+ * Usage: node dist/bench/main.js [--quick] [--suite name[,name]] [--out bench/results.json]
+ */
+import path from 'node:path';
+import { deterministicBatch, loadImageModels, repoRoot, type BenchContext } from './context.js';
+import { formatTable, writeResults, type BenchRow } from './report.js';
+import { SUITES } from './suites/index.js';
+import { extraBenchModels } from './models.js';
+
+function argValue(args: string[], flag: string): string | undefined {
+  const i = args.indexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const wanted = argValue(args, '--suite')?.split(',');
+  const out = argValue(args, '--out') ?? path.join(repoRoot(), 'bench', 'results.json');
+  const unknown = wanted?.filter((w) => !SUITES.some((s) => s.name === w)) ?? [];
+  if (unknown.length) {
+    process.stderr.write(`netlens bench: unknown suite ${unknown.join(', ')}; expected ${SUITES.map((s) => s.name).join(', ')}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const ctx: BenchContext = {
+    quick,
+    repeats: quick ? 3 : 7,
+    imageModels: await loadImageModels(await extraBenchModels(quick)),
+    batchFor: deterministicBatch,
+  };
+  const rows: BenchRow[] = [];
+  for (const suite of SUITES) {
+    if (wanted && !wanted.includes(suite.name)) continue;
+    process.stderr.write(`bench: ${suite.name}...\n`);
+    rows.push(...(await suite.run(ctx)));
+  }
+  process.stdout.write(`${formatTable(rows)}\n`);
+  await writeResults(out, rows);
+  process.stdout.write(`wrote ${path.relative(process.cwd(), out)}\n`);
+  for (const m of ctx.imageModels) await m.model.dispose();
+}
+
+await main();

@@ -1,0 +1,5 @@
+/** Every bench suite; a method adds its suite file and one line here. */
+import type { BenchSuite } from '../context.js';
+import { coreSuite } from './core.js';
+
+export const SUITES: readonly BenchSuite[] = [coreSuite];

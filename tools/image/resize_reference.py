@@ -4,6 +4,7 @@
 Pillow clips kernels at the border instead of mirroring, so tests compare only outputs whose kernel
 support lies inside the image. Run with Debian's python3:
     /usr/bin/python3 tools/image/resize_reference.py > tests/image/resize-reference.json
+    npx prettier --write tests/image/resize-reference.json
 """
 import json
 

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { OnnxModel } from '../../src/model.js';
+import { nodeRuntime } from '../../src/node/load.js';
+import { activations, channelStats } from '../../src/methods/activations.js';
+import { activationPictures } from '../../src/methods/activation-figure.js';
+import { encodeModel } from '../../src/onnx/proto.js';
+import { CNN, cnnModel, referenceConvRelu, seededValues } from '../helpers/onnx-models.js';
+
+const spec = {
+  height: 4,
+  width: 4,
+  channels: 1,
+  layout: 'NCHW' as const,
+  channelOrder: 'GRAY' as const,
+  scale: 1 / 255,
+  mean: [0.5],
+  std: [0.25],
+};
+
+async function model(): Promise<OnnxModel> {
+  return OnnxModel.create(encodeModel(cnnModel()), nodeRuntime, { inputSpec: spec });
+}
+
+describe('activations', () => {
+  const batch = { data: seededValues(2 * 16, 5), dims: [2, 1, 4, 4] };
+
+  it('returns the layer values in MATLAB OutputAs layouts', async () => {
+    const m = await model();
+    const ch = await activations(m, batch, { layer: 'relu1' });
+    expect(ch.dims).toEqual([2, CNN.filters, 4, 4]);
+    for (let i = 0; i < 2; i++) {
+      const ref = referenceConvRelu(batch.data.subarray(i * 16, (i + 1) * 16));
+      const got = ch.data.subarray(i * 32, (i + 1) * 32);
+      ref.forEach((v, k) => expect(got[k]).toBeCloseTo(v, 5));
+    }
+    const rows = await activations(m, batch, { layer: 'relu1', outputAs: 'rows' });
+    expect(rows.dims).toEqual([2, 32]);
+    expect(Array.from(rows.data)).toEqual(Array.from(ch.data));
+    const cols = await activations(m, batch, { layer: 'relu1', outputAs: 'columns' });
+    expect(cols.dims).toEqual([32, 2]);
+    for (let f = 0; f < 32; f++) {
+      expect(cols.data[f * 2 + 1]).toBe(rows.data[32 + f]);
+      expect(cols.data[f * 2]).toBe(rows.data[f]);
+    }
+    await expect(activations(m, batch, { layer: 'relu1', outputAs: 'bogus' as 'rows' })).rejects.toThrow(
+      /outputAs/,
+    );
+    await expect(activations(m, batch, { layer: 'relu' })).rejects.toThrow(/relu1/);
+  });
+
+  it('defaults to the feature layer and finds the strongest channel', async () => {
+    const m = await model();
+    const acts = await activations(m, batch);
+    expect(acts.layer).toBe('relu1');
+    const stats = channelStats(acts, 1);
+    const item = acts.data.subarray(32, 64);
+    const maxes = [0, 1].map((c) => Math.max(...item.subarray(c * 16, (c + 1) * 16)));
+    expect(stats.max[0]).toBeCloseTo(maxes[0], 6);
+    expect(stats.strongest).toBe(maxes[0] >= maxes[1] ? 0 : 1);
+    const means = [0, 1].map((c) => item.subarray(c * 16, (c + 1) * 16).reduce((a, b) => a + b, 0) / 16);
+    expect(stats.mean[1]).toBeCloseTo(means[1], 6);
+    expect(() => channelStats(acts, 2)).toThrow(/out of range/);
+  });
+
+  it('draws a montage with one tile per channel and the strongest channel at input size', async () => {
+    const m = await model();
+    const first = { data: batch.data.subarray(0, 16), dims: [1, 1, 4, 4] };
+    const acts = await activations(m, first, { layer: 'relu1' });
+    const pics = activationPictures(acts, first, spec, { minTileSize: 16 });
+    // two 16-px tiles with 2-px borders, side by side (near-square grid of 2 → 1 row of 2 or 2 rows of 1)
+    expect(pics.montage.width * pics.montage.height).toBeGreaterThanOrEqual(2 * 16 * 16);
+    expect(pics.strongest.width).toBeGreaterThanOrEqual(160);
+    expect(pics.strongestChannel).toBe(channelStats(acts).strongest);
+  });
+});

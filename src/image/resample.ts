@@ -86,7 +86,34 @@ export function axisWeights(
     }
     for (let k = 0; k < taps; k++) weights[d * taps + k] /= sum;
   }
-  return { taps, indices, weights };
+  return trimZeroTaps({ taps, indices, weights }, outSize);
+}
+
+/** Drop the leading/trailing zero-weight taps every output has (e.g. 2 of 4 for bilinear up-sampling). */
+function trimZeroTaps(axis: AxisWeights, outSize: number): AxisWeights {
+  const { taps, indices, weights } = axis;
+  let lead = taps;
+  let trail = taps;
+  for (let d = 0; d < outSize; d++) {
+    let first = 0;
+    while (first < taps && weights[d * taps + first] === 0) first++;
+    let last = taps - 1;
+    while (last > first && weights[d * taps + last] === 0) last--;
+    lead = Math.min(lead, first);
+    trail = Math.min(trail, taps - 1 - last);
+  }
+  const kept = Math.max(1, taps - lead - trail);
+  if (kept === taps) return axis;
+  const out: AxisWeights = {
+    taps: kept,
+    indices: new Int32Array(outSize * kept),
+    weights: new Float64Array(outSize * kept),
+  };
+  for (let d = 0; d < outSize; d++) {
+    out.indices.set(indices.subarray(d * taps + lead, d * taps + lead + kept), d * kept);
+    out.weights.set(weights.subarray(d * taps + lead, d * taps + lead + kept), d * kept);
+  }
+  return out;
 }
 
 /**
@@ -115,8 +142,10 @@ export function resampleHwc(
   if (outWidth === width && outHeight === height) return Float32Array.from(src);
   const xw = axisWeights(width, outWidth, method, antialias);
   const yw = axisWeights(height, outHeight, method, antialias);
-  // Resize the axis that shrinks most first (less work for the second pass), as imresize does.
-  if (outWidth / width <= outHeight / height) {
+  // Do the cheaper order (typically: shrink the axis that shrinks most first, as imresize does).
+  const rowsFirst = outWidth * height * xw.taps + outWidth * outHeight * yw.taps;
+  const columnsFirst = width * outHeight * yw.taps + outWidth * outHeight * xw.taps;
+  if (rowsFirst <= columnsFirst) {
     const mid = resampleRows(src, width, height, channels, xw, outWidth);
     return resampleColumns(mid, outWidth, height, channels, yw, outHeight);
   }
@@ -135,6 +164,22 @@ function resampleRows(
 ): Float32Array {
   const out = new Float32Array(outWidth * height * channels);
   const { taps, indices, weights } = axis;
+  if (channels === 1) {
+    // The common case (float maps), without the channel loop.
+    for (let y = 0; y < height; y++) {
+      const rowIn = y * width;
+      const rowOut = y * outWidth;
+      for (let x = 0; x < outWidth; x++) {
+        let acc = 0;
+        for (let k = x * taps, end = k + taps; k < end; k++) {
+          const w = weights[k];
+          if (w !== 0) acc += w * src[rowIn + indices[k]];
+        }
+        out[rowOut + x] = acc;
+      }
+    }
+    return out;
+  }
   for (let y = 0; y < height; y++) {
     const rowIn = y * width * channels;
     const rowOut = y * outWidth * channels;

@@ -72,6 +72,18 @@ describe('decodeImage', () => {
     expect(Array.from(a.data)).toEqual(Array.from(rgba));
   });
 
+  it('reduces 16-bit images to 8 bits', async () => {
+    const deep = Uint16Array.from({ length: W * H }, (_, i) => i * 5000);
+    const png = await sharp(deep, { raw: { width: W, height: H, channels: 1 } })
+      .toColourspace('grey16')
+      .png()
+      .toBuffer();
+    expect((await sharp(png).metadata()).depth).toBe('ushort');
+    const image = await decodeImage(png);
+    expect(image.channels).toBe(1);
+    deep.forEach((v, i) => expect(Math.abs(image.data[i] - v / 257)).toBeLessThanOrEqual(1));
+  });
+
   it('converts channels when asked: RGB → gray by luma, gray → RGB by replication, RGBA → RGB drops alpha', async () => {
     const png = await encode('png');
     const g = await decodeImage(png, { channels: 1 });

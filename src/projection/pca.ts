@@ -1,0 +1,95 @@
+/**
+ * Principal component analysis over a typed n × dim matrix. The covariance is accumulated here over typed arrays
+ * (fast, no n × dim array-of-arrays copy) and `ml-pca` does its eigendecomposition. Component signs are fixed so
+ * that each component's largest-magnitude loading is positive, making results reproducible.
+ */
+import { PCA } from 'ml-pca';
+import { OptionError } from '../errors.js';
+import { featureStandardDeviations, sampleCovariance } from './distances.js';
+
+export interface PcaOptions {
+  /** Components to keep (default 2). */
+  numDimensions?: number;
+  /** Divide each feature by its standard deviation first (constant features are left at 0). */
+  standardize?: boolean;
+}
+
+export interface PcaResult {
+  /** n × numDimensions scores. */
+  embedding: Float32Array;
+  n: number;
+  numDimensions: number;
+  /** Share of the total variance explained by each kept component. */
+  explainedVariance: number[];
+  /** dim × numDimensions loadings (row-major), the unit directions the data was projected on. */
+  components: Float64Array;
+}
+
+export function pca(data: Float32Array, n: number, dim: number, options: PcaOptions = {}): PcaResult {
+  const k = options.numDimensions ?? 2;
+  if (!Number.isInteger(k) || k < 1 || k > dim) {
+    throw new OptionError('INVALID_OPTION', `PCA numDimensions must be an integer in [1, ${dim}], got ${k}`);
+  }
+  if (n < 2) throw new OptionError('INVALID_INPUT', `PCA needs at least 2 points, got ${n}`);
+  if (data.length !== n * dim) {
+    throw new OptionError(
+      'INVALID_INPUT',
+      `data has ${data.length} values, expected n × dim = ${n} × ${dim}`,
+    );
+  }
+  const input = options.standardize ? standardizeColumns(data, n, dim) : data;
+  const covariance = sampleCovariance(input, n, dim);
+  const rows: number[][] = [];
+  for (let r = 0; r < dim; r++) rows.push(Array.from(covariance.subarray(r * dim, (r + 1) * dim)));
+  const model = new PCA(rows, { isCovarianceMatrix: true });
+  const vectors = model.getEigenvectors();
+  const eigenvalues = model.getEigenvalues();
+
+  const components = new Float64Array(dim * k);
+  for (let c = 0; c < k; c++) {
+    let largest = 0;
+    for (let r = 0; r < dim; r++) {
+      const v = vectors.get(r, c);
+      if (Math.abs(v) > Math.abs(largest)) largest = v;
+    }
+    const sign = largest < 0 ? -1 : 1;
+    for (let r = 0; r < dim; r++) components[r * k + c] = sign * vectors.get(r, c);
+  }
+
+  const mean = new Float64Array(dim);
+  for (let i = 0; i < n; i++) for (let r = 0; r < dim; r++) mean[r] += input[i * dim + r];
+  for (let r = 0; r < dim; r++) mean[r] /= n;
+  const embedding = new Float32Array(n * k);
+  const scores = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    scores.fill(0);
+    for (let r = 0; r < dim; r++) {
+      const centred = input[i * dim + r] - mean[r];
+      for (let c = 0; c < k; c++) scores[c] += centred * components[r * k + c];
+    }
+    for (let c = 0; c < k; c++) embedding[i * k + c] = scores[c];
+  }
+
+  let total = 0;
+  // Rounding can leave tiny negative eigenvalues for a singular covariance; they explain nothing.
+  for (const value of eigenvalues) total += Math.max(value, 0);
+  const explainedVariance = eigenvalues
+    .slice(0, k)
+    .map((value) => (total > 0 ? Math.max(value, 0) / total : 0));
+  return { embedding, n, numDimensions: k, explainedVariance, components };
+}
+
+/** Columns centred and divided by their standard deviation; constant columns become 0. */
+export function standardizeColumns(data: Float32Array, n: number, dim: number): Float32Array {
+  const std = featureStandardDeviations(data, n, dim);
+  const mean = new Float64Array(dim);
+  for (let i = 0; i < n; i++) for (let r = 0; r < dim; r++) mean[r] += data[i * dim + r];
+  for (let r = 0; r < dim; r++) mean[r] /= n;
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    for (let r = 0; r < dim; r++) {
+      out[i * dim + r] = std[r] > 0 ? (data[i * dim + r] - mean[r]) / std[r] : 0;
+    }
+  }
+  return out;
+}

@@ -16,7 +16,8 @@ const concat: Rule = (node, ctx, [dY]) => {
   if (inputs.length === 1) return [dY];
   const axis = axisOf(ctx, node.output![0], attrInt(node, 'axis', 0));
   const sizes = inputs.map((i) => ctx.shape(i)[axis]);
-  if (sizes.some((s) => s < 0)) throw ctx.unsupported('concatenation along an axis that varies with the batch size');
+  if (sizes.some((s) => s < 0))
+    throw ctx.unsupported('concatenation along an axis that varies with the batch size');
   const parts = ctx.split(dY!, axis, sizes);
   return parts.map((part, i) => (ctx.needsGradient(i) ? part : undefined));
 };

@@ -13,6 +13,16 @@ import { linearRules } from './linear.js';
 import { poolingRules } from './pooling.js';
 import { shapeRules } from './shape.js';
 import { softmaxRules } from './softmax.js';
+import { concatRules } from './concat.js';
+import { geluRules } from './gelu.js';
+import { indexingRules } from './indexing.js';
+import { layoutRules } from './layout.js';
+import { normalizationRules } from './normalization.js';
+import { padRules } from './pad.js';
+import { rectifierRules } from './rectifiers.js';
+import { reduceRules } from './reduce.js';
+import { resizeRules } from './resize.js';
+import { sigmoidRules } from './sigmoids.js';
 
 export type RuleTable = Readonly<Record<string, Rule>>;
 
@@ -25,6 +35,16 @@ const families: RuleTable[] = [
   linearRules,
   softmaxRules,
   poolingRules,
+  rectifierRules,
+  sigmoidRules,
+  geluRules,
+  normalizationRules,
+  reduceRules,
+  layoutRules,
+  concatRules,
+  indexingRules,
+  padRules,
+  resizeRules,
 ];
 
 const exactRules: RuleTable = Object.assign({}, ...families) as RuleTable;

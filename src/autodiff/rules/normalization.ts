@@ -19,7 +19,12 @@ function rejectParameterGradients(node: NodeProto, ctx: RuleContext, what: strin
 
 /** Per-channel vector [C] shaped to broadcast against an [N, C, ...] tensor of the given rank. */
 function perChannel(ctx: RuleContext, v: string, rank: number): string {
-  return rank > 2 ? ctx.unsqueeze(v, Array.from({ length: rank - 2 }, (_, i) => i + 1)) : v;
+  return rank > 2
+    ? ctx.unsqueeze(
+        v,
+        Array.from({ length: rank - 2 }, (_, i) => i + 1),
+      )
+    : v;
 }
 
 /** The standardization gradient given g = dY·scale, x̂ and 1/σ (all broadcastable to x). */
@@ -57,7 +62,9 @@ const instanceNormalization: Rule = (node, ctx, [dY]) => {
   const epsilon = attrFloat(node, 'epsilon', 1e-5);
   const centred = ctx.op('Sub', [x, ctx.reduce('ReduceMean', x, axes, true)]);
   const variance = ctx.reduce('ReduceMean', ctx.op('Mul', [centred, centred]), axes, true);
-  const inverseStd = ctx.op('Reciprocal', [ctx.op('Sqrt', [ctx.op('Add', [variance, ctx.constFloat(epsilon)])])]);
+  const inverseStd = ctx.op('Reciprocal', [
+    ctx.op('Sqrt', [ctx.op('Add', [variance, ctx.constFloat(epsilon)])]),
+  ]);
   const normalized = ctx.op('Mul', [centred, inverseStd]);
   const g = ctx.op('Mul', [dY!, perChannel(ctx, scale, rank)]);
   return [standardizeGradient(ctx, g, normalized, inverseStd, axes)];

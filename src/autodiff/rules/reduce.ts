@@ -56,7 +56,9 @@ const reduceMax: Rule = (node, ctx, [dY]) => {
   const axes = reducedAxes(node, ctx);
   if (!axes) return [dY];
   const x = node.input![0];
-  const winners = ctx.op('Cast', [ctx.op('Equal', [x, keptDims(node, ctx, node.output![0], axes)])], { to: DataType.FLOAT });
+  const winners = ctx.op('Cast', [ctx.op('Equal', [x, keptDims(node, ctx, node.output![0], axes)])], {
+    to: DataType.FLOAT,
+  });
   const ties = ctx.reduceSum(winners, axes, true);
   const share = ctx.op('Div', [keptDims(node, ctx, dY!, axes), ties]);
   return [ctx.op('Mul', [winners, share], {}, 'reduce_max_grad')];

@@ -1,0 +1,132 @@
+/**
+ * Slice and Gather with constant indices: both pick elements along axes, so their transposes put each
+ * gradient element back where it was taken from. Indices that are distinct (every Slice; most Gathers) are
+ * inverted with one Gather from dY padded by a zero slab; a Gather that repeats indices adds up its copies
+ * with a MatMul by a constant count matrix.
+ */
+import { attrInt, attrInts, type NodeProto } from '../../onnx/proto.js';
+import type { Rule, RuleContext } from '../context.js';
+import { padWithZeros } from './pad.js';
+
+/**
+ * Transpose of taking `indices` (distinct) along `axis` from a dim of `size`: element j of the result is the
+ * gradient element k with indices[k] = j, or 0 from an appended zero slab when j was not taken.
+ */
+function putBack(
+  ctx: RuleContext,
+  g: string,
+  rank: number,
+  axis: number,
+  indices: number[],
+  size: number,
+): string {
+  const slabPads = new Array<number>(2 * rank).fill(0);
+  slabPads[rank + axis] = 1;
+  const withZeros = padWithZeros(ctx, g, slabPads);
+  const source = new Array<number>(size).fill(indices.length);
+  indices.forEach((j, k) => (source[j] = k));
+  return ctx.op('Gather', [withZeros, ctx.constInt64(source)], { axis }, 'put_back');
+}
+
+/** The elements one Slice axis takes, with ONNX's clamping of starts and ends. */
+export function sliceIndices(size: number, start: number, end: number, step: number): number[] {
+  const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v, lo), hi);
+  let first = start < 0 ? start + size : start;
+  let last = end < 0 ? end + size : end;
+  if (step > 0) {
+    first = clamp(first, 0, size);
+    last = clamp(last, 0, size);
+  } else {
+    first = clamp(first, 0, size - 1);
+    last = clamp(last, -1, size - 1);
+  }
+  const out: number[] = [];
+  for (let i = first; step > 0 ? i < last : i > last; i += step) out.push(i);
+  return out;
+}
+
+/** Starts, ends, axes and steps: constant inputs (opset 10 on) or attributes (before). */
+function sliceParameters(node: NodeProto, ctx: RuleContext, rank: number) {
+  const [, startsIn, endsIn, axesIn, stepsIn] = node.input!;
+  const read = (name: string | undefined, what: string): number[] | undefined => {
+    if (!name) return undefined;
+    const value = ctx.constantValue(name);
+    if (!value) throw ctx.unsupported(`Slice ${what} computed at run time`);
+    return value;
+  };
+  const starts = startsIn ? read(startsIn, 'starts')! : (attrInts(node, 'starts') ?? []);
+  const ends = startsIn ? read(endsIn, 'ends')! : (attrInts(node, 'ends') ?? []);
+  const axes = (startsIn ? read(axesIn, 'axes') : attrInts(node, 'axes')) ?? starts.map((_, i) => i);
+  const steps = read(stepsIn, 'steps') ?? starts.map(() => 1);
+  return { starts, ends, axes: axes.map((a) => (a < 0 ? a + rank : a)), steps };
+}
+
+const ALL_THE_WAY = 2 ** 31 - 1;
+
+const slice: Rule = (node, ctx, [dY]) => {
+  const x = node.input![0];
+  const dims = ctx.shape(x);
+  const outDims = ctx.shape(node.output![0]);
+  const rank = dims.length;
+  const { starts, ends, axes, steps } = sliceParameters(node, ctx, rank);
+  const pads = new Array<number>(2 * rank).fill(0);
+  let g = dY!;
+  for (let k = 0; k < axes.length; k++) {
+    const axis = axes[k];
+    const size = dims[axis];
+    if (size < 0) {
+      // The batch axis can only be taken whole: its size is unknown when the graph is built.
+      if (steps[k] === 1 && starts[k] === 0 && ends[k] >= ALL_THE_WAY) continue;
+      throw ctx.unsupported('slicing part of an axis that varies with the batch size');
+    }
+    const taken = sliceIndices(size, starts[k], ends[k], steps[k]);
+    if (outDims[axis] >= 0 && outDims[axis] !== taken.length) {
+      throw ctx.unsupported(
+        `Slice along axis ${axis} takes ${outDims[axis]} elements, expected ${taken.length}`,
+      );
+    }
+    if (taken.length === 0) return [ctx.zerosLike(x)];
+    if (steps[k] === 1) {
+      pads[axis] = taken[0];
+      pads[rank + axis] = size - taken[taken.length - 1] - 1;
+    } else g = putBack(ctx, g, rank, axis, taken, size);
+  }
+  return [padWithZeros(ctx, g, pads)];
+};
+
+const product = (dims: number[]): number => dims.reduce((a, b) => a * b, 1);
+
+/**
+ * dY is viewed as [outer, K, inner] with K the number of indices; the result is [outer, size, inner], reshaped
+ * to the data's shape.
+ */
+const gather: Rule = (node, ctx, [dY]) => {
+  const [x, indicesName] = node.input!;
+  const raw = ctx.constantValue(indicesName);
+  if (!raw) throw ctx.unsupported('Gather indices computed at run time');
+  const dims = ctx.shape(x);
+  const rawAxis = attrInt(node, 'axis', 0);
+  const axis = rawAxis < 0 ? rawAxis + dims.length : rawAxis;
+  const size = dims[axis];
+  const outer = dims.slice(0, axis);
+  const inner = dims.slice(axis + 1);
+  if (size < 0 || inner.some((d) => d < 0)) {
+    throw ctx.unsupported('gathering along or before an axis that varies with the batch size');
+  }
+  if (raw.length === 0) return [ctx.zerosLike(x), undefined];
+  const indices = raw.map((i) => (i < 0 ? i + size : i));
+  const viewed = ctx.op('Reshape', [
+    dY!,
+    ctx.constInt64([outer.some((d) => d < 0) ? -1 : product(outer), indices.length, product(inner)]),
+  ]);
+  let dX: string;
+  if (new Set(indices).size === indices.length) dX = putBack(ctx, viewed, 3, 1, indices, size);
+  else {
+    const counts = new Array<number>(size * indices.length).fill(0);
+    indices.forEach((j, k) => (counts[j * indices.length + k] += 1));
+    dX = ctx.op('MatMul', [ctx.constFloat(counts, [size, indices.length]), viewed], {}, 'gather_grad');
+  }
+  return [ctx.reshapeLike(dX, x), undefined];
+};
+
+export const indexingRules = { Slice: slice, Gather: gather };

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { UnsupportedError } from '../../src/errors.js';
+import { floatTensor, int64Tensor, type TensorProto } from '../../src/onnx/proto.js';
+import { expectVjpMatchesFd, oneOpModel, randomTensor, runVjp, uniform } from './harness.js';
+
+const BATCH = 3;
+
+describe('Pad (constant mode) vs finite differences', () => {
+  const cases: { name: string; pads: number[]; axes?: number[]; value?: number }[] = [
+    { name: 'spatial padding 1', pads: [0, 0, 1, 1, 0, 0, 1, 1] },
+    { name: 'asymmetric, on channels too', pads: [0, 1, 0, 2, 0, 0, 3, 1] },
+    { name: 'negative pads crop', pads: [0, 0, -1, 2, 0, 0, 1, -2] },
+    { name: 'non-zero padding value', pads: [0, 0, 2, 0, 0, 0, 0, 1], value: 1.5 },
+    { name: 'padding the batch axis', pads: [1, 0, 0, 0, 1, 0, 0, 0] },
+  ];
+  for (const opset of [11, 13, 18, 21]) {
+    cases.forEach((c, k) => {
+      it(`${c.name}, opset ${opset}`, async () => {
+        const weights: TensorProto[] = [int64Tensor('pads', [c.pads.length], c.pads)];
+        const extra = ['pads'];
+        if (c.value !== undefined) {
+          weights.push(floatTensor('value', [], [c.value]));
+          extra.push('value');
+        }
+        const model = oneOpModel({
+          op: 'Pad',
+          inputs: [{ name: 'x', shape: ['N', 2, 4, 5] }],
+          weights,
+          extraInputs: extra,
+          opset,
+        });
+        await expectVjpMatchesFd(model, { x: randomTensor(uniform(opset + 13 * k), [BATCH, 2, 4, 5]) });
+      });
+    });
+  }
+
+  it('opset 18 pads given for chosen axes only (axes input, negative axis)', async () => {
+    const model = oneOpModel({
+      op: 'Pad',
+      inputs: [{ name: 'x', shape: ['N', 2, 4, 5] }],
+      weights: [int64Tensor('pads', [4], [1, 2, 0, -1]), int64Tensor('axes', [2], [-1, 2])],
+      extraInputs: ['pads', '', 'axes'],
+      opset: 18,
+    });
+    await expectVjpMatchesFd(model, { x: randomTensor(uniform(5), [BATCH, 2, 4, 5]) });
+  });
+
+  it('the gradient crops the padding away exactly', async () => {
+    const model = oneOpModel({
+      op: 'Pad',
+      inputs: [{ name: 'x', shape: ['N', 3] }],
+      weights: [int64Tensor('pads', [4], [0, 2, 0, 1])],
+      opset: 13,
+    });
+    const x = { data: new Float32Array(3), dims: [1, 3] };
+    const run = await runVjp(model, { x }, { data: Float32Array.from([1, 2, 3, 4, 5, 6]), dims: [1, 6] });
+    expect(Array.from(run.grads[0].data)).toEqual([3, 4, 5]);
+  });
+
+  it('reflect mode is refused with a typed error', async () => {
+    const model = oneOpModel({
+      op: 'Pad',
+      inputs: [{ name: 'x', shape: ['N', 4] }],
+      weights: [int64Tensor('pads', [4], [0, 1, 0, 1])],
+      attrs: { mode: 'reflect' },
+    });
+    const run = runVjp(model, { x: randomTensor(uniform(1), [2, 4]) }, randomTensor(uniform(2), [2, 6]));
+    await expect(run).rejects.toThrow(UnsupportedError);
+    await expect(run).rejects.toThrow(/Pad mode 'reflect'/);
+  });
+});

@@ -8,18 +8,13 @@
 import { OptionError } from '../errors.js';
 import type { TensorData } from '../types.js';
 
-/** Axis-aligned box in pixels of a frame `frameWidth x frameHeight`: columns [x, x + width), rows [y, y + height). */
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+/** [x0, y0, x1, y1]: inclusive pixel columns x0..x1 and rows y0..y1 (the fixtures' box format). */
+export type Box = readonly [number, number, number, number];
 
 export interface PointingGameOptions {
-  /** Size of the frame the boxes are given in (default: the map size). Boxes are scaled to the map. */
+  /** Size of the image the boxes are given in (default: the map size); maps of another size are scaled to it. */
   frame?: { width: number; height: number };
-  /** Extra margin around each box, in map pixels (the original game uses 15 px on 224 px images). */
+  /** Extra margin around each box, in frame pixels (the original game uses 15 px on 224 px images). */
   tolerance?: number;
 }
 
@@ -55,11 +50,12 @@ export function pointingGame(
     const map = maps.data.subarray(i * size, (i + 1) * size);
     let max = -Infinity;
     for (const v of map) if (v > max) max = v;
-    const box = boxes[i];
-    const x0 = box.x * sx - tolerance;
-    const x1 = (box.x + box.width) * sx + tolerance;
-    const y0 = box.y * sy - tolerance;
-    const y1 = (box.y + box.height) * sy + tolerance;
+    const [bx0, by0, bx1, by1] = boxes[i];
+    // Box edges in frame coordinates (pixel k spans [k, k + 1)).
+    const x0 = bx0 - tolerance;
+    const x1 = bx1 + 1 + tolerance;
+    const y0 = by0 - tolerance;
+    const y1 = by1 + 1 + tolerance;
     let count = 0;
     let inside = 0;
     let sumRow = 0;
@@ -71,8 +67,10 @@ export function pointingGame(
       count++;
       sumRow += row;
       sumCol += col;
-      // Pixel centres decide membership, so a box edge between pixels is exact.
-      if (col + 0.5 >= x0 && col + 0.5 <= x1 && row + 0.5 >= y0 && row + 0.5 <= y1) inside++;
+      // The map pixel's centre, in frame coordinates, decides membership.
+      const fx = (col + 0.5) / sx;
+      const fy = (row + 0.5) / sy;
+      if (fx >= x0 && fx <= x1 && fy >= y0 && fy <= y1) inside++;
     }
     hits.push(count > 0 && inside * 2 > count);
     maxima.push(count > 0 ? { row: sumRow / count, col: sumCol / count } : { row: NaN, col: NaN });

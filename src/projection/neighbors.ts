@@ -90,8 +90,9 @@ function bruteForce(
 const TILE = 64;
 
 /**
- * All pairs, in tiles of rows so that both tiles stay in cache, with squared distances in the heaps (same order)
- * and square roots taken at the end.
+ * All pairs, in tiles of rows that stay in cache, as |a|² + |b|² - 2 a·b with four rows of a tile against one
+ * row at a time (each loaded value of b feeds four products). Squared distances go into the heaps (same order)
+ * and square roots are taken at the end.
  */
 function bruteForceEuclidean(
   values: Float32Array | Float64Array,
@@ -101,35 +102,47 @@ function bruteForceEuclidean(
   onProgress?: (done: number, total: number) => void,
 ): void {
   const x = values instanceof Float64Array ? values : Float64Array.from(values);
-  const tiles = Math.ceil(n / TILE);
-  for (let ti = 0; ti < tiles; ti++) {
-    const iStart = ti * TILE;
-    const iEnd = Math.min(n, iStart + TILE);
-    for (let tj = ti; tj < tiles; tj++) {
-      const jEnd = Math.min(n, (tj + 1) * TILE);
-      for (let i = iStart; i < iEnd; i++) {
-        const a = i * dim;
-        let worstI = heaps.worst(i);
-        for (let j = tj === ti ? i + 1 : tj * TILE; j < jEnd; j++) {
+  const norms = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let c = 0; c < dim; c++) sum += x[i * dim + c] * x[i * dim + c];
+    norms[i] = sum;
+  }
+  const offer = (i: number, j: number, dot: number) => {
+    // Rounding can take the difference of nearly equal terms slightly below 0.
+    const d = Math.max(0, norms[i] + norms[j] - 2 * dot);
+    if (d < heaps.worst(i)) heaps.offer(i, d, j);
+    if (d < heaps.worst(j)) heaps.offer(j, d, i);
+  };
+  for (let ti = 0; ti < n; ti += TILE) {
+    const iEnd = Math.min(n, ti + TILE);
+    for (let tj = ti; tj < n; tj += TILE) {
+      const jEnd = Math.min(n, tj + TILE);
+      for (let i = ti; i < iEnd; i += 4) {
+        const rows = Math.min(4, iEnd - i);
+        // Missing rows of a short group reuse row i; their products are computed and ignored.
+        const a0 = i * dim;
+        const a1 = rows > 1 ? a0 + dim : a0;
+        const a2 = rows > 2 ? a0 + 2 * dim : a0;
+        const a3 = rows > 3 ? a0 + 3 * dim : a0;
+        // Within one tile, row i + r pairs only with later rows (j > i + r); each pair is visited once.
+        for (let j = tj === ti ? i + 1 : tj; j < jEnd; j++) {
           const b = j * dim;
-          let sum = 0;
-          let c = 0;
-          for (; c + 3 < dim; c += 4) {
-            const d0 = x[a + c] - x[b + c];
-            const d1 = x[a + c + 1] - x[b + c + 1];
-            const d2 = x[a + c + 2] - x[b + c + 2];
-            const d3 = x[a + c + 3] - x[b + c + 3];
-            sum += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3;
+          let s0 = 0;
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          for (let c = 0; c < dim; c++) {
+            const v = x[b + c];
+            s0 += x[a0 + c] * v;
+            s1 += x[a1 + c] * v;
+            s2 += x[a2 + c] * v;
+            s3 += x[a3 + c] * v;
           }
-          for (; c < dim; c++) {
-            const diff = x[a + c] - x[b + c];
-            sum += diff * diff;
-          }
-          if (sum < worstI) {
-            heaps.offer(i, sum, j);
-            worstI = heaps.worst(i);
-          }
-          if (sum < heaps.worst(j)) heaps.offer(j, sum, i);
+          offer(i, j, s0);
+          if (rows > 1 && j > i + 1) offer(i + 1, j, s1);
+          if (rows > 2 && j > i + 2) offer(i + 2, j, s2);
+          if (rows > 3 && j > i + 3) offer(i + 3, j, s3);
         }
       }
     }

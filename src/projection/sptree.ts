@@ -27,6 +27,7 @@ export class SpaceTree {
   private quadrant: Uint8Array;
   private scratch: Int32Array;
   private stack: Int32Array;
+  private groupStack: Int32Array;
   private boxLow: Float64Array;
   private boxHigh: Float64Array;
   /** Per-depth bucket offsets for the counting sort (cells + 1 entries per level), so building allocates nothing. */
@@ -45,6 +46,7 @@ export class SpaceTree {
     this.quadrant = new Uint8Array(n);
     this.scratch = new Int32Array(n);
     this.stack = new Int32Array(64 * (1 << dims));
+    this.groupStack = new Int32Array(64 * (1 << dims));
     this.boxLow = new Float64Array(dims);
     this.boxHigh = new Float64Array(dims);
     this.buckets = new Int32Array((MAX_DEPTH + 1) * 2 * ((1 << dims) + 1));
@@ -160,23 +162,31 @@ export class SpaceTree {
    * Repulsive part of the t-SNE gradient: for every point i, Σ_j w_ij² (y_i - y_j) into `force` (n × dims) with
    * w_ij = 1 / (1 + |y_i - y_j|²), and the return value Z = Σ_{i≠j} w_ij.
    *
-   * Barnes–Hut with one traversal per leaf instead of per point: walking the tree for a leaf's points together
-   * yields one interaction list (cells summarised by their centre of mass and count, and leaf ranges taken point
-   * by point) that each of its points then sums in a tight loop. A cell is summarised when its full width is below
-   * theta × the distance from its centre of mass to the nearest corner of the leaf's points' bounding box, a
-   * stricter test than the per-point one (so at least as accurate), and never when it contains the leaf. theta = 0
-   * gives the exact sums.
+   * Barnes–Hut with one tree walk per group of nearby points instead of one per point: the walk for a target
+   * group (the largest subtrees holding at most `groupSize` points) yields one interaction list (cells summarised
+   * by their centre of mass and count, and leaves taken point by point) that each point of the group then sums in
+   * a tight loop. A cell is summarised when its full width is below theta × the distance from its centre of mass
+   * to the group's bounding box, a stricter test than the per-point one (so at least as accurate), and never when
+   * it contains the group. theta = 0 gives the exact sums.
    */
-  repulsion(theta: number, force: Float64Array): number {
-    const { nodeCount, firstChild, count, start } = this;
+  repulsion(theta: number, force: Float64Array, groupSize = 4 * this.leafSize): number {
+    const { firstChild, childCount, count, start } = this;
+    const stack = this.groupStack;
     let z = 0;
-    for (let node = 0; node < nodeCount; node++) {
-      if (firstChild[node] >= 0) continue;
-      this.collectInteractions(node, theta);
-      z +=
-        this.dims === 2
-          ? this.sumInteractions2(start[node], start[node] + count[node], force)
-          : this.sumInteractions3(start[node], start[node] + count[node], force);
+    let top = 0;
+    stack[top++] = 0;
+    while (top > 0) {
+      const node = stack[--top];
+      if (count[node] <= groupSize || firstChild[node] < 0) {
+        this.collectInteractions(node, theta);
+        const from = start[node];
+        const to = from + count[node];
+        z +=
+          this.dims === 2 ? this.sumInteractions2(from, to, force) : this.sumInteractions3(from, to, force);
+      } else {
+        const first = firstChild[node];
+        for (let c = first; c < first + childCount[node]; c++) stack[top++] = c;
+      }
     }
     return z;
   }
@@ -188,41 +198,61 @@ export class SpaceTree {
   private rangeList = new Int32Array(0);
   private rangeEntries = 0;
 
-  private collectInteractions(leaf: number, theta: number): void {
-    const { dims: d, sorted, center, half, com, count, firstChild, childCount, start } = this;
+  private collectInteractions(group: number, theta: number): void {
+    const { dims: d, sorted, half, com, count, firstChild, childCount, start } = this;
     const stack = this.stack;
     const theta2 = theta * theta;
-    // Bounding box of the leaf's points.
+    const groupStart = start[group];
+    const groupEnd = groupStart + count[group];
+    // Bounding box of the group's points.
     const low = this.boxLow;
     const high = this.boxHigh;
     low.fill(Infinity);
     high.fill(-Infinity);
-    for (let t = start[leaf]; t < start[leaf] + count[leaf]; t++) {
+    for (let t = groupStart; t < groupEnd; t++) {
       for (let c = 0; c < d; c++) {
         const v = sorted[t * d + c];
         if (v < low[c]) low[c] = v;
         if (v > high[c]) high[c] = v;
       }
     }
+    const low0 = low[0];
+    const low1 = low[1];
+    const high0 = high[0];
+    const high1 = high[1];
     this.cellEntries = 0;
     this.rangeEntries = 0;
     let top = 0;
     stack[top++] = 0;
     while (top > 0) {
       const node = stack[--top];
-      const h = half[node];
-      let gap2 = 0;
-      let containsLeaf = true;
-      for (let c = 0; c < d; c++) {
-        const m = com[node * d + c];
-        const gap = m < low[c] ? low[c] - m : m > high[c] ? m - high[c] : 0;
-        gap2 += gap * gap;
-        if (Math.abs(center[leaf * d + c] - center[node * d + c]) > h) containsLeaf = false;
+      const nodeStart = start[node];
+      const nodeEnd = nodeStart + count[node];
+      // Ancestors of the group (tree-order ranges nest) must be opened; so must cells inside the group's box.
+      const containsGroup = nodeStart <= groupStart && groupEnd <= nodeEnd;
+      let summarise = false;
+      if (!containsGroup) {
+        let gap2 = 0;
+        if (d === 2) {
+          const m0 = com[2 * node];
+          const m1 = com[2 * node + 1];
+          const g0 = m0 < low0 ? low0 - m0 : m0 > high0 ? m0 - high0 : 0;
+          const g1 = m1 < low1 ? low1 - m1 : m1 > high1 ? m1 - high1 : 0;
+          gap2 = g0 * g0 + g1 * g1;
+        } else {
+          for (let c = 0; c < d; c++) {
+            const m = com[node * d + c];
+            const gap = m < low[c] ? low[c] - m : m > high[c] ? m - high[c] : 0;
+            gap2 += gap * gap;
+          }
+        }
+        const h = half[node];
+        summarise = 4 * h * h < theta2 * gap2;
       }
-      if (!containsLeaf && 4 * h * h < theta2 * gap2) {
+      if (summarise) {
         this.pushCell(node);
       } else if (firstChild[node] < 0) {
-        this.pushRange(start[node], start[node] + count[node]);
+        this.pushRange(nodeStart, nodeEnd);
       } else {
         const first = firstChild[node];
         const last = first + childCount[node];

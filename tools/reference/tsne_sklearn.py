@@ -105,14 +105,18 @@ def run(n, random_state):
         random_state=random_state,
     )
     start = time.perf_counter()
+    cpu_start = time.process_time()
     embedding = tsne.fit_transform(data)
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
     return {
         'n': n,
         'randomState': random_state,
         'kl': float(tsne.kl_divergence_),
         'iterations': int(tsne.n_iter_),
         'seconds': seconds,
+        # All threads together: on a shared machine wall time depends on the load, CPU time much less.
+        'cpuSeconds': cpu_seconds,
         'agreement10': neighbour_label_agreement(embedding, labels),
     }, data
 
@@ -146,7 +150,11 @@ def main():
         'script': 'tools/reference/tsne_sklearn.py',
         'sklearn': sklearn.__version__,
         'numpy': np.__version__,
-        'machine': {'cpus': os.cpu_count(), 'processor': platform.processor() or platform.machine()},
+        'machine': {
+            'cpus': os.cpu_count(),
+            'processor': platform.processor() or platform.machine(),
+            'loadAverage': os.getloadavg(),
+        },
         'mixture': MIXTURE,
         'settings': SETTINGS,
         'dataSamples': samples,

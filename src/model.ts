@@ -24,11 +24,15 @@ import {
 import {
   inputLayout,
   inputSpecFromMetadata,
+  describesImage,
+  sequenceProbeDims,
+  type InputDescription,
   labelsFromMetadata,
   checkLabels,
   resolveInputSpec,
   TASK_KEY,
 } from './onnx/metadata.js';
+import { linearHeadAfter } from './onnx/linear-head.js';
 import {
   decodeModel,
   metadataProps,
@@ -52,6 +56,8 @@ import type {
   BatchOptions,
   InputSpec,
   LayerInfo,
+  LinearHead,
+  LinearHeadSource,
   Model,
   Prediction,
   TensorData,
@@ -154,7 +160,7 @@ interface ProbeResult {
   types: Map<string, string>;
 }
 
-export class OnnxModel implements Model {
+export class OnnxModel implements Model, LinearHeadSource {
   readonly inputs: TensorInfo[];
   readonly outputs: TensorInfo[];
   readonly inputName: string;
@@ -164,6 +170,11 @@ export class OnnxModel implements Model {
   readonly outputKind: 'probabilities' | 'logits';
   readonly metadata: Record<string, string>;
   readonly task: string | undefined;
+  /**
+   * The input as the model describes it (`netlens.input` merged with the inputSpec option): for images the
+   * fields of `inputSpec`; for other inputs (kind 'sequence', 'table', ...) whatever fields that kind uses.
+   */
+  readonly inputDescription: InputDescription | undefined;
   /** The decoded model. Treat as read-only: graph edits work on copies. */
   readonly proto: ModelProto;
   readonly source: string;
@@ -238,8 +249,13 @@ export class OnnxModel implements Model {
 
     this.metadata = metadataProps(proto);
     this.task = options.task ?? this.metadata[TASK_KEY];
-    const specFields = { ...inputSpecFromMetadata(this.metadata, this.source), ...options.inputSpec };
-    this.inputSpec = resolveInputSpec(specFields, floatInput.shape);
+    const described: InputDescription = {
+      ...inputSpecFromMetadata(this.metadata, this.source),
+      ...options.inputSpec,
+    };
+    this.inputDescription = Object.keys(described).length > 0 ? described : undefined;
+    // Only an image input has an InputSpec; other kinds keep their description as given.
+    this.inputSpec = describesImage(described) ? resolveInputSpec(described, floatInput.shape) : undefined;
     this.labels = options.labels
       ? checkLabels(options.labels, 'labels option', (m) => new OptionError('INVALID_OPTION', m))
       : labelsFromMetadata(this.metadata, this.source);
@@ -276,10 +292,14 @@ export class OnnxModel implements Model {
     return typeof d === 'number' ? d : undefined;
   }
 
-  /** Concrete dims of one input item for probing: declared dims, else the input spec, else `exampleDims`. */
+  /**
+   * Concrete dims of one input item for probing: `exampleDims` when given, else the declared dims, with
+   * symbolic ones taken from the image spec or a sequence description's length.
+   */
   private exampleItemDims(): number[] {
     const shape = this.mainInput.shape;
     if (this.options.exampleDims) return [...this.options.exampleDims];
+    const sequence = sequenceProbeDims(this.inputDescription, shape);
     const spec = this.inputSpec;
     const fromSpec = (axis: number): number | undefined => {
       if (!spec || shape.length !== 4) return undefined;
@@ -292,7 +312,7 @@ export class OnnxModel implements Model {
     };
     return shape.slice(1).map((d, i) => {
       if (typeof d === 'number') return d;
-      const given = fromSpec(i + 1);
+      const given = fromSpec(i + 1) ?? sequence[i + 1];
       if (given === undefined) {
         throw new UnsupportedError(
           'UNSUPPORTED_MODEL',
@@ -597,6 +617,13 @@ export class OnnxModel implements Model {
       };
       return value;
     };
+  }
+
+  /** The linear layer after global average pooling of `layer` (for CAM); UnsupportedError when there is none. */
+  async linearHead(layer: string): Promise<LinearHead> {
+    const info = await this.checkLayer(layer);
+    const layout = inputLayout(this.inputSpec, this.mainInput.shape);
+    return linearHeadAfter(this.proto, layer, info.shape[layout === 'NCHW' ? 1 : 3] ?? 0, layout);
   }
 
   async dispose(): Promise<void> {

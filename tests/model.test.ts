@@ -12,6 +12,7 @@ import {
   referenceConvRelu,
   referenceLogits,
   seededValues,
+  sequenceModel,
   skipModel,
   softmax,
 } from './helpers/onnx-models.js';
@@ -283,6 +284,30 @@ describe('OnnxModel: labels and input spec', () => {
     await expect(
       OnnxModel.create(encodeModel(cnnModel()), ort, { inputSpec: { mean: [1, 2] } }),
     ).rejects.toThrow(/mean has 2 values for 1 channels/);
+  });
+});
+
+describe('OnnxModel: non-image inputs', () => {
+  const sequenceInput = { kind: 'sequence', layout: 'NTC', channels: 3, minLength: 4, maxLength: 6 };
+
+  it('keeps a sequence description as given, with no image spec', async () => {
+    const model = await open(sequenceModel({ 'netlens.input': JSON.stringify(sequenceInput) }));
+    expect(model.inputSpec).toBeUndefined();
+    expect(model.inputDescription).toEqual(sequenceInput);
+  });
+
+  it('probes a symbolic time axis with the described length, or exampleDims', async () => {
+    const described = await open(sequenceModel({ 'netlens.input': JSON.stringify(sequenceInput) }));
+    expect((await described.checkLayer('h')).shape).toEqual([1, 6, 2]);
+    const explicit = await open(sequenceModel(), { exampleDims: [9, 3] });
+    expect((await explicit.checkLayer('h')).shape).toEqual([1, 9, 2]);
+    const undescribed = await open(sequenceModel());
+    await expect(undescribed.layers()).rejects.toThrow(
+      /symbolic dim 'T' at axis 1; give the exampleDims option/,
+    );
+    // Running needs no probe: any length goes.
+    const x = { data: seededValues(2 * 5 * 3, 4), dims: [2, 5, 3] };
+    expect((await undescribed.predict(x)).scores.dims).toEqual([2, 2]);
   });
 });
 

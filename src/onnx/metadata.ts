@@ -18,17 +18,45 @@ export function labelsFromMetadata(metadata: Record<string, string>, source: str
   return checkLabels(value, `${source} metadata '${LABELS_KEY}'`, (m) => new ModelError('INVALID_MODEL', m));
 }
 
+/**
+ * What `netlens.input` holds: an image spec (no `kind`, or kind 'image'), or the description of another kind
+ * of input (e.g. kind 'sequence' with layout 'NTC' and min/maxLength, kind 'table' with feature names).
+ */
+export type InputDescription = Partial<InputSpec> & { kind?: string; [key: string]: unknown };
+
 export function inputSpecFromMetadata(
   metadata: Record<string, string>,
   source: string,
-): Partial<InputSpec> | undefined {
+): InputDescription | undefined {
   const text = metadata[INPUT_KEY];
   if (text === undefined) return undefined;
   const value = parseJson(text, `${source} metadata '${INPUT_KEY}'`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ModelError('INVALID_MODEL', `${source} metadata '${INPUT_KEY}' must be a JSON object`);
   }
-  return value as Partial<InputSpec>;
+  return value as InputDescription;
+}
+
+/** Whether a description is an image spec, which `resolveInputSpec` completes and checks. */
+export function describesImage(description: InputDescription): boolean {
+  return description.kind === undefined || description.kind === 'image';
+}
+
+/**
+ * Per input axis, a length to probe a symbolic axis with: for a sequence description with layout 'NTC' or
+ * 'NCT', the time axis gets its `maxLength` (else `minLength`); every other axis is undefined.
+ */
+export function sequenceProbeDims(
+  description: InputDescription | undefined,
+  shape: readonly (number | string)[],
+): (number | undefined)[] {
+  const dims: (number | undefined)[] = shape.map(() => undefined);
+  if (description?.kind !== 'sequence' || shape.length !== 3) return dims;
+  const length = [description.maxLength, description.minLength].find((v) => typeof v === 'number');
+  const layout: unknown = description.layout;
+  if (layout === 'NTC') dims[1] = length as number | undefined;
+  if (layout === 'NCT') dims[2] = length as number | undefined;
+  return dims;
 }
 
 function parseJson(text: string, what: string): unknown {

@@ -200,3 +200,18 @@ export function elementwiseModel(): ModelProto {
     ],
   });
 }
+
+/** A sequence model with symbolic batch and time: x [N, T, 3] → MatMul → Relu 'h' [N, T, 2] → mean over T. */
+export function sequenceModel(metadata?: Record<string, string>): ModelProto {
+  return makeModel({
+    nodes: [
+      makeNode('MatMul', ['x', 'w'], ['proj'], {}, 'proj'),
+      makeNode('Relu', ['proj'], ['h'], {}, 'relu_h'),
+      makeNode('ReduceMean', ['h'], ['y'], { axes: [1], keepdims: 0 }, 'mean_t'),
+    ],
+    inputs: [makeValueInfo('x', ['N', 'T', 3])],
+    outputs: [makeValueInfo('y', ['N', 2])],
+    initializers: [floatTensor('w', [3, 2], seededValues(6, 41))],
+    metadata,
+  });
+}

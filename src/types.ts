@@ -123,3 +123,21 @@ export interface Model {
   forwardFrom(layer: string, activations: TensorData, options?: BatchOptions & { output?: string }): Promise<TensorData>;
   dispose(): Promise<void>;
 }
+
+/**
+ * The linear layer that follows global average pooling of a layer (what the original CAM reads):
+ * output[k] = Σ_c weights[k·channels + c] · mean(layer channel c) + bias[k].
+ */
+export interface LinearHead {
+  weights: Float32Array;
+  bias: Float32Array;
+  outputs: number;
+  channels: number;
+  /** The tensor the linear layer produces. */
+  output: string;
+}
+
+/** A model that can expose the linear head after a layer (OnnxModel does; throws UnsupportedError otherwise). */
+export interface LinearHeadSource {
+  linearHead(layer: string): Promise<LinearHead>;
+}

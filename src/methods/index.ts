@@ -9,3 +9,7 @@ export { gridSegments } from './lime/grid.js';
 export type { LabelMatrix } from './lime/grid.js';
 export { fitWeightedRidge, fitWeightedTree } from './lime/surrogate.js';
 export type { SurrogateData, SurrogateFit } from './lime/surrogate.js';
+export * from './cam/index.js';
+export * from './attribution/index.js';
+export * from './dream/index.js';
+export { gaussianBlur } from './gaussian-blur.js';

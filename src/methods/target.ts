@@ -98,3 +98,417 @@ export function resolveTargets(
   const resolved = list.map((t) => resolveClass(model, t, numClasses));
   return resolved.length === 1 ? new Array<number>(batchSize).fill(resolved[0]) : resolved;
 }
+
+// -----------------------------------------------------------------------------------------------------------
+// General targets for gradient methods: every target becomes a linear seed dY on one tensor, so the explained
+// quantity is f(x) = <tensor(x), dY> and its gradient is one vector-Jacobian product.
+
+/** Several classes at once: one explanation per image and class (K = classes.length per image). */
+export interface ClassesTarget {
+  kind: 'classes';
+  classes: readonly ClassTarget[];
+}
+
+/**
+ * Segmentation region (MATLAB's `reductionFcn` idea): the sum of a class's scores over a pixel mask of a
+ * [N, C, H, W] score tensor. `class` defaults to the most frequent predicted class other than one labelled
+ * 'background'; `mask` ([H, W] for every image or [N, H, W], non-zero = inside) defaults to the pixels
+ * predicted as that class.
+ */
+export interface RegionTarget {
+  kind: 'region';
+  class?: ClassTarget | readonly ClassTarget[];
+  mask?: TensorData | 'predicted';
+}
+
+/** Regression: element `index` (default 0) of each item's score tensor. */
+export interface OutputTarget {
+  kind: 'output';
+  index?: number;
+}
+
+/** One element of any tensor, `index` without the batch axis (e.g. [channel, row, col]). */
+export interface ElementTarget {
+  kind: 'element';
+  tensor: string;
+  index: readonly number[];
+}
+
+/** The mean of one or more channels of any tensor (channel axis `axis`, default 1), over all other axes. */
+export interface ChannelTarget {
+  kind: 'channel';
+  tensor: string;
+  channels: number | readonly number[];
+  axis?: number;
+}
+
+/** An explicit seed: `seeds` is [N·K, ...item dims of `tensor`], item n·K + k for image n. */
+export interface SeedTarget {
+  kind: 'seed';
+  tensor: string;
+  seeds: TensorData;
+  perImage?: number;
+  descriptions?: readonly string[];
+}
+
+export type Target =
+  TargetOption | ClassesTarget | RegionTarget | OutputTarget | ElementTarget | ChannelTarget | SeedTarget;
+
+/** A target resolved for one batch: seeds for K explanations per image. */
+export interface ResolvedTarget {
+  /** The tensor the seed applies to. */
+  tensor: string;
+  /** Explanations per image (K); item n·K + k belongs to image n. */
+  perImage: number;
+  /** [N·K, ...item dims of `tensor`]. */
+  seeds: TensorData;
+  /** Class index per item where the target is a class (or a region of a class). */
+  classes: (number | undefined)[];
+  /** Human-readable description per item, e.g. "class 3 (dress)". */
+  descriptions: string[];
+  /** The explained value f(x) = <tensor(x), seed> per item. */
+  scores: number[];
+}
+
+function isObjectTarget(
+  target: Target,
+): target is ClassesTarget | RegionTarget | OutputTarget | ElementTarget | ChannelTarget | SeedTarget {
+  return typeof target === 'object' && target !== null && !Array.isArray(target) && 'kind' in target;
+}
+
+/** The tensor a target seeds: its own tensor, else `scoreTensor` (the method's reduction layer). */
+export function targetTensor(target: Target, scoreTensor: string): string {
+  if (isObjectTarget(target) && 'tensor' in target) return target.tensor;
+  return scoreTensor;
+}
+
+function describeClass(model: Pick<Model, 'labels'>, cls: number): string {
+  const label = model.labels?.[cls];
+  return label !== undefined ? `class ${cls} (${label})` : `class ${cls}`;
+}
+
+/** Resolves `target` on `value`, the batch's value of `targetTensor(target, ...)`. */
+export function resolveTarget(
+  model: Pick<Model, 'labels' | 'outputs' | 'outputName'>,
+  target: Target,
+  tensor: string,
+  value: TensorData,
+): ResolvedTarget {
+  const n = value.dims[0];
+  const itemDims = value.dims.slice(1);
+  const size = itemDims.reduce((a, b) => a * b, 1);
+  if (!(n >= 1) || size < 1) {
+    throw new TargetError(
+      'INVALID_TARGET',
+      `tensor '${tensor}' has dims [${value.dims}]: nothing to explain`,
+    );
+  }
+  let resolved: Omit<ResolvedTarget, 'scores'>;
+  if (!isObjectTarget(target)) {
+    resolved =
+      itemDims.length > 1
+        ? regionSeeds(model, { kind: 'region', class: target }, tensor, value)
+        : classSeeds(model, tensor, value, resolveTargets(model, target, n, value), 1);
+  } else {
+    switch (target.kind) {
+      case 'classes': {
+        if (itemDims.length > 1) {
+          throw new TargetError(
+            'INVALID_TARGET',
+            `'classes' needs a [N, classes] score tensor; '${tensor}' is [${value.dims}] (use 'region')`,
+          );
+        }
+        if (target.classes.length === 0)
+          throw new TargetError('INVALID_TARGET', "'classes' needs at least one class");
+        const per = target.classes.map((c) => resolveClass(model, c, size));
+        const list: number[] = [];
+        for (let i = 0; i < n; i++) list.push(...per);
+        resolved = classSeeds(model, tensor, value, list, per.length);
+        break;
+      }
+      case 'region':
+        resolved = regionSeeds(model, target, tensor, value);
+        break;
+      case 'output':
+        resolved = outputSeeds(target, tensor, value);
+        break;
+      case 'element':
+        resolved = elementSeeds(target, value);
+        break;
+      case 'channel':
+        resolved = channelSeeds(target, value);
+        break;
+      case 'seed':
+        resolved = explicitSeeds(target, value);
+        break;
+      default:
+        throw new TargetError('INVALID_TARGET', `unknown target kind ${JSON.stringify(target)}`);
+    }
+  }
+  const scores: number[] = [];
+  const k = resolved.perImage;
+  for (let item = 0; item < n * k; item++) {
+    const img = Math.floor(item / k);
+    let s = 0;
+    for (let i = 0; i < size; i++) s += value.data[img * size + i] * resolved.seeds.data[item * size + i];
+    scores.push(s);
+  }
+  return { ...resolved, scores };
+}
+
+/** One-hot seeds for classes on a [N, C] tensor; `classes` has N·K entries. */
+function classSeeds(
+  model: Pick<Model, 'labels'>,
+  tensor: string,
+  value: TensorData,
+  classes: number[],
+  perImage: number,
+): Omit<ResolvedTarget, 'scores'> {
+  const c = value.dims[1];
+  const seeds = new Float32Array(classes.length * c);
+  classes.forEach((cls, item) => (seeds[item * c + cls] = 1));
+  return {
+    tensor,
+    perImage,
+    seeds: { data: seeds, dims: [classes.length, c] },
+    classes,
+    descriptions: classes.map((cls) => describeClass(model, cls)),
+  };
+}
+
+function regionSeeds(
+  model: Pick<Model, 'labels'>,
+  target: RegionTarget,
+  tensor: string,
+  value: TensorData,
+): Omit<ResolvedTarget, 'scores'> {
+  if (value.dims.length !== 4) {
+    throw new TargetError(
+      'INVALID_TARGET',
+      `a region target needs a [N, classes, H, W] score tensor; '${tensor}' is [${value.dims}]`,
+    );
+  }
+  const [n, numClasses, h, w] = value.dims;
+  const plane = h * w;
+  const predicted = new Int32Array(n * plane);
+  for (let i = 0; i < n; i++) {
+    for (let p = 0; p < plane; p++) {
+      let best = 0;
+      for (let c = 1; c < numClasses; c++) {
+        if (value.data[(i * numClasses + c) * plane + p] > value.data[(i * numClasses + best) * plane + p])
+          best = c;
+      }
+      predicted[i * plane + p] = best;
+    }
+  }
+  const list =
+    target.class === undefined ? undefined : Array.isArray(target.class) ? target.class : [target.class];
+  if (list && list.length !== 1 && list.length !== n) {
+    throw new TargetError(
+      'INVALID_TARGET',
+      `expected one region class or one per image (${n}), got ${list.length}`,
+    );
+  }
+  const background = model.labels?.findIndex((l) => l.toLowerCase() === 'background') ?? -1;
+  const classes: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (list) {
+      classes.push(resolveClass(model, list.length === 1 ? list[0] : list[i], numClasses));
+      continue;
+    }
+    const counts = new Array<number>(numClasses).fill(0);
+    for (let p = 0; p < plane; p++) counts[predicted[i * plane + p]]++;
+    let best = -1;
+    for (let c = 0; c < numClasses; c++) {
+      if (c === background || counts[c] === 0) continue;
+      if (best < 0 || counts[c] > counts[best]) best = c;
+    }
+    if (best < 0) {
+      throw new TargetError(
+        'INVALID_TARGET',
+        `image ${i}: every pixel is predicted as background; give the region's class`,
+      );
+    }
+    classes.push(best);
+  }
+  const seeds = new Float32Array(n * numClasses * plane);
+  const mask = target.mask ?? 'predicted';
+  if (mask !== 'predicted') {
+    const md = mask.dims;
+    const ok = mask.data.length === plane || mask.data.length === n * plane;
+    if (!ok || md[md.length - 1] !== w || md[md.length - 2] !== h) {
+      throw new TargetError(
+        'INVALID_TARGET',
+        `region mask must be [${h}, ${w}] or [${n}, ${h}, ${w}], got [${md}]`,
+      );
+    }
+  }
+  const pixels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const cls = classes[i];
+    let count = 0;
+    for (let p = 0; p < plane; p++) {
+      const inside =
+        mask === 'predicted'
+          ? predicted[i * plane + p] === cls
+          : mask.data[mask.data.length === plane ? p : i * plane + p] !== 0;
+      if (inside) {
+        seeds[(i * numClasses + cls) * plane + p] = 1;
+        count++;
+      }
+    }
+    if (count === 0) {
+      throw new TargetError(
+        'INVALID_TARGET',
+        `image ${i}: the region of ${describeClass(model, cls)} is empty` +
+          (mask === 'predicted' ? ' (no pixel is predicted as that class); give a mask' : ''),
+      );
+    }
+    pixels.push(count);
+  }
+  return {
+    tensor,
+    perImage: 1,
+    seeds: { data: seeds, dims: [...value.dims] },
+    classes,
+    descriptions: classes.map((cls, i) => `${describeClass(model, cls)}, ${pixels[i]} pixels`),
+  };
+}
+
+function outputSeeds(
+  target: OutputTarget,
+  tensor: string,
+  value: TensorData,
+): Omit<ResolvedTarget, 'scores'> {
+  const n = value.dims[0];
+  const size = value.data.length / n;
+  const index = target.index ?? 0;
+  if (!Number.isInteger(index) || index < 0 || index >= size) {
+    throw new TargetError('INVALID_TARGET', `output index ${index} is out of range 0..${size - 1}`);
+  }
+  const seeds = new Float32Array(n * size);
+  for (let i = 0; i < n; i++) seeds[i * size + index] = 1;
+  return {
+    tensor,
+    perImage: 1,
+    seeds: { data: seeds, dims: [...value.dims] },
+    classes: new Array(n).fill(undefined),
+    descriptions: new Array(n).fill(`output ${index}`),
+  };
+}
+
+function elementSeeds(target: ElementTarget, value: TensorData): Omit<ResolvedTarget, 'scores'> {
+  const itemDims = value.dims.slice(1);
+  const n = value.dims[0];
+  if (
+    target.index.length !== itemDims.length ||
+    target.index.some((v, i) => !Number.isInteger(v) || v < 0 || v >= itemDims[i])
+  ) {
+    throw new TargetError(
+      'INVALID_TARGET',
+      `element index [${target.index}] does not fit tensor '${target.tensor}' item dims [${itemDims}]`,
+    );
+  }
+  let flat = 0;
+  for (let i = 0; i < itemDims.length; i++) flat = flat * itemDims[i] + target.index[i];
+  const size = value.data.length / n;
+  const seeds = new Float32Array(n * size);
+  for (let i = 0; i < n; i++) seeds[i * size + flat] = 1;
+  return {
+    tensor: target.tensor,
+    perImage: 1,
+    seeds: { data: seeds, dims: [...value.dims] },
+    classes: new Array(n).fill(undefined),
+    descriptions: new Array(n).fill(`${target.tensor}[${target.index.join(', ')}]`),
+  };
+}
+
+function channelSeeds(target: ChannelTarget, value: TensorData): Omit<ResolvedTarget, 'scores'> {
+  const axis = target.axis ?? 1;
+  const dims = value.dims;
+  if (!Number.isInteger(axis) || axis < 1 || axis >= dims.length) {
+    throw new TargetError('INVALID_TARGET', `channel axis ${axis} does not fit tensor dims [${dims}]`);
+  }
+  const channels = typeof target.channels === 'number' ? [target.channels] : [...target.channels];
+  const count = dims[axis];
+  if (channels.length === 0 || channels.some((c) => !Number.isInteger(c) || c < 0 || c >= count)) {
+    throw new TargetError(
+      'INVALID_TARGET',
+      `channels [${channels}] are out of range 0..${count - 1} of tensor '${target.tensor}'`,
+    );
+  }
+  const chosen = new Set(channels);
+  const n = dims[0];
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const outer = dims.slice(1, axis).reduce((a, b) => a * b, 1);
+  const size = value.data.length / n;
+  // Mean over the chosen channels and every other non-batch axis.
+  const weight = 1 / (chosen.size * inner * outer);
+  const seeds = new Float32Array(n * size);
+  for (let i = 0; i < n; i++) {
+    for (let o = 0; o < outer; o++) {
+      for (const c of chosen) {
+        const start = i * size + (o * count + c) * inner;
+        seeds.fill(weight, start, start + inner);
+      }
+    }
+  }
+  return {
+    tensor: target.tensor,
+    perImage: 1,
+    seeds: { data: seeds, dims: [...dims] },
+    classes: new Array(n).fill(undefined),
+    descriptions: new Array(n).fill(`mean of ${target.tensor} channels ${channels.join(', ')}`),
+  };
+}
+
+function explicitSeeds(target: SeedTarget, value: TensorData): Omit<ResolvedTarget, 'scores'> {
+  const n = value.dims[0];
+  const k = target.perImage ?? 1;
+  const itemDims = value.dims.slice(1);
+  const s = target.seeds;
+  if (
+    !Number.isInteger(k) ||
+    k < 1 ||
+    s.dims.length !== value.dims.length ||
+    s.dims[0] !== n * k ||
+    s.dims.slice(1).some((d, i) => d !== itemDims[i]) ||
+    s.data.length !== n * k * itemDims.reduce((a, b) => a * b, 1)
+  ) {
+    throw new TargetError(
+      'INVALID_TARGET',
+      `seed for '${target.tensor}' must be [${n * k}, ${itemDims.join(', ')}], got [${s.dims}]`,
+    );
+  }
+  return {
+    tensor: target.tensor,
+    perImage: k,
+    seeds: s,
+    classes: new Array(n * k).fill(undefined),
+    descriptions: target.descriptions
+      ? [...target.descriptions]
+      : new Array(n * k).fill(`seed on ${target.tensor}`),
+  };
+}
+
+/** A resolved target as an explicit seed target whose every image is repeated `times` times (noisy copies, path points). */
+export function repeatTarget(resolved: ResolvedTarget, times: number): SeedTarget {
+  const k = resolved.perImage;
+  const size = resolved.seeds.data.length / resolved.seeds.dims[0];
+  const images = resolved.seeds.dims[0] / k;
+  const data = new Float32Array(images * times * k * size);
+  for (let i = 0; i < images; i++) {
+    const block = resolved.seeds.data.subarray(i * k * size, (i + 1) * k * size);
+    for (let r = 0; r < times; r++) data.set(block, (i * times + r) * k * size);
+  }
+  const descriptions: string[] = [];
+  for (let i = 0; i < images; i++)
+    for (let r = 0; r < times; r++) descriptions.push(...resolved.descriptions.slice(i * k, (i + 1) * k));
+  return {
+    kind: 'seed',
+    tensor: resolved.tensor,
+    seeds: { data, dims: [images * times * k, ...resolved.seeds.dims.slice(1)] },
+    perImage: k,
+    descriptions,
+  };
+}

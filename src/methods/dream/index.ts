@@ -1,0 +1,7 @@
+/** Activation maximisation: Deep Dream and class-score maximisation. */
+export { deepDream, type DeepDreamOptions, type DeepDreamResult } from './deep-dream.js';
+export {
+  classMaximization,
+  type ClassMaximizationOptions,
+  type ClassMaximizationResult,
+} from './class-maximization.js';

@@ -534,6 +534,8 @@ export class OnnxModel implements Model, LinearHeadSource {
       `layer '${layer}'`,
       layerShape.map((d, i) => (d < 0 || i === 0 ? `d${i}` : d)),
     );
+    // The tail from a tensor to itself has no nodes (e.g. a segmentation output used as feature layer).
+    if (layer === output) return { data: Float32Array.from(activations.data), dims: [...activations.dims] };
     const session = await this.sessions.get(
       `from:${JSON.stringify([layer, output])}`,
       () => cutAt(this.proto, layer, [output], layerShape),

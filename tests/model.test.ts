@@ -328,6 +328,14 @@ describe('OnnxModel: running from a layer', () => {
     expect(logits.dims).toEqual([3, 3]);
   });
 
+  it('returns the activations themselves when the layer is the output', async () => {
+    const model = await open(cnnModel());
+    const probs = (await model.predict(batchOf(2))).scores;
+    const same = await model.forwardFrom('prob', probs);
+    expect(Array.from(same.data)).toEqual(Array.from(probs.data));
+    expect(same.data).not.toBe(probs.data);
+  });
+
   it('explains that a layer inside a skip connection cannot be run from', async () => {
     const model = await open(skipModel());
     const x = { data: seededValues(2 * 2 * 9, 1), dims: [2, 2, 3, 3] };

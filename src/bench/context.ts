@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturesRoot } from '../data/manifest.js';
 import { loadModel } from '../node/load.js';
 import type { OnnxModel } from '../model.js';
 import type { TensorData } from '../types.js';
@@ -30,13 +30,13 @@ export interface BenchSuite {
 }
 
 export function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
+  return path.dirname(fixturesRoot());
 }
 
 /** The fixture image models that exist in this checkout, plus any extra image models given. */
-export async function loadImageModels(extra: { name: string; bytes: Uint8Array }[] = []): Promise<BenchModel[]> {
+export async function loadImageModels(
+  extra: { name: string; bytes: Uint8Array }[] = [],
+): Promise<BenchModel[]> {
   const root = repoRoot();
   const out: BenchModel[] = [];
   for (const name of ['fashion-cnn', 'shapes-cnn', 'shapes-modern', 'shapes-seg']) {
@@ -45,7 +45,8 @@ export async function loadImageModels(extra: { name: string; bytes: Uint8Array }
     const bytes = new Uint8Array(await readFile(file));
     out.push({ name, bytes, model: await loadModel(bytes, { source: file }) });
   }
-  for (const e of extra) out.push({ name: e.name, bytes: e.bytes, model: await loadModel(e.bytes, { source: e.name }) });
+  for (const e of extra)
+    out.push({ name: e.name, bytes: e.bytes, model: await loadModel(e.bytes, { source: e.name }) });
   return out;
 }
 

@@ -14,12 +14,22 @@ export interface Floor {
   timing: Timing;
 }
 
-export async function rawForwardFloor(modelBytes: Uint8Array, inputName: string, input: TensorData, repeats = 7): Promise<Floor> {
+export async function rawForwardFloor(
+  modelBytes: Uint8Array,
+  inputName: string,
+  input: TensorData,
+  repeats = 7,
+): Promise<Floor> {
   const session = await ort.InferenceSession.create(modelBytes, { graphOptimizationLevel: 'all' });
   try {
     const tensor = new ort.Tensor('float32', input.data, input.dims);
     const timing = await measure(() => session.run({ [inputName]: tensor }), repeats, 2);
-    return { batchMs: timing.medianMs, batch: input.dims[0], perItemMs: timing.medianMs / input.dims[0], timing };
+    return {
+      batchMs: timing.medianMs,
+      batch: input.dims[0],
+      perItemMs: timing.medianMs / input.dims[0],
+      timing,
+    };
   } finally {
     await session.release();
   }

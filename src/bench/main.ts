@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   const out = argValue(args, '--out') ?? path.join(repoRoot(), 'bench', 'results.json');
   const unknown = wanted?.filter((w) => !SUITES.some((s) => s.name === w)) ?? [];
   if (unknown.length) {
-    process.stderr.write(`netlens bench: unknown suite ${unknown.join(', ')}; expected ${SUITES.map((s) => s.name).join(', ')}\n`);
+    process.stderr.write(
+      `netlens bench: unknown suite ${unknown.join(', ')}; expected ${SUITES.map((s) => s.name).join(', ')}\n`,
+    );
     process.exitCode = 1;
     return;
   }

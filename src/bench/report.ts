@@ -40,7 +40,11 @@ export function formatTable(rows: readonly BenchRow[]): string {
 export async function writeResults(file: string, rows: readonly BenchRow[]): Promise<void> {
   const doc = {
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    },
     node: process.version,
     rows,
   };

@@ -94,7 +94,7 @@ export function formatModelDescription(d: ModelDescription): string {
       ? [l.differentiable === undefined ? '' : l.differentiable ? 'yes' : `no (${l.blockedBy ?? ''})`]
       : []),
   ]);
-  const widths = header.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => r[i].length))));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   lines.push(`Layers (${d.layers.length}):`);
   lines.push(`  ${header.map((h, i) => pad(h, widths[i])).join('  ')}`);
   for (const r of rows) lines.push(`  ${r.map((c, i) => pad(c, widths[i])).join('  ')}`);

@@ -12,7 +12,15 @@ export const coreSuite: BenchSuite = {
       const batch = m.name.startsWith('mobilenet') ? 8 : 32;
       const input = ctx.batchFor(m.model, batch);
       const floor = await rawForwardFloor(m.bytes, m.model.inputName, input, ctx.repeats);
-      rows.push({ suite: 'core', model: m.name, what: 'raw ORT forward (floor)', batch, perItemMs: floor.perItemMs, ratio: 1, floor: 'floor' });
+      rows.push({
+        suite: 'core',
+        model: m.name,
+        what: 'raw ORT forward (floor)',
+        batch,
+        perItemMs: floor.perItemMs,
+        ratio: 1,
+        floor: 'floor',
+      });
       const predict = await measure(() => m.model.predict(input, { miniBatchSize: batch }), ctx.repeats, 2);
       rows.push({
         suite: 'core',
@@ -24,7 +32,11 @@ export const coreSuite: BenchSuite = {
         floor: 'floor',
       });
       const layer = await m.model.featureLayer();
-      const acts = await measure(() => m.model.activations(input, [layer], { miniBatchSize: batch }), ctx.repeats, 2);
+      const acts = await measure(
+        () => m.model.activations(input, [layer], { miniBatchSize: batch }),
+        ctx.repeats,
+        2,
+      );
       rows.push({
         suite: 'core',
         model: m.name,

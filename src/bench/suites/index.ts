@@ -1,5 +1,6 @@
 /** Every bench suite; a method adds its suite file and one line here. */
 import type { BenchSuite } from '../context.js';
 import { coreSuite } from './core.js';
+import { perturbationSuite } from './perturbation.js';
 
-export const SUITES: readonly BenchSuite[] = [coreSuite];
+export const SUITES: readonly BenchSuite[] = [coreSuite, perturbationSuite];

@@ -4,19 +4,24 @@ import type { Value } from './graph.js';
 
 export interface TfjsImportOptions {
   /**
-   * How raw pixels become the model's input. Size, channels and layout are taken from the model;
-   * give at least what the model cannot know (scale, mean, std). Without it no `netlens.input` is written.
+   * How raw pixels become the model's input. For image inputs size, channels and layout (NHWC) come
+   * from the model; give what the model cannot know (scale, mean, std; defaults pixel / 255, 0, 1).
+   * Any other kind of input description is written as given. Without it no `netlens.input` is written:
+   * a TF.js model does not record its preprocessing.
    */
-  inputSpec?: Partial<InputSpec>;
+  inputSpec?: Partial<InputSpec> & { [key: string]: unknown };
   /** Class labels in output order (written as `netlens.labels`). */
   labels?: string[];
   /** Task name for `netlens.task`; by default 'classification' when the output is a softmax over classes. */
   task?: string;
 }
 
-/** The input spec completed from the model's (NHWC) input shape. */
+/**
+ * The input spec completed from the model's (NHWC) image input shape, with the project's defaults
+ * (x = pixel / 255, mean 0, std 1) for anything not given.
+ */
 export function completeInputSpec(input: Value, given: Partial<InputSpec>): InputSpec {
-  const [height, width, channels] = input.shape.length === 4 ? input.shape.slice(1) : [null, null, null];
+  const [height, width, channels] = input.shape.slice(1);
   const c = given.channels ?? channels ?? 3;
   return {
     height: given.height ?? height ?? 0,
@@ -24,7 +29,7 @@ export function completeInputSpec(input: Value, given: Partial<InputSpec>): Inpu
     channels: c,
     layout: given.layout ?? 'NHWC',
     channelOrder: given.channelOrder ?? (c === 1 ? 'GRAY' : 'RGB'),
-    scale: given.scale ?? 1,
+    scale: given.scale ?? 1 / 255,
     mean: given.mean ?? new Array<number>(c).fill(0),
     std: given.std ?? new Array<number>(c).fill(1),
   };

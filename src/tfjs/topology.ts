@@ -98,7 +98,7 @@ function parseSequential(config: unknown, counter: { next: number }): ModelSpec 
       layerName(items[0]),
       (items[0].config ?? {}) as JsonObject,
     );
-    const shape = declaredInputShape(first);
+    const shape = declaredInputShape(first) ?? nestedInputShape(items[0]);
     inputLayer = {
       uid: counter.next++,
       className: 'InputLayer',
@@ -130,6 +130,25 @@ function declaredInputShape(config: LayerConfig): (number | null)[] | null {
   if (config.has('input_shape')) return [null, ...config.shape('input_shape')];
   if (config.has('input_dim')) return [null, config.number('input_dim')];
   return null;
+}
+
+/** The input shape of a nested model used as the first layer of a Sequential. */
+function nestedInputShape(json: JsonObject): (number | null)[] | null {
+  if (typeof json.class_name !== 'string' || !MODEL_CLASSES.has(json.class_name)) return null;
+  const config = json.config;
+  const list = Array.isArray(config)
+    ? config
+    : isObject(config) && Array.isArray(config.layers)
+      ? config.layers
+      : [];
+  const first = list.find(isObject);
+  if (!first) return null;
+  const firstConfig = new LayerConfig(
+    String(first.class_name),
+    layerName(first),
+    (first.config ?? {}) as JsonObject,
+  );
+  return declaredInputShape(firstConfig) ?? nestedInputShape(first);
 }
 
 function parseFunctional(config: unknown, counter: { next: number }): ModelSpec {
@@ -207,5 +226,5 @@ function nodeOffset(json: JsonObject): number {
     layerName(first),
     (first.config ?? {}) as JsonObject,
   );
-  return declaredInputShape(firstConfig) ? 1 : 0;
+  return declaredInputShape(firstConfig) || nestedInputShape(first) ? 1 : 0;
 }

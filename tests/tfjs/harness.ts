@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { encodeModel, type ModelProto } from '../../src/onnx/proto.js';
+import { cloneModel, encodeModel, makeValueInfo, type ModelProto } from '../../src/onnx/proto.js';
 import { fromTfjsLayers } from '../../src/tfjs/index.js';
 import type { TfjsModelJson } from '../../src/tfjs/index.js';
 
@@ -121,40 +121,55 @@ export interface Comparison {
   onnxShape: number[];
 }
 
+export interface CompareOptions {
+  /** Bounds of the uniform random inputs; default [-1, 1]. */
+  inputRange?: [number, number];
+  /** Custom input values (e.g. integer token ids). */
+  makeInput?: (size: number, random: () => number) => Float32Array;
+  batch?: number;
+}
+
+/** Convert `model` via model.json + weight bytes, as a user would. */
+export async function convert(model: tf.LayersModel): Promise<ModelProto> {
+  const { modelJson, weightData } = await saveToJson(model);
+  return fromTfjsLayers(modelJson, weightData);
+}
+
 /**
- * Convert `model` and run both on seeded random inputs of the model's input shapes (batch 2).
- * Single-output models only; `inputRange` bounds the random inputs.
+ * Convert `model` and run both on seeded random inputs of the model's input shapes (default batch 2).
+ * Compares the first output.
  */
 export async function compareWithTfjs(
   model: tf.LayersModel,
   seed: number,
-  inputRange: [number, number] = [-1, 1],
+  options: CompareOptions = {},
 ): Promise<Comparison> {
-  const { modelJson, weightData } = await saveToJson(model);
-  const onnx = fromTfjsLayers(modelJson, weightData);
+  const onnx = await convert(model);
   const random = seededRandom(seed + 1);
-  const batch = 2;
+  const batch = options.batch ?? 2;
+  const [low, high] = options.inputRange ?? [-1, 1];
+  const inputNames = onnx.graph?.input?.map((i) => i.name ?? '') ?? [];
   const feeds: Record<string, { data: Float32Array; dims: number[] }> = {};
-  const tfInputs = model.inputs.map((input) => {
+  const tfInputs = model.inputs.map((input, i) => {
     const dims = [batch, ...(input.shape.slice(1) as number[])];
-    const data = randomArray(
-      dims.reduce((a, b) => a * b, 1),
-      random,
-      inputRange[0],
-      inputRange[1],
-    );
-    feeds[input.name.replace(/:\d+$/, '')] = { data, dims };
+    const size = dims.reduce((a, b) => a * b, 1);
+    const data = options.makeInput ? options.makeInput(size, random) : randomArray(size, random, low, high);
+    feeds[inputNames[i]] = { data, dims };
     return tf.tensor(data, dims);
   });
-  const inputNames = onnx.graph?.input?.map((i) => i.name ?? '') ?? [];
-  const onnxFeeds: typeof feeds = {};
-  model.inputs.forEach((_, i) => (onnxFeeds[inputNames[i]] = Object.values(feeds)[i]));
   const predicted = model.predict(tfInputs.length === 1 ? tfInputs[0] : tfInputs) as tf.Tensor;
-  const expected = await predicted.data();
+  const expected = (await predicted.data()) as Float32Array;
   const tfjsShape = predicted.shape;
   predicted.dispose();
   tfInputs.forEach((t) => t.dispose());
   const outputName = onnx.graph?.output?.[0]?.name ?? '';
-  const got = (await runOnnx(onnx, onnxFeeds, [outputName]))[outputName];
-  return { diff: maxAbsDiff(got.data, expected as Float32Array), onnx, tfjsShape, onnxShape: got.dims };
+  const got = (await runOnnx(onnx, feeds, [outputName]))[outputName];
+  return { diff: maxAbsDiff(got.data, expected), onnx, tfjsShape, onnxShape: got.dims };
+}
+
+/** A copy of the model that also outputs the given intermediate tensors. */
+export function withOutputs(model: ModelProto, names: string[]): ModelProto {
+  const copy = cloneModel(model);
+  for (const name of names) copy.graph?.output?.push(makeValueInfo(name, undefined));
+  return copy;
 }

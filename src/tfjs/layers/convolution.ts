@@ -70,42 +70,43 @@ function conv2d(call: LayerCall): Value {
   return fusedActivation(call, convNode(call, x, win, w, biasParam(call, filters), groups, filters, 'conv'));
 }
 
-/** Keras depthwise kernel [kh, kw, C, M] is, flattened, a HWIO kernel with I = 1 and O = C·M. */
-function depthwiseWeight(call: LayerCall, win: Window, cin: number, multiplier: number): string {
+/**
+ * The depthwise kernel as an ONNX grouped-conv weight, and the depth multiplier. Keras's [kh, kw, C, M]
+ * kernel is, flattened, a HWIO kernel with I = 1 and O = C·M. The multiplier is read from the kernel's
+ * shape: TF.js does not write `depth_multiplier` into SeparableConv2D configs.
+ */
+function depthwiseWeight(call: LayerCall, win: Window, cin: number): { weight: string; multiplier: number } {
   const [kh, kw] = win.kernel;
-  const kernel = call.weight('depthwise_kernel', [kh, kw, cin, multiplier]);
-  return call.param('depthwise_kernel', () => ({
+  const kernel = call.weight('depthwise_kernel', [
+    kh,
+    kw,
+    cin,
+    call.config.optionalNumber('depth_multiplier') ?? null,
+  ]);
+  const multiplier = kernel.shape[3];
+  const weight = call.param('depthwise_kernel', () => ({
     dims: [cin * multiplier, 1, kh, kw],
     data: hwioToOihw(kernel.data, kh, kw, 1, cin * multiplier),
   }));
+  return { weight, multiplier };
 }
 
 function depthwiseConv2d(call: LayerCall): Value {
   const win = windowOf(call);
   const x = call.g.asNchw(call.single(4));
   const cin = staticDim(call, x, 3, 'input channel count');
-  const multiplier = call.config.number('depth_multiplier', 1);
-  const w = depthwiseWeight(call, win, cin, multiplier);
+  const { weight, multiplier } = depthwiseWeight(call, win, cin);
   const out = cin * multiplier;
-  return fusedActivation(call, convNode(call, x, win, w, biasParam(call, out), cin, out, 'conv'));
+  return fusedActivation(call, convNode(call, x, win, weight, biasParam(call, out), cin, out, 'conv'));
 }
 
 function separableConv2d(call: LayerCall): Value {
   const win = windowOf(call);
   const x = call.g.asNchw(call.single(4));
   const cin = staticDim(call, x, 3, 'input channel count');
-  const multiplier = call.config.number('depth_multiplier', 1);
   const filters = call.config.number('filters');
-  const depthwise = convNode(
-    call,
-    x,
-    win,
-    depthwiseWeight(call, win, cin, multiplier),
-    undefined,
-    cin,
-    cin * multiplier,
-    'depthwise',
-  );
+  const { weight, multiplier } = depthwiseWeight(call, win, cin);
+  const depthwise = convNode(call, x, win, weight, undefined, cin, cin * multiplier, 'depthwise');
   const pointwise = call.weight('pointwise_kernel', [1, 1, cin * multiplier, filters]);
   const pw = call.param('pointwise_kernel', () => ({
     dims: [filters, cin * multiplier, 1, 1],

@@ -1,30 +1,35 @@
 /**
- * Resize and Upsample. The op is linear in its input and separable by axis (y = W_a·x along every resized
- * axis a, see interpolation.ts), so the gradient applies each W_aᵀ in turn: a MatMul by a constant matrix
- * (transposing the axis to the end when it is not one of the last two), or, for nearest upsampling by an
- * integer factor, a sum over blocks. The matrices are built from the static input/output sizes, the scales
- * and the attributes; scales or sizes must therefore be constant, or sizes computed from shapes (then the
- * probed output size gives the scale).
+ * Resize (and Upsample, its pre-opset-10 form). The op is linear in its input and separable by axis: along
+ * every resized axis a, y = W_a·x with W_a [out × in] fixed by the sizes, the scale and the attributes. The
+ * gradient applies each W_aᵀ in turn, as a MatMul (transposing the axis to the end unless it is one of the
+ * last two).
+ *
+ * W_a is not recomputed here: the graph resizes a constant identity matrix along one axis with the node's own
+ * op and attributes, so the weights are exactly the runtime's, rounding at nearest-mode ties included (ORT
+ * folds that node into a constant when the session is created). Nearest upsampling by an integer factor whose
+ * pattern is exactly known (every output copies input ⌊o/k⌋) takes a cheaper path: a sum over blocks of k.
  */
-import { attrFloat, attrInt, attrInts, attrString, getAttr, type NodeProto } from '../../onnx/proto.js';
-import type { Rule, RuleContext } from '../context.js';
 import {
-  COORDINATE_MODES,
-  NEAREST_MODES,
-  blockRepeat,
-  interpolationMatrix,
-  isIdentity,
-  type AxisResize,
-  type CoordinateMode,
-  type InterpolationMode,
-  type NearestMode,
-} from './interpolation.js';
+  attrString,
+  getAttr,
+  makeAttr,
+  makeNode,
+  type AttributeProto,
+  type NodeProto,
+} from '../../onnx/proto.js';
+import type { Rule, RuleContext } from '../context.js';
 
 const f32 = Math.fround;
 
-function oneOf<T extends string>(ctx: RuleContext, value: string, allowed: readonly T[], what: string): T {
-  if (!(allowed as readonly string[]).includes(value)) throw ctx.unsupported(`${what} '${value}'`);
-  return value as T;
+/** How one axis is resized, as the runtime sees it. */
+interface AxisResize {
+  inSize: number;
+  outSize: number;
+  /** The scale the runtime works with: the given one, or out/in (float32) when sizes were given. */
+  scale: number;
+  /** Whether the runtime was given sizes (then it derives the scale) rather than scales. */
+  bySize: boolean;
+  roi: [number, number];
 }
 
 /** Values given per entry of the opset-18 `axes` attribute, spread over every axis (`fill` elsewhere). */
@@ -35,47 +40,62 @@ function spread(values: number[], axes: number[] | undefined, rank: number, fill
   return full;
 }
 
-/** Per-axis scales as ORT uses them. */
+const isLegacy = (node: NodeProto, ctx: RuleContext): boolean => node.opType === 'Upsample' || ctx.opset < 11;
+
+/** Per-axis scales as the runtime uses them, and whether they came from sizes. */
 function scalesOf(
   node: NodeProto,
   ctx: RuleContext,
-  legacy: boolean,
   axes: number[] | undefined,
   inDims: number[],
   outDims: number[],
-): number[] {
+): { scales: number[]; bySize: boolean } {
   const rank = inDims.length;
+  const legacy = isLegacy(node, ctx);
   const scalesInput = legacy ? node.input![1] : node.input![2];
   if (scalesInput) {
     const given = ctx.constantValue(scalesInput);
     if (!given) throw ctx.unsupported('resize scales computed at run time');
-    if (given.length > 0) return spread(given, axes, rank, 1);
+    if (given.length > 0) return { scales: spread(given, axes, rank, 1), bySize: false };
   } else if (legacy) {
     // Upsample-7 carries its scales as an attribute.
     const attribute = getAttr(node, 'scales');
-    if (Array.isArray(attribute)) return attribute as number[];
+    if (Array.isArray(attribute)) return { scales: attribute as number[], bySize: false };
   }
   const sizesInput = legacy ? undefined : node.input![3];
   if (!sizesInput) throw ctx.unsupported('a resize with neither scales nor sizes');
   const policy = attrString(node, 'keep_aspect_ratio_policy', 'stretch');
   if (policy === 'stretch') {
-    // ORT divides the requested size by the input size; the probed output size is that request.
-    return inDims.map((d, i) => (d <= 0 || outDims[i] < 0 ? 1 : f32(outDims[i] / d)));
+    // The runtime divides the requested size by the input size; the probed output size is that request.
+    const scales = inDims.map((d, i) => (d <= 0 || outDims[i] < 0 ? 1 : f32(outDims[i] / d)));
+    return { scales, bySize: true };
   }
-  oneOf(ctx, policy, ['not_larger', 'not_smaller'], 'keep_aspect_ratio_policy');
+  if (policy !== 'not_larger' && policy !== 'not_smaller')
+    throw ctx.unsupported(`keep_aspect_ratio_policy '${policy}'`);
   const sizes = ctx.constantValue(sizesInput);
   if (!sizes) throw ctx.unsupported(`sizes computed at run time with keep_aspect_ratio_policy '${policy}'`);
   const requested = spread(sizes, axes, rank, -1);
   const chosen = axes ?? inDims.map((_, i) => i);
   const ratios = chosen.map((a) => f32(requested[a] / inDims[a]));
   const common = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
-  return inDims.map((_, i) => (chosen.includes(i) ? common : 1));
+  return { scales: inDims.map((_, i) => (chosen.includes(i) ? common : 1)), bySize: false };
 }
 
-/** Start and end of tf_crop_and_resize's region of interest per axis. */
-function roiOf(node: NodeProto, ctx: RuleContext, axes: number[] | undefined, rank: number): number[][] {
-  const roiInput = node.input![1];
-  const roi = roiInput ? ctx.constantValue(roiInput) : undefined;
+/** Start and end of tf_crop_and_resize's region of interest per axis ([0, 1] otherwise). */
+function roiOf(
+  node: NodeProto,
+  ctx: RuleContext,
+  axes: number[] | undefined,
+  rank: number,
+): [number, number][] {
+  const whole = Array.from({ length: rank }, (): [number, number] => [0, 1]);
+  if (
+    isLegacy(node, ctx) ||
+    attrString(node, 'coordinate_transformation_mode', '') !== 'tf_crop_and_resize'
+  ) {
+    return whole;
+  }
+  const roi = node.input![1] ? ctx.constantValue(node.input![1]) : undefined;
   if (!roi || roi.length === 0) throw ctx.unsupported('tf_crop_and_resize without a constant roi');
   const n = roi.length / 2;
   const starts = spread(roi.slice(0, n), axes, rank, 0);
@@ -83,86 +103,132 @@ function roiOf(node: NodeProto, ctx: RuleContext, axes: number[] | undefined, ra
   return starts.map((s, i) => [s, ends[i]]);
 }
 
-/** One AxisResize per axis of the input. */
-export function resizeAxes(node: NodeProto, ctx: RuleContext): AxisResize[] {
-  const x = node.input![0];
-  const inDims = ctx.shape(x);
+/** One entry per input axis; undefined for axes the runtime leaves untouched (scale 1). */
+function resizedAxes(node: NodeProto, ctx: RuleContext): (AxisResize | undefined)[] {
+  const inDims = ctx.shape(node.input![0]);
   const outDims = ctx.shape(node.output![0]);
   const rank = inDims.length;
-  // Upsample and Resize-10: asymmetric coordinates, truncating nearest, scales only.
-  const legacy = node.opType === 'Upsample' || ctx.opset < 11;
-  if (attrInt(node, 'antialias', 0) !== 0) throw ctx.unsupported('antialiased resize');
-  const mode = oneOf<InterpolationMode>(
-    ctx,
-    attrString(node, 'mode', 'nearest'),
-    ['nearest', 'linear', 'cubic'],
-    'mode',
-  );
-  const coordinate: CoordinateMode = legacy
-    ? 'asymmetric'
-    : oneOf(
-        ctx,
-        attrString(node, 'coordinate_transformation_mode', 'half_pixel'),
-        COORDINATE_MODES,
-        'coordinate mode',
-      );
-  const nearest: NearestMode = legacy
-    ? 'simple'
-    : oneOf(ctx, attrString(node, 'nearest_mode', 'round_prefer_floor'), NEAREST_MODES, 'nearest_mode');
-  const axes = ctx.opset >= 18 ? attrInts(node, 'axes')?.map((a) => (a < 0 ? a + rank : a)) : undefined;
-  const scales = scalesOf(node, ctx, legacy, axes, inDims, outDims);
-  const roi = coordinate === 'tf_crop_and_resize' ? roiOf(node, ctx, axes, rank) : undefined;
+  const rawAxes = ctx.opset >= 18 ? (getAttr(node, 'axes') as number[] | undefined) : undefined;
+  const axes = rawAxes?.map((a) => (a < 0 ? a + rank : a));
+  const { scales, bySize } = scalesOf(node, ctx, axes, inDims, outDims);
+  const roi = roiOf(node, ctx, axes, rank);
   return inDims.map((inSize, i) => {
-    if ((inSize < 0 || outDims[i] < 0) && scales[i] !== 1) {
+    if (scales[i] === 1) return undefined;
+    const outSize = outDims[i];
+    if (inSize < 0 || outSize < 0)
       throw ctx.unsupported('resizing an axis whose size varies with the batch size');
+    if (!bySize && Math.floor(f32(scales[i] * inSize)) !== outSize) {
+      throw ctx.unsupported(`output size ${outSize} on axis ${i} does not follow from scale ${scales[i]}`);
     }
-    return {
-      inSize,
-      outSize: outDims[i],
-      scale: scales[i],
-      mode,
-      coordinate,
-      nearest,
-      cubicA: attrFloat(node, 'cubic_coeff_a', -0.75),
-      excludeOutside: attrInt(node, 'exclude_outside', 0) === 1,
-      roiStart: roi ? roi[i][0] : 0,
-      roiEnd: roi ? roi[i][1] : 1,
-    };
+    return { inSize, outSize, scale: scales[i], bySize, roi: roi[i] };
   });
+}
+
+/** Nearest rounding of the exactly known coordinate x (no float error: see `repeatFactor`). */
+function roundNearest(x: number, mode: string): number {
+  const halfAway = Math.sign(x) * Math.floor(Math.abs(x) + 0.5);
+  if (mode === 'floor') return Math.floor(x);
+  if (mode === 'ceil') return Math.ceil(x);
+  if (mode === 'round_prefer_ceil') return halfAway;
+  return x === Math.trunc(x) + 0.5 ? Math.floor(x) : halfAway;
+}
+
+/**
+ * k when nearest resizing copies input element ⌊o/k⌋ to every output o (upsampling by an integer k), else
+ * undefined. Only for coordinate modes whose coordinates are exact here: o/k and (o ± ½)/k are computed
+ * exactly whenever they are ties, and lie at least 1/2k from a tie otherwise.
+ */
+function repeatFactor(node: NodeProto, ctx: RuleContext, a: AxisResize): number | undefined {
+  const k = a.outSize / a.inSize;
+  if (attrString(node, 'mode', 'nearest') !== 'nearest' || !Number.isInteger(k) || k < 2 || a.scale !== k) {
+    return undefined;
+  }
+  const legacy = isLegacy(node, ctx);
+  const coordinate = legacy ? 'asymmetric' : attrString(node, 'coordinate_transformation_mode', 'half_pixel');
+  const rounding = legacy ? 'floor' : attrString(node, 'nearest_mode', 'round_prefer_floor');
+  const source: Record<string, ((o: number) => number) | undefined> = {
+    asymmetric: (o) => o / k,
+    half_pixel: (o) => (o + 0.5) / k - 0.5,
+    pytorch_half_pixel: (o) => (o + 0.5) / k - 0.5,
+    tf_half_pixel_for_nn: (o) => (o + 0.5) / k,
+  };
+  const at = source[coordinate];
+  if (!at) return undefined;
+  for (let o = 0; o < a.outSize; o++) {
+    const index = Math.min(Math.max(roundNearest(at(o), rounding), 0), a.inSize - 1);
+    if (index !== Math.floor(o / k)) return undefined;
+  }
+  return k;
+}
+
+/** Attributes the weights probe must not inherit: it is 2-D, given explicit scales or sizes, and pads with 0. */
+const PROBE_DROPS = new Set(['axes', 'keep_aspect_ratio_policy', 'extrapolation_value', 'scales']);
+
+/**
+ * W (`along` 0: [out × in]) or Wᵀ (`along` 1: [in × out]) as a graph tensor: the node's own op applied to an
+ * [in × in] identity, resizing only axis `along`.
+ */
+function weights(node: NodeProto, ctx: RuleContext, a: AxisResize, along: 0 | 1): string {
+  const n = a.inSize;
+  const identity = ctx.constFloat(
+    Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0)),
+    [n, n],
+  );
+  const pick = (resized: number, kept: number): number[] => (along === 0 ? [resized, kept] : [kept, resized]);
+  const scales = ctx.constFloat(pick(a.scale, 1));
+  const inputs: string[] = [identity];
+  const extra: AttributeProto[] = [];
+  if (isLegacy(node, ctx)) {
+    if (node.input![1]) inputs.push(scales);
+    else extra.push(makeAttr('scales', pick(a.scale, 1), 'floats'));
+  } else {
+    const optional = (name: string | undefined): string =>
+      name ?? (ctx.opset >= 13 ? '' : ctx.constFloat([], [0]));
+    const tfCrop = attrString(node, 'coordinate_transformation_mode', '') === 'tf_crop_and_resize';
+    const [start, end] = a.roi;
+    inputs.push(optional(tfCrop ? ctx.constFloat([...pick(start, 0), ...pick(end, 1)]) : undefined));
+    // Sizes give the same scale whenever out/in rounds to it; given scales, ONNX shape inference (in double)
+    // may disagree with the runtime (in float) on the output size, and the MatMul would then not type-check.
+    if (a.bySize || f32(a.outSize / n) === a.scale)
+      inputs.push(optional(undefined), ctx.constInt64(pick(a.outSize, n)));
+    else if (Math.floor(a.scale * n) === a.outSize) inputs.push(scales);
+    else
+      throw ctx.unsupported(
+        `scale ${a.scale} on an axis of ${n}: shape inference and the runtime disagree on the size`,
+      );
+    if (tfCrop) extra.push(makeAttr('extrapolation_value', 0, 'float'));
+  }
+  const output = ctx.fresh('resize_weights');
+  const probe = makeNode(node.opType!, inputs, [output]);
+  probe.attribute = [...(node.attribute ?? []).filter((attr) => !PROBE_DROPS.has(attr.name ?? '')), ...extra];
+  ctx.emit(probe);
+  return output;
 }
 
 /** g with W_aᵀ applied along `axis`; `dims` are g's current dims (-1 for the batch). */
 function applyTransposed(
+  node: NodeProto,
   ctx: RuleContext,
   g: string,
   dims: number[],
   axis: number,
   a: AxisResize,
-  w: Float64Array,
 ): string {
   const rank = dims.length;
-  const repeat = blockRepeat(w, a);
-  if (repeat !== undefined && dims.filter((d) => d < 0).length <= 1) {
-    const blocks = [...dims.slice(0, axis), a.inSize, repeat, ...dims.slice(axis + 1)];
+  const k = repeatFactor(node, ctx, a);
+  if (k !== undefined && dims.filter((d) => d < 0).length <= 1) {
+    const blocks = [...dims.slice(0, axis), a.inSize, k, ...dims.slice(axis + 1)];
     return ctx.reduceSum(ctx.op('Reshape', [g, ctx.constInt64(blocks)]), [axis + 1], false);
   }
-  const matrix = ctx.constFloat(Array.from(w), [a.outSize, a.inSize]);
-  if (axis === rank - 1) return ctx.op('MatMul', [g, matrix], {}, 'resize_grad');
-  if (axis === rank - 2) {
-    const transposed = ctx.constFloat(transpose(w, a.outSize, a.inSize), [a.inSize, a.outSize]);
-    return ctx.op('MatMul', [transposed, g], {}, 'resize_grad');
-  }
+  // [.., out] · W = [.., in];  Wᵀ · [.., out, w] = [.., in, w].
+  if (axis === rank - 1) return ctx.op('MatMul', [g, weights(node, ctx, a, 0)], {}, 'resize_grad');
+  if (axis === rank - 2) return ctx.op('MatMul', [weights(node, ctx, a, 1), g], {}, 'resize_grad');
   const toEnd = [...Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis), axis];
   const back = new Array<number>(rank);
   toEnd.forEach((p, i) => (back[p] = i));
   const moved = ctx.op('Transpose', [g], { perm: toEnd });
-  return ctx.op('Transpose', [ctx.op('MatMul', [moved, matrix], {}, 'resize_grad')], { perm: back });
-}
-
-function transpose(w: Float64Array, rows: number, cols: number): number[] {
-  const out = new Array<number>(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = w[r * cols + c];
-  return out;
+  const product = ctx.op('MatMul', [moved, weights(node, ctx, a, 0)], {}, 'resize_grad');
+  return ctx.op('Transpose', [product], { perm: back });
 }
 
 const resize: Rule = (node, ctx, [dY]) => {
@@ -170,17 +236,16 @@ const resize: Rule = (node, ctx, [dY]) => {
     if (node.input![i] && ctx.needsGradient(i))
       throw ctx.unsupported('gradient with respect to roi or scales');
   }
+  const inDims = ctx.shape(node.input![0]);
   const dims = ctx.shape(node.output![0]);
-  // ORT copies the input when no size changes, whatever the scales and coordinate mode say.
-  if (dims.every((d, i) => d === ctx.shape(node.input![0])[i])) return [dY];
-  const axes = resizeAxes(node, ctx);
+  // The runtime copies the input when no size changes, whatever the scales and coordinate mode say.
+  if (dims.every((d, i) => d === inDims[i])) return [dY];
+  const axes = resizedAxes(node, ctx);
   let g = dY!;
   for (let axis = axes.length - 1; axis >= 0; axis--) {
     const a = axes[axis];
-    if (a.inSize < 0) continue;
-    const w = interpolationMatrix(a);
-    if (isIdentity(w, a)) continue;
-    g = applyTransposed(ctx, g, dims, axis, a, w);
+    if (!a) continue;
+    g = applyTransposed(node, ctx, g, dims, axis, a);
     dims[axis] = a.inSize;
   }
   return [g];

@@ -18,6 +18,8 @@ export interface ActivationFigureOptions {
   index?: number;
   /** Smallest on-screen size of a tile, in pixels (small feature maps are enlarged; default 48). */
   minTileSize?: number;
+  /** Show at most this many channels: the ones with the largest activations, in channel order (default all). */
+  maxChannels?: number;
 }
 
 export interface ActivationFigure {
@@ -25,6 +27,8 @@ export interface ActivationFigure {
   strongest: RawImage;
   figure: RawImage;
   strongestChannel: number;
+  /** The channels shown in the montage, in tile order. */
+  channels: number[];
 }
 
 /** Montage of all channels plus input | strongest channel, as separate images and combined. */
@@ -36,15 +40,17 @@ export function activationPictures(
 ): ActivationFigure {
   const index = options.index ?? 0;
   const colormap = checkColormap(options.colormap ?? 'gray');
-  const maps = channelMaps(acts, { index });
+  const all = channelMaps(acts, { index });
   const stats = channelStats(acts, index);
+  const channels = strongestChannels(stats.max, options.maxChannels ?? all.length);
+  const maps = channels.map((c) => all[c]);
   const { width, height } = maps[0];
   const grow = Math.max(1, Math.ceil((options.minTileSize ?? 48) / Math.max(width, height)));
   const tiles = montage(maps, {
     colormap,
     thumbnailSize: { width: width * grow, height: height * grow },
     resizeMethod: 'nearest',
-    labels: maps.map((_, c) => String(c)),
+    labels: channels.map(String),
     labelPosition: 'below',
     borderSize: 2,
   });
@@ -63,8 +69,18 @@ export function activationPictures(
     { image: inputPanel, caption: 'input' },
     { image: strongest, caption: `strongest: channel ${stats.strongest}` },
   ]);
-  const figure = sideBySide([{ image: tiles, caption: `all ${maps.length} channels` }, { image: panels }]);
-  return { montage: tiles, strongest, figure, strongestChannel: stats.strongest };
+  const caption =
+    channels.length === all.length
+      ? `all ${all.length} channels`
+      : `${channels.length} strongest of ${all.length} channels`;
+  const figure = sideBySide([{ image: tiles, caption }, { image: panels }]);
+  return { montage: tiles, strongest, figure, strongestChannel: stats.strongest, channels };
+}
+
+/** Indices of the `count` largest entries of `max`, returned in ascending channel order. */
+function strongestChannels(max: Float32Array, count: number): number[] {
+  const order = Array.from(max.keys()).sort((a, b) => max[b] - max[a] || a - b);
+  return order.slice(0, Math.max(1, Math.min(count, max.length))).sort((a, b) => a - b);
 }
 
 export function activationFigure(

@@ -71,5 +71,9 @@ describe('activations', () => {
     expect(pics.montage.width * pics.montage.height).toBeGreaterThanOrEqual(2 * 16 * 16);
     expect(pics.strongest.width).toBeGreaterThanOrEqual(160);
     expect(pics.strongestChannel).toBe(channelStats(acts).strongest);
+    expect(pics.channels).toEqual([0, 1]);
+    const one = activationPictures(acts, first, spec, { minTileSize: 16, maxChannels: 1 });
+    expect(one.channels).toEqual([channelStats(acts).strongest]);
+    expect(one.montage.width * one.montage.height).toBeLessThan(pics.montage.width * pics.montage.height);
   });
 });

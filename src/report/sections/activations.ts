@@ -23,10 +23,11 @@ export const activationsSection: ReportSection = {
       dims: [1, ...input.input.dims.slice(1)],
     };
     const acts = await activations(input.model, first, { layer, miniBatchSize: input.miniBatchSize });
-    const pictures = activationPictures(acts, first, input.spec);
+    const pictures = activationPictures(acts, first, input.spec, { maxChannels: 64 });
     return (
-      `<p>Every channel of layer <code>${escapeHtml(layer)}</code> [${acts.layerDims.join('×')}] for <b>${escapeHtml(input.names[0])}</b> ` +
-      `(each tile scaled to its own range; white = strong), and the channel with the largest activation.</p>` +
+      `<p>Channels of layer <code>${escapeHtml(layer)}</code> [${acts.layerDims.join('×')}] for <b>${escapeHtml(input.names[0])}</b> ` +
+      `(${pictures.channels.length === acts.layerDims[1] ? 'every channel' : `the ${pictures.channels.length} channels with the largest activations`}; ` +
+      `each tile scaled to its own range, white = strong), and the channel with the largest activation.</p>` +
       `<div class="row">${figure(await encodePng(pictures.montage), `channels of ${layer}`)}` +
       `${figure(await encodePng(pictures.strongest), `strongest channel ${pictures.strongestChannel}`)}</div>`
     );

@@ -45,12 +45,15 @@ export interface NoiseTunnelResult extends AttributionResult {
   noiseLevel: number;
 }
 
-export async function noiseTunnel<O extends AttributionOptions>(
-  attribute: AttributionFunction<O>,
+export async function noiseTunnel<
+  F extends (model: Model, input: TensorData, options: never) => Promise<AttributionResult>,
+>(
+  attribute: F,
   model: Model,
   input: TensorData,
-  options: O & NoiseTunnelOptions,
+  methodOptions: NonNullable<Parameters<F>[2]> & NoiseTunnelOptions,
 ): Promise<NoiseTunnelResult> {
+  const options = methodOptions as AttributionOptions & NoiseTunnelOptions;
   const type = checkChoice('type', options.type, NOISE_TUNNEL_TYPES, 'smoothGrad');
   const samples = checkPositiveInt('numSamples', options.numSamples, 25);
   const noiseLevel = checkFinite('noiseLevel', options.noiseLevel, 0.15, 0);
@@ -76,11 +79,16 @@ export async function noiseTunnel<O extends AttributionOptions>(
     const block = noisy.data.subarray(n * samples * geo.size, (n + 1) * samples * geo.size);
     for (let i = 0; i < block.length; i++) block[i] += random.normal(0, sigma);
   }
-  const inner = await attribute(model, noisy, {
+  const innerOptions = {
     ...options,
     target: repeatTarget(target, samples),
     baseline: repeatBaseline((options as { baseline?: unknown }).baseline, geo.batch, samples),
-  });
+  };
+  const inner = await (attribute as unknown as AttributionFunction<typeof innerOptions>)(
+    model,
+    noisy,
+    innerOptions,
+  );
 
   const k = target.perImage;
   const items = geo.batch * k;

@@ -16,6 +16,7 @@ import {
   type TensorProto,
 } from '../onnx/proto.js';
 import type { BackpropRule } from '../types.js';
+import { foldConstant } from './fold.js';
 import type { GraphIndex } from './graph.js';
 
 /**
@@ -45,7 +46,7 @@ export interface RuleContext {
   /** Emit a node with `count` outputs and return their names. */
   ops(opType: string, inputs: readonly string[], count: number, attrs?: AttrMap, hint?: string): string[];
   /** A float32 initializer (a scalar when `dims` is omitted). */
-  constFloat(values: number | readonly number[], dims?: readonly number[]): string;
+  constFloat(values: number | ArrayLike<number>, dims?: readonly number[]): string;
   /** An int64 initializer (1-D when `dims` is omitted). */
   constInt64(values: readonly number[], dims?: readonly number[]): string;
   /** Probed shape of a forward tensor; -1 marks a dim that depends on the batch size. */
@@ -58,6 +59,8 @@ export interface RuleContext {
   reshapeTarget(name: string): string;
   /** Values of an initializer or Constant output, when the tensor is constant. */
   constantValue(name: string): number[] | undefined;
+  /** Float values and dims of an initializer or Constant output (weights), when the tensor is constant. */
+  constantFloats(name: string): { data: Float32Array; dims: number[] } | undefined;
   isFloat(name: string): boolean;
   /** ONNX element type of a forward tensor (float when unknown). */
   elemType(name: string): number;
@@ -131,25 +134,25 @@ export class Emitter {
     return this.ops(opType, inputs, 1, attrs, hint)[0];
   }
 
-  constFloat(values: number | readonly number[], dims?: readonly number[]): string {
-    const list = typeof values === 'number' ? [values] : [...values];
+  constFloat(values: number | ArrayLike<number>, dims?: readonly number[]): string {
+    const list = typeof values === 'number' ? [values] : values;
     const shape = dims ?? (typeof values === 'number' ? [] : [list.length]);
     return this.constant('f', shape, list, (name) => floatTensor(name, shape, list));
   }
 
   constInt64(values: readonly number[], dims?: readonly number[]): string {
     const shape = dims ?? [values.length];
-    return this.constant('i', shape, [...values], (name) => int64Tensor(name, shape, values));
+    return this.constant('i', shape, values, (name) => int64Tensor(name, shape, values));
   }
 
   private constant(
     kind: string,
     dims: readonly number[],
-    values: number[],
+    values: ArrayLike<number>,
     make: (n: string) => TensorProto,
   ): string {
     // Small constants (axes, scalars, shapes) repeat a lot: share one initializer per value.
-    const key = values.length <= 64 ? `${kind}:${dims.join(',')}:${values.join(',')}` : undefined;
+    const key = values.length <= 64 ? `${kind}:${dims.join(',')}:${Array.from(values).join(',')}` : undefined;
     const known = key ? this.constants.get(key) : undefined;
     if (known) return known;
     const name = this.fresh(kind === 'f' ? 'const' : 'ints');
@@ -190,10 +193,11 @@ export class Emitter {
   }
 
   constantValue(name: string): number[] | undefined {
-    const init = (this.index.graph.initializer ?? []).find((t) => t.name === name);
+    const init = this.initializer(name);
     if (init) return Array.from(decodeTensor(init).data);
     const producer = this.index.producer.get(name);
-    if (producer?.opType !== 'Constant') return undefined;
+    // Not stored: maybe computed from constants by the graph (exporters without constant folding).
+    if (producer?.opType !== 'Constant') return foldConstant(this.index, name)?.values;
     for (const a of producer.attribute ?? []) {
       if (a.name === 'value' && a.t) return Array.from(decodeTensor(a.t).data);
       if (a.name === 'value_float') return [a.f ?? 0];
@@ -204,8 +208,25 @@ export class Emitter {
     return undefined;
   }
 
+  constantFloats(name: string): { data: Float32Array; dims: number[] } | undefined {
+    const producer = this.index.producer.get(name);
+    const tensor =
+      this.initializer(name) ??
+      (producer?.opType === 'Constant' ? producer.attribute?.find((a) => a.name === 'value')?.t : undefined);
+    if (!tensor) return undefined;
+    const decoded = decodeTensor(tensor);
+    return decoded.data instanceof Float32Array ? { data: decoded.data, dims: decoded.dims } : undefined;
+  }
+
+  private initializerByName: Map<string, TensorProto> | undefined;
+
+  private initializer(name: string): TensorProto | undefined {
+    this.initializerByName ??= new Map((this.index.graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+    return this.initializerByName.get(name);
+  }
+
   private fixedShape(name: string): number[] | undefined {
-    const init = (this.index.graph.initializer ?? []).find((t) => t.name === name);
+    const init = this.initializer(name);
     if (init) return (init.dims ?? []).map(toNumber);
     const producer = this.index.producer.get(name);
     if (producer?.opType === 'Constant') {
@@ -303,7 +324,7 @@ export class NodeContext implements RuleContext {
   ops(opType: string, inputs: readonly string[], count: number, attrs?: AttrMap, hint?: string): string[] {
     return this.emitter.ops(opType, inputs, count, attrs, hint);
   }
-  constFloat(values: number | readonly number[], dims?: readonly number[]): string {
+  constFloat(values: number | ArrayLike<number>, dims?: readonly number[]): string {
     return this.emitter.constFloat(values, dims);
   }
   constInt64(values: readonly number[], dims?: readonly number[]): string {
@@ -323,6 +344,9 @@ export class NodeContext implements RuleContext {
   }
   constantValue(name: string): number[] | undefined {
     return this.emitter.constantValue(name);
+  }
+  constantFloats(name: string): { data: Float32Array; dims: number[] } | undefined {
+    return this.emitter.constantFloats(name);
   }
   isFloat(name: string): boolean {
     return this.emitter.index.isFloat(name);

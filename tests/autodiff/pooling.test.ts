@@ -1,6 +1,6 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AttrMap } from '../../src/onnx/proto.js';
-import { expectVjpMatchesFd, oneOpModel, uniform, wellSeparated } from './harness.js';
+import { expectVjpMatchesFd, oneOpModel, runVjp, uniform, wellSeparated } from './harness.js';
 
 interface PoolCase {
   name: string;
@@ -150,5 +150,49 @@ describe('global pools vs finite differences', () => {
     ]) {
       it(`${op} on [${x}]`, () => check(op, { name: op, x, attrs: {} }, 700 + x.length, 17));
     }
+  }
+});
+
+describe('MaxPool ties', () => {
+  // Windows with tied maxima (flat image regions give exact ties): the gradient goes to the first maximum in
+  // row-major order, as MaxPool's Indices and PyTorch route it, never to every tied element.
+  const x = [
+    [1, 1, 0, 2],
+    [1, 1, 2, 2],
+    [3, 0, 5, 4],
+    [0, 3, 4, 5],
+  ].flat();
+  const expected = [
+    [1, 0, 0, 1],
+    [0, 0, 0, 0],
+    [1, 0, 1, 0],
+    [0, 0, 0, 0],
+  ].flat();
+  const cases: [string, AttrMap, number][] = [
+    ['tiling 2x2 windows', { kernel_shape: [2, 2], strides: [2, 2] }, 17],
+    ['tiling 2x2 windows at opset 11', { kernel_shape: [2, 2], strides: [2, 2] }, 11],
+    // A fifth row [7, 7, 1, 1] pooled by ceil_mode forces the Indices path; its windows tie too.
+    ['ceil_mode windows (Indices path)', { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }, 17],
+  ];
+  for (const [name, attrs, opset] of cases) {
+    it(name, async () => {
+      const rows = attrs.ceil_mode ? 5 : 4;
+      const image = attrs.ceil_mode ? [...x, 7, 7, 1, 1] : x;
+      const want = attrs.ceil_mode ? [...expected, 1, 0, 1, 0] : expected;
+      const model = oneOpModel({
+        op: 'MaxPool',
+        inputs: [{ name: 'x', shape: ['N', 1, rows, 4] }],
+        attrs,
+        opset,
+      });
+      const outDims = [2, 1, rows === 5 ? 3 : 2, 2];
+      const seed = { data: new Float32Array(outDims.reduce((a, b) => a * b, 1)).fill(1), dims: outDims };
+      const run = await runVjp(
+        model,
+        { x: { data: Float32Array.from([...image, ...image]), dims: [2, 1, rows, 4] } },
+        seed,
+      );
+      expect(Array.from(run.grads[0].data)).toEqual([...want, ...want]);
+    });
   }
 });

@@ -19,7 +19,8 @@ function activationTimesWeight(act: 'Relu' | 'Clip', w: number[]): ModelProto {
 
 async function gradient(model: ModelProto, x: number[], dY: number[], rule: BackpropRule): Promise<number[]> {
   const run = await runVjp(model, { x: t(x) }, t(dY), { rule });
-  return Array.from(run.grads[0].data);
+  // + 0 turns -0 (a zero gradient times a negative weight) into 0 for exact comparison.
+  return Array.from(run.grads[0].data, (v) => v + 0);
 }
 
 describe('guided backprop and deconvnet rules (hand-computed)', () => {

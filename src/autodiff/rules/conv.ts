@@ -34,23 +34,65 @@ const conv: Rule = (node, ctx, [dY]) => {
       `unexpected output size ${win.outSize.join('x')} for input ${win.inSize.join('x')}`,
     );
   }
-  const dX = ctx.needsGradient(0)
-    ? ctx.op(
-        'ConvTranspose',
-        [dY!, w],
-        {
-          group: groupOf(node),
-          kernel_shape: win.kernel,
-          strides: win.strides,
-          dilations: win.dilations,
-          pads: [...win.begin, ...win.end],
-          output_padding: outputPadding,
-        },
-        'conv_grad',
-      )
-    : undefined;
+  if (!ctx.needsGradient(0)) return [undefined, undefined, biasGradient(ctx, node, dY!)];
+  // ORT's fast blocked-layout Conv needs output channels in multiples of 8/16; with fewer (an RGB or gray
+  // input) ConvTranspose is the faster adjoint.
+  const inChannels = ctx.shape(x)[1];
+  const blocked = inChannels >= 16 && inChannels % 8 === 0;
+  const flipped =
+    blocked && win.strides.every((s) => s === 1) ? flippedWeights(ctx, w, groupOf(node)) : undefined;
+  const fullPads = [...win.begin, ...win.end].map((p, i) => extent(win, i % win.kernel.length) - 1 - p);
+  let dX: string;
+  if (flipped && fullPads.every((p) => p >= 0)) {
+    // Stride 1 with constant weights: a plain Conv with the spatially flipped, in/out-swapped kernel. ORT runs
+    // Conv on its fast blocked-layout path, measured ~2x faster than ConvTranspose.
+    dX = ctx.op(
+      'Conv',
+      [dY!, flipped],
+      { group: groupOf(node), kernel_shape: win.kernel, dilations: win.dilations, pads: fullPads },
+      'conv_grad',
+    );
+  } else {
+    dX = ctx.op(
+      'ConvTranspose',
+      [dY!, w],
+      {
+        group: groupOf(node),
+        kernel_shape: win.kernel,
+        strides: win.strides,
+        dilations: win.dilations,
+        pads: [...win.begin, ...win.end],
+        output_padding: outputPadding,
+      },
+      'conv_grad',
+    );
+  }
   return [dX, undefined, biasGradient(ctx, node, dY!)];
 };
+
+/**
+ * Weights [M, C/g, k…] of a constant Conv kernel rearranged as the kernel of its adjoint: [C, M/g, k…],
+ * channels swapped within each group and every spatial axis reversed. Undefined when the weights are computed.
+ */
+function flippedWeights(ctx: RuleContext, w: string, group: number): string | undefined {
+  const weights = ctx.constantFloats(w);
+  if (!weights) return undefined;
+  const [outChannels, groupIn, ...kernel] = weights.dims;
+  const groupOut = outChannels / group;
+  const area = kernel.reduce((a, b) => a * b, 1);
+  const flipped = new Float32Array(weights.data.length);
+  for (let g = 0; g < group; g++) {
+    for (let m = 0; m < groupOut; m++) {
+      for (let c = 0; c < groupIn; c++) {
+        const from = ((g * groupOut + m) * groupIn + c) * area;
+        const to = ((g * groupIn + c) * groupOut + m) * area;
+        // Reversing the flattened kernel reverses every spatial axis at once.
+        for (let k = 0; k < area; k++) flipped[to + area - 1 - k] = weights.data[from + k];
+      }
+    }
+  }
+  return ctx.constFloat(flipped, [group * groupIn, groupOut, ...kernel]);
+}
 
 /**
  * The begin crop ONNX Runtime applied to a ConvTranspose output, from the probed sizes: explicit pads as

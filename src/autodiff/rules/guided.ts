@@ -8,7 +8,7 @@ import { clipCeilingOfReluLike, passMask } from './relu-like.js';
 const guided =
   (ceiling: number): Rule =>
   (node, ctx, [dY]) => [
-    ctx.op('Where', [passMask(node, ctx, ceiling), ctx.op('Relu', [dY!]), ctx.constFloat(0)]),
+    ctx.op('Mul', [ctx.op('Relu', [dY!]), passMask(node, ctx, ceiling)], {}, 'guided_grad'),
   ];
 
 export const guidedRules: Record<string, Rule> = {

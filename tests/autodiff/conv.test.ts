@@ -106,6 +106,42 @@ const convCases: ConvCase[] = [
   },
 ];
 
+// 16+ input channels at stride 1 take the flipped-kernel Conv adjoint instead of ConvTranspose.
+const flippedCases: ConvCase[] = [
+  {
+    name: '16 channels, 3x3 pad 1',
+    x: [2, 16, 5, 5],
+    w: [8, 16, 3, 3],
+    attrs: { pads: [1, 1, 1, 1] },
+    bias: 'weight',
+  },
+  {
+    name: '16 channels, asymmetric pads, dilation 2',
+    x: [2, 16, 7, 6],
+    w: [4, 16, 3, 2],
+    attrs: { pads: [2, 0, 1, 1], dilations: [2, 2] },
+  },
+  {
+    name: '16 channels, groups 4',
+    x: [2, 16, 5, 5],
+    w: [8, 4, 3, 3],
+    attrs: { group: 4, pads: [1, 1, 1, 1] },
+  },
+  {
+    name: 'depthwise 16 channels, SAME_LOWER, even kernel',
+    x: [2, 16, 5, 6],
+    w: [16, 1, 2, 2],
+    attrs: { group: 16, auto_pad: 'SAME_LOWER' },
+  },
+  {
+    name: '16 channels, pads wider than the kernel (ConvTranspose fallback)',
+    x: [1, 16, 3, 3],
+    w: [4, 16, 1, 1],
+    attrs: { pads: [1, 1, 1, 1] },
+  },
+  { name: '1-D, 24 channels', x: [2, 24, 9], w: [5, 24, 3], attrs: { pads: [2, 0] } },
+];
+
 const transposeCases: ConvCase[] = [
   {
     name: 'stride 2, pads 1, output_padding 1',
@@ -158,6 +194,10 @@ const transposeCases: ConvCase[] = [
 
 describe('Conv rule vs finite differences', () => {
   convCases.forEach((c, i) => it(c.name, () => check('Conv', c, 100 + i)));
+});
+
+describe('Conv rule through the flipped-kernel adjoint', () => {
+  flippedCases.forEach((c, i) => it(c.name, () => check('Conv', c, 150 + i)));
 });
 
 describe('ConvTranspose rule vs finite differences', () => {

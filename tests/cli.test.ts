@@ -131,6 +131,53 @@ describe('netlens info / predict / activations / report', () => {
   });
 });
 
+describe('heat-map subcommands', () => {
+  it('occlusion writes one overlay per image and reports its numbers', async () => {
+    const out = path.join(dir, 'occ');
+    const run = await cli(
+      '--json',
+      'occlusion',
+      modelPath,
+      images[0],
+      images[1],
+      '--mask-size',
+      '2',
+      '--stride',
+      '1',
+      '--out',
+      out,
+    );
+    expect(run.code).toBe(0);
+    const json = JSON.parse(run.stdout);
+    expect(json.method).toBe('occlusion');
+    expect(json.mapDims).toEqual([2, 4, 4]);
+    expect(json.maskSize).toEqual([2, 2]);
+    expect(json.files).toHaveLength(2);
+    for (const file of json.files as string[]) expect((await sharp(file).metadata()).width).toBe(16);
+    const single = path.join(dir, 'one.png');
+    const one = await cli('--json', 'occlusion', modelPath, images[0], '--target', 'square', '--out', single);
+    expect(JSON.parse(one.stdout).classes).toEqual([1]);
+  });
+
+  it('lime is seeded: the same seed gives the same numbers', async () => {
+    const args = [
+      '--json',
+      'lime',
+      modelPath,
+      images[0],
+      '--num-samples',
+      '64',
+      '--segmentation',
+      'grid',
+      '--num-features',
+      '4',
+    ];
+    const a = JSON.parse((await cli(...args, '--seed', '3')).stdout);
+    const b = JSON.parse((await cli(...args, '--seed', '3')).stdout);
+    expect(a.explanations[0].featureImportance).toEqual(b.explanations[0].featureImportance);
+  });
+});
+
 describe('bad input: one line, non-zero exit, no partial output', () => {
   async function expectFailure(run: Run, code: string, pattern?: RegExp): Promise<void> {
     expect(run.code).not.toBe(0);
@@ -191,7 +238,27 @@ describe('bad input: one line, non-zero exit, no partial output', () => {
     expect((await readdir(dir)).filter((f) => f.startsWith('never') || f.includes('.tmp'))).toEqual([]);
   });
 
+  it('rejects class targets out of range or unknown', async () => {
+    const out = path.join(dir, 'never-target.png');
+    await expectFailure(
+      await cli('occlusion', modelPath, images[0], '--target', '7', '--out', out),
+      'INVALID_TARGET',
+      /0\.\.2/,
+    );
+    await expectFailure(
+      await cli('occlusion', modelPath, images[0], '--target', 'sqare', '--out', out),
+      'INVALID_TARGET',
+      /square/,
+    );
+    await expect(stat(out)).rejects.toThrow();
+  });
+
   it('rejects bad flags in one line', async () => {
+    await expectFailure(await cli('occlusion', modelPath, images[0], '--mask-size', 'big'), 'INVALID_OPTION');
+    await expectFailure(
+      await cli('occlusion', modelPath, images[0], '--output-upsampling', 'cubic'),
+      'INVALID_OPTION',
+    );
     await expectFailure(await cli('predict', modelPath, images[0], '--top', 'zero'), 'INVALID_OPTION');
     await expectFailure(await cli('predict', modelPath, images[0], '--bogus'), 'INVALID_OPTION');
     await expectFailure(

@@ -1,6 +1,11 @@
 /** Every report section, in page order. A method adds its section file and one line here. */
 import type { ReportSection } from '../section.js';
 import { activationsSection } from './activations.js';
+import { EXPLAINER_SECTIONS } from './explainers.js';
 import { predictionsSection } from './predictions.js';
 
-export const SECTIONS: readonly ReportSection[] = [predictionsSection, activationsSection];
+export const SECTIONS: readonly ReportSection[] = [
+  predictionsSection,
+  activationsSection,
+  ...EXPLAINER_SECTIONS,
+];

@@ -1,0 +1,10 @@
+/**
+ * Every heat-map explainer, in report order. Each gets a CLI subcommand (`netlens <id>`) and a report
+ * section generated from its description; a new map method adds its entry here.
+ */
+import { limeExplainer, occlusionExplainer } from './perturbation.js';
+import type { Explainer } from './spec.js';
+
+export type { Explainer, ExplainerOption, ExplainerRun } from './spec.js';
+
+export const EXPLAINERS: readonly Explainer[] = [occlusionExplainer, limeExplainer];

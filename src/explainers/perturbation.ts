@@ -1,0 +1,152 @@
+/** Occlusion sensitivity and image LIME as explainers (map methods driven by forward passes). */
+import { imageLime, type ImageLimeOptions } from '../methods/lime/image-lime.js';
+import { occlusionSensitivity, type OcclusionOptions } from '../methods/occlusion.js';
+import type { Explainer } from './spec.js';
+
+const SCORE_OPTION = {
+  key: 'score',
+  flag: '--score',
+  kind: 'choice',
+  choices: ['probability', 'logit'],
+  description: "class score to perturb: the softmax 'probability' (MATLAB's) or the 'logit'",
+} as const;
+
+const UPSAMPLING_OPTION = {
+  key: 'outputUpsampling',
+  flag: '--output-upsampling',
+  kind: 'choice',
+  choices: ['bicubic', 'nearest', 'none'],
+  description: 'how the coarse map is up-sampled to the input size (default bicubic)',
+} as const;
+
+function labelOf(labels: readonly string[] | undefined, c: number): string {
+  return labels?.[c] ?? String(c);
+}
+
+export const occlusionExplainer: Explainer = {
+  id: 'occlusion',
+  title: 'Occlusion sensitivity',
+  description: 'score change when a sliding mask hides each region (MATLAB occlusionSensitivity)',
+  signed: true,
+  seeded: false,
+  options: [
+    {
+      key: 'maskSize',
+      flag: '--mask-size',
+      kind: 'size',
+      allowAuto: true,
+      description: "mask size HxW or 'auto'",
+    },
+    {
+      key: 'stride',
+      flag: '--stride',
+      kind: 'size',
+      allowAuto: true,
+      description: "step between masks HxW or 'auto'",
+    },
+    {
+      key: 'maskValue',
+      flag: '--mask-value',
+      kind: 'numbers',
+      allowAuto: true,
+      description: "value under the mask: 'auto' (per-channel image mean), a number, or one per channel",
+    },
+    UPSAMPLING_OPTION,
+    {
+      key: 'maskClipping',
+      flag: '--mask-clipping',
+      kind: 'choice',
+      choices: ['on', 'off'],
+      description: 'clip masks at the borders',
+    },
+    SCORE_OPTION,
+  ],
+  async run(model, input, options) {
+    const result = await occlusionSensitivity(model, input, options as OcclusionOptions);
+    return {
+      maps: result.map,
+      classes: result.targets,
+      descriptions: result.targets.map((c) => `class ${labelOf(model.labels, c)}`),
+      numbers: {
+        baseScores: result.baseScores,
+        maskSize: result.maskSize,
+        stride: result.stride,
+        maskValues: result.maskValues,
+        score: result.score,
+        forwardPasses: result.forwardPasses,
+      },
+    };
+  },
+};
+
+export const limeExplainer: Explainer = {
+  id: 'lime',
+  title: 'Image LIME',
+  description:
+    'a weighted linear (or tree) surrogate over superpixels switched on and off (MATLAB imageLIME)',
+  signed: true,
+  seeded: true,
+  options: [
+    {
+      key: 'numFeatures',
+      flag: '--num-features',
+      kind: 'int',
+      description: 'about how many segments (default 49)',
+    },
+    {
+      key: 'numSamples',
+      flag: '--num-samples',
+      kind: 'int',
+      description: 'random on/off masks (default 2048)',
+    },
+    {
+      key: 'segmentation',
+      flag: '--segmentation',
+      kind: 'choice',
+      choices: ['superpixels', 'grid'],
+      description: 'segments: SLIC superpixels or a grid',
+    },
+    {
+      key: 'model',
+      flag: '--surrogate',
+      kind: 'choice',
+      choices: ['linear', 'tree'],
+      description: 'surrogate model',
+    },
+    UPSAMPLING_OPTION,
+    {
+      key: 'numTopFeatures',
+      flag: '--num-top-features',
+      kind: 'int',
+      description: 'features listed as most important',
+    },
+    SCORE_OPTION,
+  ],
+  reportOptions: { numSamples: 512 },
+  async run(model, input, options) {
+    const result = await imageLime(model, input, options as ImageLimeOptions);
+    const maps = result.explanations.map((e) => e.scoreMap);
+    const [h, w] = maps[0].dims.slice(-2);
+    const data = new Float32Array(maps.length * h * w);
+    maps.forEach((m, i) => data.set(m.data, i * h * w));
+    return {
+      maps: { data, dims: [maps.length, h, w] },
+      classes: result.explanations.map((e) => e.target),
+      descriptions: result.explanations.map(
+        (e) => `class ${labelOf(model.labels, e.target)}, R² ${e.fit.r2.toFixed(2)}`,
+      ),
+      numbers: {
+        seed: result.seed,
+        forwardPasses: result.forwardPasses,
+        explanations: result.explanations.map((e) => ({
+          target: e.target,
+          baseScore: e.baseScore,
+          numFeatures: e.numFeatures,
+          topFeatures: e.topFeatures,
+          featureImportance: e.featureImportance,
+          fit: e.fit,
+        })),
+      },
+    };
+  },
+};

@@ -1,0 +1,37 @@
+/** One report section per heat-map explainer: each image with the map over it. */
+import { EXPLAINERS, type Explainer } from '../../explainers/index.js';
+import { mapOverlay, mapsPerImage } from '../../explainers/render.js';
+import { encodePng } from '../../render/png.js';
+import { resizeForDisplay } from '../display.js';
+import { escapeHtml, figure } from '../html.js';
+import type { ReportSection } from '../section.js';
+
+export function explainerSection(explainer: Explainer): ReportSection {
+  return {
+    id: explainer.id,
+    title: explainer.title,
+    async render(input) {
+      const run = await explainer.run(input.model, input.input, {
+        ...(explainer.reportOptions ?? {}),
+        ...(explainer.seeded ? { seed: input.seed } : {}),
+        ...(input.miniBatchSize ? { miniBatchSize: input.miniBatchSize } : {}),
+        onProgress: input.onProgress,
+      });
+      const k = mapsPerImage(run, input.images.length);
+      const figures: string[] = [];
+      for (let m = 0; m < run.maps.dims[0]; m++) {
+        const image = resizeForDisplay(input.images[Math.floor(m / k)]);
+        const picture = mapOverlay(explainer, run, m, image);
+        figures.push(
+          figure(await encodePng(picture), `${input.names[Math.floor(m / k)]}: ${run.descriptions[m]}`),
+        );
+      }
+      const scale = explainer.signed
+        ? 'Signed map: red supports the class, blue opposes it (symmetric scale around zero).'
+        : 'Map scaled from its minimum (blue) to its maximum (red).';
+      return `<p>${escapeHtml(explainer.description)}. ${escapeHtml(scale)}</p><div class="row">${figures.join('\n')}</div>`;
+    },
+  };
+}
+
+export const EXPLAINER_SECTIONS: readonly ReportSection[] = EXPLAINERS.map(explainerSection);

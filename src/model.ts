@@ -13,12 +13,12 @@ import {
 } from './errors.js';
 import {
   addOutputs,
-  constantTensors,
   cutAt,
   feedInputs,
   producerOf,
   selectOutputs,
   topologicalNodes,
+  valueDownstreamOf,
   nodeOutputs,
 } from './onnx/graph.js';
 import {
@@ -185,7 +185,7 @@ export class OnnxModel implements Model, LinearHeadSource {
   /** Node outputs in topological order, with their producing node. */
   private readonly tensors: Map<string, { nodeName: string; opType: string }>;
   private readonly softmaxInput: string | undefined;
-  private readonly probes = new Map<number, Promise<ProbeResult>>();
+  private readonly probes = new Map<string, Promise<ProbeResult>>();
   private layerList: Promise<LayerInfo[]> | undefined;
   private readonly vjps = new Map<string, Promise<VjpFunction>>();
 
@@ -324,25 +324,28 @@ export class OnnxModel implements Model, LinearHeadSource {
     });
   }
 
-  /** One run with every node output exposed: dims and element types of all tensors for `batch` items. */
-  private probe(batch: number): Promise<ProbeResult> {
-    let result = this.probes.get(batch);
+  /**
+   * One run with every node output exposed: dims and element types of all tensors for `batch` items of
+   * `itemDims` (default: the example item dims).
+   */
+  private probe(batch: number, itemDims: number[]): Promise<ProbeResult> {
+    const key = JSON.stringify([batch, itemDims]);
+    let result = this.probes.get(key);
     if (!result) {
-      result = this.runProbe(batch);
-      this.probes.set(batch, result);
-      result.catch(() => this.probes.delete(batch));
+      result = this.runProbe(batch, itemDims);
+      this.probes.set(key, result);
+      result.catch(() => this.probes.delete(key));
     }
     return result;
   }
 
-  private async runProbe(batch: number): Promise<ProbeResult> {
+  private async runProbe(batch: number, itemDims: number[]): Promise<ProbeResult> {
     const names = [...this.tensors.keys()];
     const session = await this.sessions.get(
       'probe:all',
       () => addOutputs(this.proto, names),
       'the shape probe',
     );
-    const itemDims = this.exampleItemDims();
     // Zeros: the normalised value of the spec's mean pixel. Shapes do not depend on values anyway.
     const input = { data: new Float32Array(batch * product(itemDims)), dims: [batch, ...itemDims] };
     const out = await runRaw(this.runtime, session, { [this.inputName]: input }, session.outputNames);
@@ -360,11 +363,13 @@ export class OnnxModel implements Model, LinearHeadSource {
 
   /**
    * Concrete dims of every tensor (inputs, initializers, node outputs), with -1 where a dim follows the
-   * batch size: found by probing with batch sizes 1 and 2.
+   * batch size: found by probing with batch sizes 1 and 2 (items of `itemDims`, default the example dims).
+   * A model with a fixed batch size is probed once, so no dim is marked.
    */
-  async tensorShapes(): Promise<Record<string, number[]>> {
-    const one = await this.probe(this.fixedBatch ?? 1);
-    const two = this.fixedBatch === undefined ? await this.probe(2) : one;
+  async tensorShapes(itemDims?: number[]): Promise<Record<string, number[]>> {
+    const dims = itemDims ?? this.exampleItemDims();
+    const one = await this.probe(this.fixedBatch ?? 1, dims);
+    const two = this.fixedBatch === undefined ? await this.probe(2, dims) : one;
     const shapes: Record<string, number[]> = {};
     for (const [name, dims] of one.dims) {
       const other = two.dims.get(name) ?? dims;
@@ -383,12 +388,16 @@ export class OnnxModel implements Model, LinearHeadSource {
   }
 
   private async listLayers(): Promise<LayerInfo[]> {
-    const probe = await this.probe(this.fixedBatch ?? 1);
-    // Tensors that do not depend on the input (weights folded through Constant/Identity) are not layers.
-    const constant = constantTensors(this.proto.graph!);
+    const probe = await this.probe(this.fixedBatch ?? 1, this.exampleItemDims());
+    // Layers are tensors whose values come from the input: not weights folded through Constant/Identity,
+    // nor tensors made from the input's shape only (ConstantOfShape(Shape(x)) initial states).
+    const fromInput = valueDownstreamOf(
+      this.proto.graph!,
+      this.inputs.map((i) => i.name),
+    );
     const layers: LayerInfo[] = [];
     for (const [name, node] of this.tensors) {
-      if (constant.has(name) || probe.types.get(name) !== 'float32') continue;
+      if (!fromInput.has(name) || probe.types.get(name) !== 'float32') continue;
       layers.push({
         name,
         nodeName: node.nodeName,
@@ -425,7 +434,9 @@ export class OnnxModel implements Model, LinearHeadSource {
     const layer = layers.find((l) => l.name === name);
     if (layer) return layer;
     const names = layers.map((l) => l.name);
-    const why = this.tensors.has(name) ? ` ('${name}' is not a float tensor that depends on the input)` : '';
+    const why = this.tensors.has(name)
+      ? ` ('${name}' is not a float tensor computed from the input's values)`
+      : '';
     throw new LayerError(
       'UNKNOWN_LAYER',
       `unknown layer '${name}'${why}; closest: ${closestNames(name, names).join(', ')}`,
@@ -445,15 +456,20 @@ export class OnnxModel implements Model, LinearHeadSource {
   // ---------------------------------------------------------------------------------------------------------
   // Running
 
-  /** `what` names the tensor in messages, e.g. "input 'x'". */
-  private checkBatch(batch: TensorData, what: string, shape: readonly (number | string)[]): void {
+  /** `what` names the tensor in messages, e.g. "input 'x'"; the dim at `batchAxis` may be anything. */
+  private checkBatch(
+    batch: TensorData,
+    what: string,
+    shape: readonly (number | string)[],
+    batchAxis = 0,
+  ): void {
     if (!(batch.data instanceof Float32Array) || !Array.isArray(batch.dims)) {
       throw new OptionError('INVALID_INPUT', `${what} must be a Float32Array with dims`);
     }
-    const expected = formatDims(shape.map((d, i) => (i === 0 ? (typeof d === 'number' ? d : 'N') : d)));
+    const expected = formatDims(shape.map((d, i) => (i === batchAxis && typeof d !== 'number' ? 'N' : d)));
     const fits =
       batch.dims.length === shape.length &&
-      shape.every((d, i) => i === 0 || typeof d !== 'number' || batch.dims[i] === d) &&
+      shape.every((d, i) => i === batchAxis || typeof d !== 'number' || batch.dims[i] === d) &&
       batch.dims.every((d) => Number.isInteger(d) && d >= 0);
     if (shape.length > 0 && !fits) {
       throw new OptionError(
@@ -467,6 +483,31 @@ export class OnnxModel implements Model, LinearHeadSource {
         `${what} has ${batch.data.length} values but dims ${formatDims(batch.dims)} need ${product(batch.dims)}`,
       );
     }
+  }
+
+  /** The batch axis of a tensor from its probed shape: the dim that follows the batch size (-1: none). */
+  private batchAxis(shape: readonly number[]): number {
+    // With a fixed batch size nothing varies; tensors are taken to be batched along axis 0.
+    return this.fixedBatch !== undefined ? 0 : shape.indexOf(-1);
+  }
+
+  /** Batch axes of `names` (keys: tensor names, or names of other tensors with the same shape). */
+  private async batchAxes(
+    names: readonly string[],
+    itemDims: number[],
+    sameShapeAs: Record<string, string> = {},
+  ): Promise<Record<string, number>> {
+    const shapes = await this.tensorShapes(itemDims);
+    return Object.fromEntries(names.map((n) => [n, this.batchAxis(shapes[sameShapeAs[n] ?? n] ?? [])]));
+  }
+
+  /**
+   * What a batch of `shape` must look like: batch-dependent dims free, and every other dim too when the
+   * input has symbolic dims besides the batch (a sequence length changes shapes the probe fixed).
+   */
+  private expectedDims(shape: readonly number[]): (number | string)[] {
+    const itemDimsVary = this.mainInput.shape.slice(1).some((d) => typeof d !== 'number');
+    return shape.map((d, i) => (d < 0 ? 'N' : itemDimsVary ? `d${i}` : d));
   }
 
   private batchOptions(options: BatchOptions | undefined, stage: string) {
@@ -492,13 +533,10 @@ export class OnnxModel implements Model, LinearHeadSource {
     this.checkBatch(batch, `input '${this.inputName}'`, this.mainInput.shape);
     const session = await this.runSession(outputNames);
     const feeds = { [this.inputName]: batch };
-    return runBatched(
-      this.runtime,
-      session,
-      feeds,
-      [...new Set(outputNames)],
-      this.batchOptions(options, 'forward passes'),
-    );
+    return runBatched(this.runtime, session, feeds, [...new Set(outputNames)], {
+      ...this.batchOptions(options, 'forward passes'),
+      outputAxes: (names) => this.batchAxes(names, batch.dims.slice(1)),
+    });
   }
 
   async predict(batch: TensorData, options?: BatchOptions): Promise<Prediction> {
@@ -529,11 +567,11 @@ export class OnnxModel implements Model, LinearHeadSource {
     this.checkTensor(output, false);
     const shapes = await this.tensorShapes();
     const layerShape = shapes[layer];
-    this.checkBatch(
-      activations,
-      `layer '${layer}'`,
-      layerShape.map((d, i) => (d < 0 || i === 0 ? `d${i}` : d)),
-    );
+    const axis = this.batchAxis(layerShape);
+    if (axis < 0) {
+      throw new UnsupportedError('UNSUPPORTED_LAYER', `layer '${layer}' has no batch axis to run from`);
+    }
+    this.checkBatch(activations, `layer '${layer}'`, this.expectedDims(layerShape), axis);
     // The tail from a tensor to itself has no nodes (e.g. a segmentation output used as feature layer).
     if (layer === output) return { data: Float32Array.from(activations.data), dims: [...activations.dims] };
     const session = await this.sessions.get(
@@ -541,13 +579,11 @@ export class OnnxModel implements Model, LinearHeadSource {
       () => cutAt(this.proto, layer, [output], layerShape),
       `the network from '${layer}'`,
     );
-    const result = await runBatched(
-      this.runtime,
-      session,
-      { [layer]: activations },
-      [output],
-      this.batchOptions(options, 'forward passes'),
-    );
+    const result = await runBatched(this.runtime, session, { [layer]: activations }, [output], {
+      ...this.batchOptions(options, 'forward passes'),
+      feedAxes: { [layer]: axis },
+      outputAxes: async () => ({ [output]: this.batchAxis(shapes[output]) }),
+    });
     return result[output];
   }
 
@@ -589,6 +625,10 @@ export class OnnxModel implements Model, LinearHeadSource {
     const built = buildVjpGraph(this.proto, { output, wrt, rule, shapes });
     const session = await this.sessions.get(`vjp:${key}`, () => built.model, `the gradient of '${output}'`);
     const outputShape = shapes[output];
+    const seedAxis = this.batchAxis(outputShape);
+    // Each gradient has the shape of its wrt tensor, the returned output that of `output`.
+    const sameShapeAs: Record<string, string> = { [built.outputName]: output };
+    built.gradNames.forEach((g, i) => (sameShapeAs[g] = wrt[i]));
     return async (inputs, dY, options) => {
       const feeds: Record<string, TensorData> = isTensorData(inputs)
         ? { [this.inputName]: inputs }
@@ -598,21 +638,22 @@ export class OnnxModel implements Model, LinearHeadSource {
         if (!info) throw new OptionError('INVALID_INPUT', `'${name}' is not an input of ${this.source}`);
         this.checkBatch(value, `input '${name}'`, info.shape);
       }
-      const batch = feeds[this.inputName]?.dims[0];
-      const seedShape = outputShape.map((d, i) => (i === 0 ? (batch ?? 'N') : d < 0 ? `d${i}` : d));
-      this.checkBatch(dY, `dY (seed for '${output}')`, seedShape);
-      if (batch !== undefined && dY.dims[0] !== batch) {
-        throw new OptionError('INVALID_INPUT', `dY has ${dY.dims[0]} items but the inputs have ${batch}`);
+      const main = feeds[this.inputName];
+      this.checkBatch(dY, `dY (seed for '${output}')`, this.expectedDims(outputShape), Math.max(seedAxis, 0));
+      if (main && seedAxis >= 0 && dY.dims[seedAxis] !== main.dims[0]) {
+        throw new OptionError(
+          'INVALID_INPUT',
+          `dY has ${dY.dims[seedAxis]} items but the inputs have ${main.dims[0]}`,
+        );
       }
       feeds[built.seedName] = dY;
       const names = [built.outputName, ...built.gradNames];
-      const result = await runBatched(
-        this.runtime,
-        session,
-        feeds,
-        names,
-        this.batchOptions(options, 'gradients'),
-      );
+      const itemDims = main ? main.dims.slice(1) : this.exampleItemDims();
+      const result = await runBatched(this.runtime, session, feeds, names, {
+        ...this.batchOptions(options, 'gradients'),
+        feedAxes: { [built.seedName]: Math.max(seedAxis, 0) },
+        outputAxes: (outs) => this.batchAxes(outs, itemDims, sameShapeAs),
+      });
       const value: VjpResult = {
         output: result[built.outputName],
         grads: built.gradNames.map((n) => result[n]),

@@ -7,6 +7,7 @@ import {
   consumersOf,
   cutAt,
   downstreamOf,
+  valueDownstreamOf,
   feedInputs,
   findInitializer,
   producerOf,
@@ -16,7 +17,8 @@ import {
   topologicalNodes,
 } from '../src/onnx/graph.js';
 import { encodeModel, makeModel, makeNode, makeValueInfo, type ModelProto } from '../src/onnx/proto.js';
-import { cnnModel, seededValues, skipModel } from './helpers/onnx-models.js';
+import { cnnModel, seededValues, skipModel, timeMajorModel } from './helpers/onnx-models.js';
+import { placeAlong, sliceAlong } from '../src/onnx/session.js';
 
 function outputsOf(model: ModelProto): string[] {
   return (model.graph?.output ?? []).map((o) => o.name ?? '');
@@ -81,6 +83,15 @@ describe('graph queries', () => {
     expect(names(requiredNodes(graph, ['b']))).toEqual(['conv_a', 'relu_b']);
     expect(names(requiredNodes(graph, ['d'], new Set(['b'])))).toEqual(['add_d', 'conv_a', 'conv_c']);
     expect([...downstreamOf(graph, ['c'])].sort()).toEqual(['c', 'd', 'e', 'p', 'y']);
+  });
+
+  it('follows values, not shapes, when asked what depends on the input values', () => {
+    const graph = timeMajorModel().graph!;
+    expect(downstreamOf(graph, ['x']).has('state')).toBe(true);
+    const values = valueDownstreamOf(graph, ['x']);
+    expect(values.has('state')).toBe(false);
+    expect(values.has('tm_shape')).toBe(false);
+    expect([...values].filter((n) => n !== 'x').sort()).toEqual(['back', 'mixed', 'shifted', 'tm', 'y']);
   });
 
   it('tells constant tensors (weights folded through nodes) from input-dependent ones', () => {
@@ -149,5 +160,29 @@ describe('graph edits', () => {
     const model = skipModel();
     expect(() => cutAt(model, 'zz', ['y'])).toThrow(LayerError);
     expect(() => cutAt(model, 'd', ['b'])).toThrow(/does not depend/);
+  });
+});
+
+describe('batch slicing along an axis', () => {
+  it('slices and places back along axes 0, 1 and 2', () => {
+    const dims = [3, 4, 5];
+    const t = { data: Float32Array.from({ length: 60 }, (_, i) => i), dims };
+    for (const axis of [0, 1, 2]) {
+      const rebuilt = { data: new Float32Array(60), dims };
+      for (let start = 0; start < dims[axis]; start += 2) {
+        const count = Math.min(2, dims[axis] - start);
+        const part = sliceAlong(t, axis, start, count);
+        expect(part.dims[axis]).toBe(count);
+        // Element [a, b, c] of the part is element [.., start + .., ..] of the whole.
+        const index = [0, 0, 0];
+        index[axis] = count - 1;
+        const whole = [...index];
+        whole[axis] += start;
+        const at = (d: number[], i: number[]) => (i[0] * d[1] + i[1]) * d[2] + i[2];
+        expect(part.data[at(part.dims, index)]).toBe(t.data[at(dims, whole)]);
+        placeAlong(rebuilt, part, axis, start);
+      }
+      expect(Array.from(rebuilt.data)).toEqual(Array.from(t.data));
+    }
   });
 });

@@ -96,7 +96,7 @@ describe('OnnxModel: vector-Jacobian products', () => {
     const model = await open(elementwiseModel());
     const vjp = await model.vjp({ output: 'y', wrt: ['x'] });
     await expect(vjp(x, { data: new Float32Array(n * 3), dims: [n, 3] })).rejects.toThrow(
-      /dY \(seed for 'y'\) expects dims \[5, 4\], got \[5, 3\]/,
+      "dY (seed for 'y') expects dims [N, 4], got [5, 3]",
     );
     await expect(vjp(x, { data: new Float32Array(8), dims: [2, 4] })).rejects.toThrow(
       /dY has 2 items but the inputs have 5/,

@@ -15,6 +15,7 @@ import {
   sequenceModel,
   skipModel,
   softmax,
+  timeMajorModel,
 } from './helpers/onnx-models.js';
 
 const opened: OnnxModel[] = [];
@@ -308,6 +309,44 @@ describe('OnnxModel: non-image inputs', () => {
     // Running needs no probe: any length goes.
     const x = { data: seededValues(2 * 5 * 3, 4), dims: [2, 5, 3] };
     expect((await undescribed.predict(x)).scores.dims).toEqual([2, 2]);
+  });
+});
+
+describe('OnnxModel: tensors batched along another axis', () => {
+  const n = 5;
+  const t = 4;
+  const x = { data: seededValues(n * t * 3, 51), dims: [n, t, 3] };
+  /** mixed[t, n, c] = relu(x[n, t, c] + 0.5), by hand. */
+  function expectedMixed(): Float32Array {
+    const out = new Float32Array(t * n * 3);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < t; j++) {
+        for (let c = 0; c < 3; c++) out[(j * n + i) * 3 + c] = Math.max(0, x.data[(i * t + j) * 3 + c] + 0.5);
+      }
+    }
+    return out;
+  }
+
+  it('joins mini-batches along the batch axis of a time-major tensor', async () => {
+    const model = await open(timeMajorModel());
+    const whole = await model.run(x, ['mixed']);
+    expect(whole.mixed.dims).toEqual([t, n, 3]);
+    expectClose(whole.mixed.data, expectedMixed(), 1e-6);
+    const parts = await model.run(x, ['mixed', 'y'], { miniBatchSize: 2 });
+    expect(parts.mixed.dims).toEqual([t, n, 3]);
+    expect(Array.from(parts.mixed.data)).toEqual(Array.from(whole.mixed.data));
+  });
+
+  it('runs from a time-major layer in mini-batches', async () => {
+    const model = await open(timeMajorModel(), { exampleDims: [t, 3] });
+    const mixed = (await model.activations(x, ['mixed'])).mixed;
+    const tail = await model.forwardFrom('mixed', mixed, { miniBatchSize: 2 });
+    expectClose(tail.data, (await model.predict(x)).scores.data, 1e-6);
+  });
+
+  it('does not list tensors made from the input shape only as layers', async () => {
+    const model = await open(timeMajorModel(), { exampleDims: [t, 3] });
+    expect((await model.layers()).map((l) => l.name)).toEqual(['tm', 'shifted', 'mixed', 'back', 'y']);
   });
 });
 

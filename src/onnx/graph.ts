@@ -166,6 +166,25 @@ export function downstreamOf(graph: Graph, sources: readonly string[]): Set<stri
   return reached;
 }
 
+/** Ops whose outputs depend on the shape of their input but not on its values. */
+const SHAPE_ONLY_OPS = new Set(['Shape', 'Size', 'EyeLike']);
+
+/**
+ * Tensors whose values depend on the values of any of `sources` (the sources included). Unlike
+ * `downstreamOf`, shape reads stop the walk: zeros made by ConstantOfShape(Shape(x)) do not depend on x.
+ */
+export function valueDownstreamOf(graph: Graph, sources: readonly string[]): Set<string> {
+  const nodes = graph.node ?? [];
+  const reached = new Set(sources);
+  for (const i of topologicalIndices(graph)) {
+    if (SHAPE_ONLY_OPS.has(nodes[i].opType ?? '')) continue;
+    if (nodeInputs(nodes[i]).some((name) => reached.has(name))) {
+      for (const name of nodeOutputs(nodes[i])) reached.add(name);
+    }
+  }
+  return reached;
+}
+
 /** Tensors computable from initializers alone (Constant nodes and what is derived from them only). */
 export function constantTensors(graph: Graph): Set<string> {
   const nodes = graph.node ?? [];

@@ -129,15 +129,65 @@ export interface BatchedRunOptions extends BatchOptions {
   fixedBatch?: number;
   /** Progress stage label. */
   stage?: string;
+  /** Batch axis of a feed when it is not 0 (e.g. an LSTM output laid out [T, dirs, N, H]). */
+  feedAxes?: Record<string, number>;
+  /**
+   * Batch axes of the outputs (-1: none), asked only when the batch is split into several parts, since only
+   * then must the parts be joined; outputs not listed are batched along axis 0.
+   */
+  outputAxes?: (outputs: readonly string[]) => Promise<Record<string, number>>;
 }
 
 function product(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
 
+/** Items [start, start + count) of `t` along `axis` (a view when axis is 0, else a copy). */
+export function sliceAlong(t: TensorData, axis: number, start: number, count: number): TensorData {
+  const dims = [...t.dims];
+  const inner = product(dims.slice(axis + 1));
+  const outer = product(dims.slice(0, axis));
+  const size = dims[axis];
+  dims[axis] = count;
+  if (outer === 1) return { data: t.data.subarray(start * inner, (start + count) * inner), dims };
+  const data = new Float32Array(outer * count * inner);
+  for (let o = 0; o < outer; o++) {
+    data.set(
+      t.data.subarray((o * size + start) * inner, (o * size + start + count) * inner),
+      o * count * inner,
+    );
+  }
+  return { data, dims };
+}
+
+/** Write `part` into `target` at items [start, ...) along `axis` (the inverse of sliceAlong). */
+export function placeAlong(target: TensorData, part: TensorData, axis: number, start: number): void {
+  const inner = product(part.dims.slice(axis + 1));
+  const outer = product(part.dims.slice(0, axis));
+  const count = part.dims[axis];
+  const size = target.dims[axis];
+  for (let o = 0; o < outer; o++) {
+    target.data.set(
+      part.data.subarray(o * count * inner, (o + 1) * count * inner),
+      (o * size + start) * inner,
+    );
+  }
+}
+
+function floatResult(name: string, tensor: OrtTensor): TensorData {
+  if (tensor.type !== 'float32') {
+    throw new UnsupportedError(
+      'UNSUPPORTED_LAYER',
+      `tensor '${name}' holds ${tensor.type} values; only float32 tensors can be returned`,
+    );
+  }
+  return { data: tensor.data as Float32Array, dims: [...tensor.dims] };
+}
+
 /**
- * Run `outputs` for a batch of feeds split along axis 0 into mini-batches, concatenating the results.
- * Every feed must share the batch size; every output must be float32 and batched along axis 0.
+ * Run `outputs` for a batch of feeds split along their batch axes into mini-batches, joining the results.
+ * Every feed must share the batch size; every output must be float32 and, when there are several parts,
+ * have a batch axis.
  */
 export async function runBatched(
   runtime: OnnxRuntime,
@@ -148,23 +198,24 @@ export async function runBatched(
 ): Promise<Record<string, TensorData>> {
   const needed = session.inputNames;
   if (needed.some((n) => !feeds[n])) throw missingInputs(session, feeds);
-  const batch = feeds[needed[0]]?.dims[0] ?? 1;
+  const feedAxis = (name: string): number => options.feedAxes?.[name] ?? 0;
+  const batch = needed.length > 0 ? feeds[needed[0]].dims[feedAxis(needed[0])] : 1;
   for (const name of needed) {
     const feed = feeds[name];
-    if (feed.dims[0] !== batch) {
-      throw new OptionError(
-        'INVALID_INPUT',
-        `inputs disagree on the batch size: '${needed[0]}' has ${batch}, '${name}' has ${feed.dims[0]}`,
-      );
-    }
     if (feed.data.length !== product(feed.dims)) {
       throw new OptionError(
         'INVALID_INPUT',
         `input '${name}' has ${feed.data.length} values but dims [${feed.dims.join(', ')}] need ${product(feed.dims)}`,
       );
     }
+    if (feed.dims[feedAxis(name)] !== batch) {
+      throw new OptionError(
+        'INVALID_INPUT',
+        `inputs disagree on the batch size: '${needed[0]}' has ${batch}, '${name}' has ${feed.dims[feedAxis(name)]}`,
+      );
+    }
   }
-  if (batch < 1) throw new OptionError('INVALID_INPUT', 'the batch is empty (batch size 0)');
+  if (!(batch >= 1)) throw new OptionError('INVALID_INPUT', 'the batch is empty (batch size 0)');
   let part = resolveMiniBatchSize(options, options.defaultMiniBatchSize ?? DEFAULT_MINI_BATCH_SIZE);
   if (options.fixedBatch !== undefined) {
     if (batch % options.fixedBatch !== 0) {
@@ -175,45 +226,41 @@ export async function runBatched(
     }
     part = options.fixedBatch;
   }
+  const names = [...new Set(outputs)];
+  if (part >= batch) {
+    const out = await runRaw(runtime, session, feeds, names);
+    options.onProgress?.({ done: batch, total: batch, stage: options.stage });
+    // Copy: the runtime may reuse its output buffers.
+    return Object.fromEntries(
+      names.map((name) => {
+        const t = floatResult(name, out[name]);
+        return [name, { data: Float32Array.from(t.data), dims: t.dims }];
+      }),
+    );
+  }
+  const axes = (await options.outputAxes?.(names)) ?? {};
   const results: Record<string, TensorData> = {};
-  const parts = Math.ceil(batch / part);
   for (let start = 0; start < batch; start += part) {
     const count = Math.min(part, batch - start);
     const slice: Record<string, TensorData> = {};
-    for (const name of needed) {
-      const feed = feeds[name];
-      const size = product(feed.dims.slice(1));
-      slice[name] = {
-        data: feed.data.subarray(start * size, (start + count) * size),
-        dims: [count, ...feed.dims.slice(1)],
-      };
-    }
-    const out = await runRaw(runtime, session, slice, outputs);
-    for (const name of outputs) {
-      const tensor = out[name];
-      if (tensor.type !== 'float32') {
+    for (const name of needed) slice[name] = sliceAlong(feeds[name], feedAxis(name), start, count);
+    const out = await runRaw(runtime, session, slice, names);
+    for (const name of names) {
+      const t = floatResult(name, out[name]);
+      const axis = axes[name] ?? 0;
+      if (axis < 0 || t.dims[axis] !== count) {
         throw new UnsupportedError(
           'UNSUPPORTED_LAYER',
-          `tensor '${name}' holds ${tensor.type} values; only float32 tensors can be returned`,
-        );
-      }
-      const data = tensor.data as Float32Array;
-      const dims = [...tensor.dims];
-      if (parts === 1) {
-        // Copy: the runtime may reuse its output buffers.
-        results[name] = { data: Float32Array.from(data), dims };
-        continue;
-      }
-      if (dims[0] !== count) {
-        throw new UnsupportedError(
-          'UNSUPPORTED_LAYER',
-          `tensor '${name}' has no batch axis (dims [${dims.join(', ')}] for ${count} items), so it cannot be ` +
+          `tensor '${name}' has no batch axis (dims [${t.dims.join(', ')}] for ${count} items), so it cannot be ` +
             `computed in mini-batches; use miniBatchSize >= ${batch}`,
         );
       }
-      const perItem = product(dims.slice(1));
-      results[name] ??= { data: new Float32Array(batch * perItem), dims: [batch, ...dims.slice(1)] };
-      results[name].data.set(data, start * perItem);
+      if (!results[name]) {
+        const dims = [...t.dims];
+        dims[axis] = batch;
+        results[name] = { data: new Float32Array(product(dims)), dims };
+      }
+      placeAlong(results[name], t, axis, start);
     }
     options.onProgress?.({ done: start + count, total: batch, stage: options.stage });
   }

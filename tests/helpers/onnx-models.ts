@@ -215,3 +215,24 @@ export function sequenceModel(metadata?: Record<string, string>): ModelProto {
     metadata,
   });
 }
+
+/**
+ * A time-major middle, as recurrent exports have: x [N, T, 3] → Transpose 'tm' [T, N, 3]; a constant state
+ * 'state' = ConstantOfShape(Shape(tm), 0.5); 'mixed' = relu(tm + state) [T, N, 3]; transposed back and
+ * averaged over time: y[n, c] = mean_t relu(x[n, t, c] + 0.5).
+ */
+export function timeMajorModel(): ModelProto {
+  return makeModel({
+    nodes: [
+      makeNode('Transpose', ['x'], ['tm'], { perm: [1, 0, 2] }, 'to_time_major'),
+      makeNode('Shape', ['tm'], ['tm_shape'], {}, 'shape'),
+      makeNode('ConstantOfShape', ['tm_shape'], ['state'], { value: floatTensor('', [1], [0.5]) }, 'state'),
+      makeNode('Add', ['tm', 'state'], ['shifted'], {}, 'add_state'),
+      makeNode('Relu', ['shifted'], ['mixed'], {}, 'relu'),
+      makeNode('Transpose', ['mixed'], ['back'], { perm: [1, 0, 2] }, 'to_batch_major'),
+      makeNode('ReduceMean', ['back'], ['y'], { axes: [1], keepdims: 0 }, 'mean_t'),
+    ],
+    inputs: [makeValueInfo('x', ['N', 'T', 3])],
+    outputs: [makeValueInfo('y', ['N', 3])],
+  });
+}

@@ -18,6 +18,17 @@ export interface FdOptions {
   eps?: number;
   /** Random directions besides the gradient's own direction (default 3). */
   directions?: number;
+  /**
+   * Nonzero elements per random direction (default: all). Whole ReLU networks need sparse directions: a dense
+   * one moves every unit at once and crosses ReLU kinks somewhere for any usable ε.
+   */
+  sparsity?: number;
+  /**
+   * Extra directions: the gradient restricted to a random half of the elements (default 0). Strong signal
+   * where random directions are drowned in float32 noise (whole networks), and still sensitive to a gradient
+   * that is wrong in any region.
+   */
+  maskedGradientDirections?: number;
   /** Compare every element against its own central difference (default: when the inputs are small). */
   elementwise?: boolean;
   /** Relative tolerance (default 2e-3). */
@@ -106,9 +117,25 @@ export async function expectVjpMatchesFd(
     wrt.forEach((w, i) => (own[w] = vjp.grads[i].data.map((g) => g / gradNorm)));
     await check(own, 'gradient direction');
   }
+  for (let k = 0; k < (options.maskedGradientDirections ?? 0) && gradNorm > 0; k++) {
+    const masked: Record<string, Float32Array> = {};
+    wrt.forEach((w, i) => (masked[w] = vjp.grads[i].data.map((g) => (rand() < 0.5 ? g / gradNorm : 0))));
+    await check(masked, `gradient on a random half ${k}`);
+  }
   for (let k = 0; k < (options.directions ?? 3); k++) {
     const v: Record<string, Float32Array> = {};
-    for (const w of wrt) v[w] = normals(rand, inputs[w].data.length);
+    for (const w of wrt) {
+      const n = inputs[w].data.length;
+      v[w] = normals(rand, n);
+      if (options.sparsity !== undefined && options.sparsity < n) {
+        const keep = new Float32Array(n);
+        for (let j = 0; j < options.sparsity; j++) {
+          const at = Math.floor(rand() * n);
+          keep[at] = v[w][at];
+        }
+        v[w] = keep;
+      }
+    }
     await check(v, `random direction ${k}`);
   }
   const total = wrt.reduce((s, w) => s + inputs[w].data.length, 0);

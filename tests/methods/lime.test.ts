@@ -7,8 +7,8 @@ import { createRandom } from '../../src/util/random.js';
 import { lcgValues, linearImageModel, type LinearImageModel } from './linear-models.js';
 
 /**
- * For a model linear in the pixels, switching segment s off (pixels -> the segment's channel means)
- * changes class t's logit by -Σ_{p in s, c} W[t, c, p] (x[c, p] - mean_s[c]); switched on it adds nothing.
+ * For a model linear in the pixels, switching segment s off (its pixels -> replacement(s, c)) changes
+ * class t's logit by -Σ_{p in s, c} W[t, c, p] (x[c, p] - replacement(s, c)); switched on it adds nothing.
  * So the score is exactly linear in the on/off vector with these coefficients.
  */
 function segmentWeights(
@@ -19,16 +19,20 @@ function segmentWeights(
   count: number,
   [C, H, W]: [number, number, number],
   layout: 'NCHW' | 'NHWC',
+  replacement: 'image-mean' | 'segment-mean',
 ): number[] {
   const at = (c: number, p: number) => (layout === 'NCHW' ? c * H * W + p : p * C + c);
+  const meanOver = (pixels: number[], c: number) =>
+    pixels.reduce((acc, p) => acc + x[at(c, p)], 0) / pixels.length;
+  const all = Array.from({ length: H * W }, (_, p) => p);
+  const imageMeans = Array.from({ length: C }, (_, c) => meanOver(all, c));
   const out: number[] = [];
   for (let s = 0; s < count; s++) {
-    const pixels: number[] = [];
-    labels.forEach((l, p) => l === s && pixels.push(p));
+    const pixels = all.filter((p) => labels[p] === s);
     let a = 0;
     for (let c = 0; c < C; c++) {
-      const mean = pixels.reduce((acc, p) => acc + x[at(c, p)], 0) / pixels.length;
-      for (const p of pixels) a += m.weights[target][at(c, p)] * (x[at(c, p)] - mean);
+      const value = replacement === 'image-mean' ? imageMeans[c] : meanOver(pixels, c);
+      for (const p of pixels) a += m.weights[target][at(c, p)] * (x[at(c, p)] - value);
     }
     out.push(a);
   }
@@ -109,7 +113,7 @@ describe('imageLime', () => {
     expect(e.numFeatures).toBeGreaterThanOrEqual(11);
     expect(e.numFeatures).toBeLessThanOrEqual(21);
     expect(e.fit.r2).toBeGreaterThan(0.99);
-    const truth = segmentWeights(m, 2, x, e.featureMap.data, e.numFeatures, [C, H, W], 'NCHW');
+    const truth = segmentWeights(m, 2, x, e.featureMap.data, e.numFeatures, [C, H, W], 'NCHW', 'image-mean');
     const scale = Math.max(...truth.map(Math.abs));
     for (let s = 0; s < e.numFeatures; s++)
       expect(Math.abs(e.featureImportance[s] - truth[s])).toBeLessThan(0.02 * scale);
@@ -128,6 +132,7 @@ describe('imageLime', () => {
     const input = { data: x, dims: [1, H, W, C] };
     const grid = await imageLime(m.model, input, {
       segmentation: 'grid',
+      replacement: 'segment-mean',
       numFeatures: 12,
       numSamples: 256,
       ridgeLambda: 0,
@@ -137,7 +142,16 @@ describe('imageLime', () => {
     });
     const g = grid.explanations[0];
     expect(g.scoreMap.dims).toEqual([3, 4]);
-    const truth = segmentWeights(m, 0, x, g.featureMap.data, g.numFeatures, [C, H, W], 'NHWC');
+    const truth = segmentWeights(
+      m,
+      0,
+      x,
+      g.featureMap.data,
+      g.numFeatures,
+      [C, H, W],
+      'NHWC',
+      'segment-mean',
+    );
     truth.forEach((t, s) => expect(g.featureImportance[s]).toBeCloseTo(t, 3));
     expect(g.fit.r2).toBeGreaterThan(0.999999);
 
@@ -152,7 +166,7 @@ describe('imageLime', () => {
     });
     const u = user.explanations[0];
     expect(u.labelValues).toEqual([3, 7]);
-    const userTruth = segmentWeights(m, 1, x, u.featureMap.data, 2, [C, H, W], 'NHWC');
+    const userTruth = segmentWeights(m, 1, x, u.featureMap.data, 2, [C, H, W], 'NHWC', 'image-mean');
     userTruth.forEach((t, s) => expect(u.featureImportance[s]).toBeCloseTo(t, 3));
   });
 

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { fixtureModelPath, imagePixels, loadImageSamples } from '../../src/data/samples.js';
 import { NetlensError, OptionError, TargetError } from '../../src/errors.js';
+import { pointingGame } from '../../src/eval/pointing-game.js';
+import { imagesToTensor } from '../../src/image/normalize.js';
+import { loadModel } from '../../src/node/load.js';
 import { autoMaskSize, autoStride, occlusionSensitivity } from '../../src/methods/occlusion.js';
 import type { ProgressEvent, TensorData } from '../../src/types.js';
 import { lcgValues, linearImageModel, linearScore, softmax, type LinearImageModel } from './linear-models.js';
@@ -249,5 +253,28 @@ describe('occlusionSensitivity', () => {
     );
     await expect(occlusionSensitivity(m.model, x, { stride: 0 })).rejects.toThrow(OptionError);
     await expect(occlusionSensitivity(m.model, x, { maskValue: [1, 2] })).rejects.toThrow(NetlensError);
+  });
+
+  it('points at the object on shapes-cnn: pointing game >= 85% on 40 test images (auto mask, stride 10)', async () => {
+    const model = await loadModel(fixtureModelPath('shapes-cnn'));
+    const set = loadImageSamples('shapes-cnn');
+    const count = 40;
+    const spec = model.inputSpec;
+    expect(spec).toBeDefined();
+    const images = Array.from({ length: count }, (_, i) => ({
+      data: imagePixels(set, i),
+      width: set.width,
+      height: set.height,
+      channels: 3 as const,
+    }));
+    const input = imagesToTensor(images, spec!);
+    const result = await occlusionSensitivity(model, input, {
+      target: Array.from(set.labels.subarray(0, count)),
+      stride: 10,
+    });
+    expect(result.map.dims).toEqual([count, set.height, set.width]);
+    const game = pointingGame(result.map, set.boxes!.slice(0, count));
+    expect(game.accuracy).toBeGreaterThanOrEqual(0.85);
+    await model.dispose();
   });
 });

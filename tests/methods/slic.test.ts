@@ -1,4 +1,7 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decodeImage } from '../../src/image/decode.js';
 import { gridSegments, labelsFromMatrix } from '../../src/methods/lime/grid.js';
 import { enforceConnectivity, rgbToLab, slic, type Segmentation } from '../../src/methods/lime/slic.js';
 import { lcgValues } from './linear-models.js';
@@ -109,13 +112,63 @@ describe('SLIC superpixels', () => {
     }
   });
 
-  it('merges orphaned fragments into an adjacent segment', () => {
+  it('keeps every segment connected and the count within 30% of the request on the bundled images', async () => {
+    const files = readdirSync('fixtures')
+      .flatMap((fixture) => {
+        const dir = path.join('fixtures', fixture, 'samples', 'images');
+        try {
+          return readdirSync(dir).map((f) => path.join(dir, f));
+        } catch {
+          return [];
+        }
+      })
+      .filter((f) => f.endsWith('.png'));
+    expect(files.length).toBeGreaterThanOrEqual(12);
+    for (const file of files) {
+      const raw = await decodeImage(file);
+      const channels = raw.channels === 1 ? 1 : 3;
+      const plane = raw.width * raw.height;
+      const data = new Float32Array(plane * channels);
+      for (let c = 0; c < channels; c++)
+        for (let p = 0; p < plane; p++) data[c * plane + p] = raw.data[p * raw.channels + c] / 255;
+      for (const numSegments of [25, 49, 100]) {
+        const seg = slic({ data, height: raw.height, width: raw.width, channels }, { numSegments });
+        const pieces = piecesPerLabel(seg);
+        expect(
+          pieces.every((p) => p === 1),
+          `${file}: every segment connected`,
+        ).toBe(true);
+        expect(
+          Math.abs(seg.count - numSegments),
+          `${file}: ${seg.count} segments for ${numSegments}`,
+        ).toBeLessThanOrEqual(0.3 * numSegments);
+      }
+    }
+  });
+
+  it('merges orphaned fragments, small or large, into the adjacent segment with the longest border', () => {
     // Label 0 in two pieces (a big one and a lone pixel inside label 1), label 1 around it.
     const labels = Int32Array.from([0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 1]);
     const seg = enforceConnectivity(labels, 4, 4, 2);
     expect(seg.count).toBe(2);
     expect(seg.labels[11]).toBe(seg.labels[10]);
     expect(piecesPerLabel(seg)).toEqual([1, 1]);
+    // Label 5 split by a column of label 6 into pieces of 8 and 4 pixels; label 7 runs along the bottom.
+    // The 4-pixel orphan touches label 6 on 4 pixels and label 7 on 1, so it joins label 6.
+    // prettier-ignore
+    const split = Int32Array.from([
+      5, 5, 6, 5,
+      5, 5, 6, 5,
+      5, 5, 6, 5,
+      5, 5, 6, 5,
+      7, 7, 7, 7,
+    ]);
+    const merged = enforceConnectivity(split, 5, 4, 1);
+    expect(merged.count).toBe(3);
+    expect(merged.labels[3]).toBe(merged.labels[2]);
+    expect(merged.labels[15]).toBe(merged.labels[2]);
+    expect(merged.labels[0]).not.toBe(merged.labels[2]);
+    expect(piecesPerLabel(merged)).toEqual([1, 1, 1]);
   });
 });
 

@@ -6,8 +6,8 @@
  *
  * - Sample 0 is the unmodified image; every other sample switches each feature on or off with
  *   probability 1/2, from the seeded generator (same seed, same bytes).
- * - A switched-off feature is replaced by the mean of its own pixels per channel (default), the image
- *   mean, or given values — in the model's input space.
+ * - A switched-off feature is replaced by the image's channel means (default, as MATLAB), the mean of
+ *   its own pixels per channel, or given values — in the model's input space.
  * - Sample weights: exponential kernel on the cosine distance d between the on/off vector z and the
  *   all-on vector, d = 1 - sqrt(|z| / K), weight = sqrt(exp(-d² / kernelWidth²)), kernelWidth 0.25.
  */
@@ -35,8 +35,11 @@ export interface ImageLimeOptions extends BatchOptions {
   /** Grid segmentation only: 'bicubic' (default) smooths between cell centres, 'nearest' keeps cells flat,
    * 'none' returns one value per cell. Other segmentations always give a flat value per segment. */
   outputUpsampling?: 'bicubic' | 'nearest' | 'none';
-  /** What a switched-off feature shows, in input space (default 'segment-mean'). */
-  replacement?: 'segment-mean' | 'image-mean' | number | readonly number[];
+  /**
+   * What a switched-off feature shows, in input space: 'image-mean' (default, MATLAB's choice) = the
+   * image's channel means, 'segment-mean' = the feature's own channel means, or given values.
+   */
+  replacement?: 'image-mean' | 'segment-mean' | number | readonly number[];
   /** Width of the exponential kernel on cosine distance (default 0.25). */
   kernelWidth?: number;
   /** SLIC compactness (default 10). */
@@ -134,7 +137,7 @@ function replacementValues(
 ): Float32Array {
   const C = geo.channels;
   const out = new Float32Array(count * C);
-  if (option === undefined || option === 'segment-mean') {
+  if (option === 'segment-mean') {
     const base = index * geo.size;
     for (let s = 0; s < count; s++) {
       const n = groups.start[s + 1] - groups.start[s];
@@ -149,14 +152,14 @@ function replacementValues(
     return out;
   }
   let perChannel: number[];
-  if (option === 'image-mean') perChannel = channelMeans(input, geo, index);
+  if (option === undefined || option === 'image-mean') perChannel = channelMeans(input, geo, index);
   else if (typeof option === 'number' && Number.isFinite(option)) perChannel = new Array(C).fill(option);
   else if (Array.isArray(option) && option.length === C && option.every(Number.isFinite))
     perChannel = [...option];
   else {
     throw new OptionError(
       'INVALID_OPTION',
-      `replacement must be 'segment-mean', 'image-mean', a number or ${C} per-channel numbers, got ${JSON.stringify(option)}`,
+      `replacement must be 'image-mean', 'segment-mean', a number or ${C} per-channel numbers, got ${JSON.stringify(option)}`,
     );
   }
   for (let s = 0; s < count; s++) for (let c = 0; c < C; c++) out[s * C + c] = perChannel[c];

@@ -214,13 +214,14 @@ export function slic(image: PlanarImage, options: SlicOptions): Segmentation {
       }
     }
   }
-  return enforceConnectivity(labels, height, width, Math.max(1, Math.floor(n / centers / 4)));
+  return enforceConnectivity(labels, height, width, Math.max(1, Math.round(n / centers / 4)));
 }
 
 /**
- * Relabels 4-connected components in raster order. A component smaller than `minSize` is merged into
- * the component adjacent to its first pixel that was labelled before it (always exists except for the
- * very first component), so every final segment is connected. Ids come out as 0..count-1.
+ * Makes every segment 4-connected. Each label keeps its largest connected piece (when it has at least
+ * `minSize` pixels); every other piece — an orphaned fragment, or a piece too small to stand alone — is
+ * merged into the adjacent segment it shares the longest border with. Merging only ever joins touching
+ * pieces, so every final segment is connected. Ids come out as 0..count-1 in raster order.
  */
 export function enforceConnectivity(
   labels: Int32Array,
@@ -229,49 +230,95 @@ export function enforceConnectivity(
   minSize: number,
 ): Segmentation {
   const n = height * width;
-  const out = new Int32Array(n).fill(-1);
+  const component = new Int32Array(n).fill(-1);
   const queue = new Int32Array(n);
-  let next = 0;
+  const sizes: number[] = [];
+  const labelOf: number[] = [];
   for (let start = 0; start < n; start++) {
-    if (out[start] >= 0) continue;
+    if (component[start] >= 0) continue;
+    const id = sizes.length;
     const original = labels[start];
-    const sy = Math.floor(start / width);
-    const sx = start - sy * width;
-    // An earlier neighbour (left or above) to merge into if this component turns out small.
-    let adjacent = -1;
-    if (sx > 0) adjacent = out[start - 1];
-    else if (sy > 0) adjacent = out[start - width];
-
     let head = 0;
     let tail = 0;
     queue[tail++] = start;
-    out[start] = next;
+    component[start] = id;
     while (head < tail) {
       const p = queue[head++];
-      const y = Math.floor(p / width);
-      const x = p - y * width;
-      if (x > 0 && out[p - 1] < 0 && labels[p - 1] === original) {
-        out[p - 1] = next;
-        queue[tail++] = p - 1;
-      }
-      if (x < width - 1 && out[p + 1] < 0 && labels[p + 1] === original) {
-        out[p + 1] = next;
-        queue[tail++] = p + 1;
-      }
-      if (y > 0 && out[p - width] < 0 && labels[p - width] === original) {
-        out[p - width] = next;
-        queue[tail++] = p - width;
-      }
-      if (y < height - 1 && out[p + width] < 0 && labels[p + width] === original) {
-        out[p + width] = next;
-        queue[tail++] = p + width;
+      const x = p % width;
+      const neighbours = [x > 0 ? p - 1 : -1, x < width - 1 ? p + 1 : -1, p - width, p + width];
+      for (const q of neighbours) {
+        if (q >= 0 && q < n && component[q] < 0 && labels[q] === original) {
+          component[q] = id;
+          queue[tail++] = q;
+        }
       }
     }
-    if (tail < minSize && adjacent >= 0) {
-      for (let i = 0; i < tail; i++) out[queue[i]] = adjacent;
+    sizes.push(tail);
+    labelOf.push(original);
+  }
+  const count = sizes.length;
+  // The largest piece of each label stands on its own if big enough; everything else gets merged.
+  const largest = new Map<number, number>();
+  for (let c = 0; c < count; c++) {
+    const best = largest.get(labelOf[c]);
+    if (best === undefined || sizes[c] > sizes[best]) largest.set(labelOf[c], c);
+  }
+  const root = new Int32Array(count).fill(-1);
+  for (const c of largest.values()) if (sizes[c] >= minSize) root[c] = c;
+
+  // Shared border lengths of each piece still to merge.
+  const borders = new Map<number, Map<number, number>>();
+  const addBorder = (a: number, b: number) => {
+    if (root[a] >= 0) return;
+    let row = borders.get(a);
+    if (!row) borders.set(a, (row = new Map()));
+    row.set(b, (row.get(b) ?? 0) + 1);
+  };
+  for (let p = 0; p < n; p++) {
+    const a = component[p];
+    const right = p % width < width - 1 ? component[p + 1] : a;
+    const below = p + width < n ? component[p + width] : a;
+    if (right !== a) {
+      addBorder(a, right);
+      addBorder(right, a);
+    }
+    if (below !== a) {
+      addBorder(a, below);
+      addBorder(below, a);
+    }
+  }
+  let pending = [...Array(count).keys()].filter((c) => root[c] < 0);
+  while (pending.length > 0) {
+    const still: number[] = [];
+    for (const c of pending) {
+      let target = -1;
+      let longest = 0;
+      for (const [other, length] of borders.get(c) ?? []) {
+        if (root[other] >= 0 && (length > longest || (length === longest && root[other] < target))) {
+          longest = length;
+          target = root[other];
+        }
+      }
+      if (target >= 0) root[c] = target;
+      else still.push(c);
+    }
+    if (still.length === pending.length) {
+      // Nothing settled borders these pieces yet (only possible when no piece was big enough): the largest
+      // one stands on its own and the rest can merge into it.
+      const biggest = still.reduce((a, b) => (sizes[b] > sizes[a] ? b : a));
+      root[biggest] = biggest;
+      pending = still.filter((c) => c !== biggest);
     } else {
-      next++;
+      pending = still;
     }
+  }
+  const finalId = new Int32Array(count).fill(-1);
+  const out = new Int32Array(n);
+  let next = 0;
+  for (let p = 0; p < n; p++) {
+    const r = root[component[p]];
+    if (finalId[r] < 0) finalId[r] = next++;
+    out[p] = finalId[r];
   }
   return { labels: out, height, width, count: next };
 }

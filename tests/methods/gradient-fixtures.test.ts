@@ -1,0 +1,119 @@
+/**
+ * Gradient methods on the committed fixture models: CAM vs Grad-CAM on a GAP + linear network, saliency
+ * against PyTorch's own input gradients, integrated-gradients completeness, Grad-CAM localisation on the
+ * shapes images, and Deep Dream at the real input size.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  fixtureModelPath,
+  imagePixels,
+  loadImageSamples,
+  loadReferenceGradients,
+  type ImageSampleSet,
+} from '../../src/data/samples.js';
+import { pointingGame } from '../../src/eval/pointing-game.js';
+import { imagesToTensor } from '../../src/image/normalize.js';
+import { integratedGradients, saliency } from '../../src/methods/attribution/index.js';
+import { cam, gradCam } from '../../src/methods/cam/index.js';
+import { deepDream } from '../../src/methods/dream/index.js';
+import type { OnnxModel } from '../../src/model.js';
+import { loadModel } from '../../src/node/load.js';
+import type { TensorData } from '../../src/types.js';
+
+function batch(model: OnnxModel, set: ImageSampleSet, count: number, first = 0): TensorData {
+  const images = Array.from({ length: count }, (_, i) => ({
+    data: imagePixels(set, first + i),
+    width: set.width,
+    height: set.height,
+    channels: set.channels as 1 | 3,
+  }));
+  return imagesToTensor(images, model.inputSpec!);
+}
+
+let fashion: OnnxModel;
+let shapes: OnnxModel;
+let fashionSet: ImageSampleSet;
+let shapesSet: ImageSampleSet;
+beforeAll(async () => {
+  fashion = await loadModel(fixtureModelPath('fashion-cnn'));
+  shapes = await loadModel(fixtureModelPath('shapes-cnn'));
+  fashionSet = loadImageSamples('fashion-cnn');
+  shapesSet = loadImageSamples('shapes-cnn');
+});
+afterAll(async () => {
+  await fashion.dispose();
+  await shapes.dispose();
+});
+
+describe('gradient methods on the fixture models', () => {
+  it('CAM equals Grad-CAM up to a positive scale (h·w) on fashion-cnn', async () => {
+    const x = batch(fashion, fashionSet, 16);
+    const c = await cam(fashion, x, { target: { kind: 'classes', classes: [0, 7] } });
+    const g = await gradCam(fashion, x, { target: { kind: 'classes', classes: [0, 7] }, relu: false });
+    const [, , h, w] = c.featureMap.dims;
+    let largest = 0;
+    for (const v of c.featureMap.data) largest = Math.max(largest, Math.abs(v));
+    for (let i = 0; i < c.featureMap.data.length; i++) {
+      expect(Math.abs(c.featureMap.data[i] - h * w * g.featureMap.data[i])).toBeLessThan(1e-4 * largest);
+    }
+    // With ReLU (the Grad-CAM default) the maps are still proportional.
+    const relu = await gradCam(fashion, x, { target: { kind: 'classes', classes: [0, 7] } });
+    for (let i = 0; i < relu.featureMap.data.length; i++) {
+      expect(relu.featureMap.data[i]).toBeCloseTo(Math.max(0, c.featureMap.data[i]) / (h * w), 4);
+    }
+  });
+
+  it('saliency equals the input gradients PyTorch computed for the same models', async () => {
+    for (const [name, model] of [
+      ['fashion-cnn', fashion],
+      ['shapes-cnn', shapes],
+    ] as const) {
+      const ref = loadReferenceGradients(name);
+      const r = await saliency(model, ref.inputs, { target: ref.targets });
+      expect(ref.outputTensor).toBe(r.tensor);
+      let largest = 0;
+      for (const v of ref.gradients.data) largest = Math.max(largest, Math.abs(v));
+      for (let i = 0; i < ref.gradients.data.length; i++) {
+        expect(Math.abs(r.attribution.data[i] - ref.gradients.data[i])).toBeLessThan(2e-4 * largest);
+      }
+    }
+  });
+
+  it('integrated gradients at 64 Gauss–Legendre steps meets completeness within 1 % for most images and converges', async () => {
+    const x = batch(fashion, fashionSet, 24);
+    const fine = await integratedGradients(fashion, x, { numSteps: 64, baseline: 'black' });
+    const coarse = await integratedGradients(fashion, x, { numSteps: 8, baseline: 'black' });
+    const relative = fine.delta.map(
+      (d, i) => Math.abs(d) / Math.abs(fine.scores[i] - fine.baselineScores[i]),
+    );
+    const within = relative.filter((r) => r <= 0.01).length;
+    // ReLU and max-pool make the path gradient piecewise constant, so single images with a small score gap
+    // can miss 1 %; most meet it and the median is well inside.
+    expect(within).toBeGreaterThanOrEqual(0.7 * relative.length);
+    expect([...relative].sort((a, b) => a - b)[relative.length >> 1]).toBeLessThanOrEqual(0.01);
+    const meanAbs = (d: number[]) => d.reduce((a, b) => a + Math.abs(b), 0) / d.length;
+    expect(meanAbs(fine.delta)).toBeLessThan(0.5 * meanAbs(coarse.delta));
+  });
+
+  it('Grad-CAM points inside the object box on >= 90 % of the shapes test images', async () => {
+    const x = batch(shapes, shapesSet, shapesSet.count);
+    const r = await gradCam(shapes, x);
+    expect(r.map.dims).toEqual([shapesSet.count, 1, 64, 64]);
+    const game = pointingGame(r.map, shapesSet.boxes!);
+    expect(game.accuracy).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('Deep Dream raises the objective in every octave and returns 64×64 images', async () => {
+    const layer = await shapes.featureLayer();
+    const r = await deepDream(shapes, layer, [3, [10, 11]], { seed: 1 });
+    expect(r.image.dims).toEqual([2, 3, 64, 64]);
+    expect(r.pictures!.every((p) => p.width === 64 && p.height === 64)).toBe(true);
+    for (const octave of r.objective) {
+      for (const trace of octave) {
+        const gain = trace[trace.length - 1] - trace[0];
+        expect(gain).toBeGreaterThan(0);
+        for (let t = 1; t < trace.length; t++) expect(trace[t] - trace[t - 1]).toBeGreaterThan(-0.1 * gain);
+      }
+    }
+  });
+});

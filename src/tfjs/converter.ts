@@ -158,9 +158,6 @@ export class TopologyWalker {
       g: this.g,
       base,
       weight,
-      hasWeight: (weightName) =>
-        this.weightCache.has(`${layer.uid}/${weightName}`) ||
-        this.weights.has(scope.path, layer.name, weightName),
       param: (key, make) => {
         const cacheKey = `${layer.uid}/${key}`;
         let name = this.paramCache.get(cacheKey);

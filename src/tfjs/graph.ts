@@ -34,7 +34,7 @@ export class GraphBuilder {
   readonly initializers: TensorProto[] = [];
   private readonly names = new Set<string>();
   private readonly layoutCache = new Map<string, string>();
-  private readonly intConstants = new Map<string, string>();
+  private readonly sharedConstants = new Map<string, string>();
 
   /** Mark names as used (graph inputs, layer names) so generated names never take them. */
   reserve(name: string): void {
@@ -93,22 +93,22 @@ export class GraphBuilder {
   /** An int64 initializer (axes, shapes, pads); identical constants are shared. */
   int64s(values: readonly number[], dims: readonly number[] = [values.length]): string {
     const key = `${dims.join('x')}:${values.join(',')}`;
-    const cached = this.intConstants.get(key);
+    const cached = this.sharedConstants.get(key);
     if (cached) return cached;
-    const name = this.fresh(`const_i64_${this.intConstants.size}`);
+    const name = this.fresh(`const_i64_${this.sharedConstants.size}`);
     this.initializers.push(int64Tensor(name, dims, values));
-    this.intConstants.set(key, name);
+    this.sharedConstants.set(key, name);
     return name;
   }
 
   /** A float scalar initializer, shared by value. */
   scalar(value: number): string {
     const key = `f:${value}`;
-    const cached = this.intConstants.get(key);
+    const cached = this.sharedConstants.get(key);
     if (cached) return cached;
-    const name = this.fresh(`const_f32_${this.intConstants.size}`);
+    const name = this.fresh(`const_f32_${this.sharedConstants.size}`);
     this.initializers.push(floatTensor(name, [], [value]));
-    this.intConstants.set(key, name);
+    this.sharedConstants.set(key, name);
     return name;
   }
 

@@ -48,6 +48,9 @@ export function parseTopology(modelTopology: unknown): ModelSpec {
 
 function parseModel(json: JsonObject, counter: { next: number }): ModelSpec {
   const className = json.class_name;
+  if (className === undefined) {
+    throw new ModelError('INVALID_MODEL', 'model.json describes no model (modelTopology has no class_name)');
+  }
   if (typeof className !== 'string' || !MODEL_CLASSES.has(className)) {
     throw new UnsupportedError(
       'UNSUPPORTED_MODEL',

@@ -65,8 +65,8 @@ function decodeOne(spec: TfjsWeightSpec, view: DataView, offset: number, count: 
     const round = spec.dtype === 'int32';
     if (q.dtype === 'uint8') {
       const bytes = new Uint8Array(view.buffer, view.byteOffset + offset, count);
-      for (let i = 0; i < count; i++)
-        values[i] = round ? Math.round(bytes[i] * scale + min) : bytes[i] * scale + min;
+      if (round) for (let i = 0; i < count; i++) values[i] = Math.round(bytes[i] * scale + min);
+      else for (let i = 0; i < count; i++) values[i] = bytes[i] * scale + min;
     } else {
       for (let i = 0; i < count; i++) {
         const x = view.getUint16(offset + 2 * i, true) * scale + min;
@@ -142,11 +142,6 @@ export class WeightStore {
       );
     }
     return found.tensor;
-  }
-
-  /** Whether the layer has this weight at all (e.g. an optional bias), without claiming it. */
-  has(scope: readonly string[], layerName: string, weightName: string): boolean {
-    return this.find(scope, layerName, weightName) !== undefined;
   }
 
   private find(scope: readonly string[], layerName: string, weightName: string) {

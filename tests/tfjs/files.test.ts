@@ -2,13 +2,13 @@
  * Files and bytes: model.json + sharded weights on disk, detection of TF.js model files, quantized weight
  * decoding against TF.js's own decoder, weight-name resolution, and the JS-literal reader.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileError, ModelError } from '../../src/errors.js';
 import { decodeModel, encodeModel } from '../../src/onnx/proto.js';
-import { isTfjsModelJson } from '../../src/tfjs/index.js';
+import { fromTfjsLayers, isTfjsModelJson } from '../../src/tfjs/index.js';
 import { parseJsLiteral } from '../../src/tfjs/js-literal.js';
 import { convertTfjsFile, isTfjsModelFile, readTfjsModelFiles } from '../../src/tfjs/node.js';
 import type { TfjsWeightSpec } from '../../src/tfjs/types.js';
@@ -58,7 +58,7 @@ describe('model.json and shards on disk', () => {
     };
     await writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
     await writeFile(path.join(dir, 'shard1.bin'), weightData.subarray(0, cut));
-    await import('node:fs/promises').then((fs) => fs.mkdir(path.join(dir, 'sub dir')));
+    await mkdir(path.join(dir, 'sub dir'));
     await writeFile(path.join(dir, 'sub dir', 'shard2.bin'), weightData.subarray(cut));
     await writeFile(path.join(dir, 'other.json'), JSON.stringify({ hello: 'world' }));
   });
@@ -105,7 +105,6 @@ describe('model.json and shards on disk', () => {
 
   it('round-trips through encodeModel', async () => {
     const { modelJson, weightData } = await saveToJson(model);
-    const { fromTfjsLayers } = await import('../../src/tfjs/index.js');
     const bytes = encodeModel(fromTfjsLayers(modelJson, weightData));
     expect(decodeModel(bytes).graph?.node?.length).toBeGreaterThan(0);
   });
@@ -184,5 +183,26 @@ describe('JS literal reader', () => {
 
   it('reports where a literal is malformed', () => {
     expect(() => parseJsLiteral('{a:1,b:foo()}')).toThrow(/expected a value at offset 7/);
+  });
+});
+
+describe('browser safety', () => {
+  it('nothing reachable from src/tfjs/index.ts imports a Node module', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const seen = new Set<string>();
+    const queue = [path.resolve('src/tfjs/index.ts')];
+    while (queue.length > 0) {
+      const file = queue.pop() as string;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const source = await readFile(file, 'utf8');
+      for (const match of source.matchAll(/(?:import|export)[^'"]*?from\s+'([^']+)'|import\s+'([^']+)'/g)) {
+        const target = match[1] ?? match[2];
+        expect(target.startsWith('node:'), `${file} imports ${target}`).toBe(false);
+        if (target.startsWith('.'))
+          queue.push(path.resolve(path.dirname(file), target.replace(/\.js$/, '.ts')));
+      }
+    }
+    expect(seen.has(path.resolve('src/tfjs/layers/recurrent.ts'))).toBe(true);
   });
 });

@@ -173,3 +173,13 @@ export function withOutputs(model: ModelProto, names: string[]): ModelProto {
   for (const name of names) copy.graph?.output?.push(makeValueInfo(name, undefined));
   return copy;
 }
+
+/** NHWC [n, h, w, c] data → NCHW, to compare with the importer's channels-first layer tensors. */
+export function toNchw(data: Float32Array, [n, h, w, c]: number[]): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let b = 0; b < n; b++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (let k = 0; k < c; k++) out[((b * c + k) * h + y) * w + x] = data[((b * h + y) * w + x) * c + k];
+  return out;
+}

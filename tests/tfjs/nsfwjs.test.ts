@@ -22,7 +22,7 @@ import {
   readNsfwjsModel,
   type NsfwjsModelName,
 } from '../../src/tfjs/nsfwjs.js';
-import { maxAbsDiff, runOnnx, tf, useWasmBackend, withOutputs } from './harness.js';
+import { maxAbsDiff, runOnnx, tf, toNchw, useWasmBackend, withOutputs } from './harness.js';
 
 const require = createRequire(import.meta.url);
 const photosDir = path.resolve('fixtures/photos');
@@ -88,16 +88,6 @@ function argmaxRows(data: Float32Array, classes: number): number[] {
     const row = data.subarray(r * classes, (r + 1) * classes);
     out.push(row.indexOf(Math.max(...row)));
   }
-  return out;
-}
-
-/** NHWC → NCHW for one [n, h, w, c] tensor. */
-function toNchw(data: Float32Array, [n, h, w, c]: number[]): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let b = 0; b < n; b++)
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++)
-        for (let k = 0; k < c; k++) out[((b * c + k) * h + y) * w + x] = data[((b * h + y) * w + x) * c + k];
   return out;
 }
 

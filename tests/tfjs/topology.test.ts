@@ -18,22 +18,13 @@ import {
   seededRandom,
   tf,
   useWasmBackend,
+  toNchw,
   withOutputs,
 } from './harness.js';
 
 const tensorNames = (onnx: ModelProto) => new Set((onnx.graph?.node ?? []).flatMap((n) => n.output ?? []));
 const opCount = (onnx: ModelProto, opType: string) =>
   (onnx.graph?.node ?? []).filter((n) => n.opType === opType).length;
-
-/** NHWC [n, h, w, c] → NCHW. */
-function toNchw(data: Float32Array, [n, h, w, c]: number[]): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let b = 0; b < n; b++)
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++)
-        for (let k = 0; k < c; k++) out[((b * c + k) * h + y) * w + x] = data[((b * h + y) * w + x) * c + k];
-  return out;
-}
 
 describe('topologies against TF.js', () => {
   beforeAll(useWasmBackend);

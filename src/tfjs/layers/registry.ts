@@ -17,7 +17,6 @@ export interface LayerCall {
   readonly base: string;
   /** The layer's stored weight, shape-checked (null = any size). */
   weight(name: string, expectedShape?: readonly (number | null)[]): WeightTensor;
-  hasWeight(name: string): boolean;
   /**
    * An initializer built once per layer (shared layers reuse it on every application): `make`
    * returns its dims and values.

@@ -11,3 +11,12 @@ export { activations, channelStats, type ActivationsOptions, type ActivationsRes
 export { activationFigure, activationPictures } from './methods/activation-figure.js';
 export { topK, type ClassScore } from './methods/classify.js';
 export { describeModel, formatModelDescription, type ModelDescription } from './methods/describe.js';
+export {
+  fromTfjsLayers,
+  isTfjsModelJson,
+  parseTfjsModelJson,
+  supportedLayerClasses,
+  type TfjsImportOptions,
+  type TfjsModelJson,
+} from './tfjs/index.js';
+export { convertTfjsFile, convertTfjsFileToProto, isTfjsModelFile, readTfjsModelFiles } from './tfjs/node.js';

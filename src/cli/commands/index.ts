@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import type { GlobalFlags } from '../options.js';
 import * as activations from './activations.js';
+import * as convert from './convert.js';
 import * as explain from './explain.js';
 import * as info from './info.js';
 import * as predict from './predict.js';
@@ -11,4 +12,11 @@ import * as report from './report.js';
 
 export type Register = (program: Command, globals: () => GlobalFlags) => void;
 
-export const COMMANDS: readonly { register: Register }[] = [info, predict, activations, explain, report];
+export const COMMANDS: readonly { register: Register }[] = [
+  info,
+  predict,
+  activations,
+  explain,
+  report,
+  convert,
+];

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { fixtureModelPath, imagePixels, loadImageSamples } from '../../src/data/samples.js';
 import { OptionError } from '../../src/errors.js';
+import { pointingGame } from '../../src/eval/pointing-game.js';
+import { imagesToTensor } from '../../src/image/normalize.js';
+import { loadModel } from '../../src/node/load.js';
 import { imageLime } from '../../src/methods/lime/image-lime.js';
 import { fitWeightedRidge, fitWeightedTree, weightedR2 } from '../../src/methods/lime/surrogate.js';
 import type { ProgressEvent } from '../../src/types.js';
@@ -232,5 +236,31 @@ describe('imageLime', () => {
       /8x8/,
     );
     await expect(imageLime(m.model, input, { seed: 0.5 })).rejects.toThrow(OptionError);
+  });
+
+  it('points at the object on shapes-cnn (pointing game on 10 test images, 256 samples each)', async () => {
+    const model = await loadModel(fixtureModelPath('shapes-cnn'));
+    const set = loadImageSamples('shapes-cnn');
+    const count = 10;
+    const images = Array.from({ length: count }, (_, i) => ({
+      data: imagePixels(set, i),
+      width: set.width,
+      height: set.height,
+      channels: 3 as const,
+    }));
+    const input = imagesToTensor(images, model.inputSpec!);
+    const result = await imageLime(model, input, {
+      numSamples: 256,
+      target: Array.from(set.labels.subarray(0, count)),
+    });
+    const size = set.height * set.width;
+    const maps = new Float32Array(count * size);
+    result.explanations.forEach((e, i) => maps.set(e.scoreMap.data, i * size));
+    const game = pointingGame(
+      { data: maps, dims: [count, set.height, set.width] },
+      set.boxes!.slice(0, count),
+    );
+    expect(game.accuracy).toBeGreaterThanOrEqual(0.8);
+    await model.dispose();
   });
 });

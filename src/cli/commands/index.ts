@@ -4,7 +4,9 @@
 import type { Command } from 'commander';
 import type { GlobalFlags } from '../options.js';
 import * as activations from './activations.js';
+import * as classMax from './class-max.js';
 import * as convert from './convert.js';
+import * as deepdream from './deepdream.js';
 import * as explain from './explain.js';
 import * as info from './info.js';
 import * as predict from './predict.js';
@@ -17,6 +19,8 @@ export const COMMANDS: readonly { register: Register }[] = [
   predict,
   activations,
   explain,
+  deepdream,
+  classMax,
   report,
   convert,
 ];

@@ -45,7 +45,10 @@ export function clampToPixels(
   }
 }
 
-/** `count` starting images: `initial` (one image, or one per item), else gray noise (pixels 128 ± 20). */
+/**
+ * `count` starting images: `initial` (one image, or one per item), else gray noise (pixels 128 ± 20) drawn at
+ * `noiseSize` (the coarsest octave) and up-sampled, so the start holds no detail finer than that octave.
+ */
 export function startImages(
   initial: TensorData | undefined,
   count: number,
@@ -53,6 +56,7 @@ export function startImages(
   geo: ImageGeometry,
   spec: InputSpec | undefined,
   random: Random,
+  noiseSize: { width: number; height: number } = geo,
 ): Float32Array {
   const size = itemDims.reduce((a, b) => a * b, 1);
   const out = new Float32Array(count * size);
@@ -68,14 +72,10 @@ export function startImages(
         `initialImage must be [1 or ${count}, ${itemDims.join(', ')}] in the model's input space, got [${initial.dims}]`,
       );
     }
-    for (let i = 0; i < count; i++)
-      out.set(
-        initial.data.subarray(
-          initial.dims[0] === 1 ? 0 : i * size,
-          (initial.dims[0] === 1 ? 1 : i + 1) * size,
-        ),
-        i * size,
-      );
+    for (let i = 0; i < count; i++) {
+      const from = initial.dims[0] === 1 ? 0 : i * size;
+      out.set(initial.data.subarray(from, from + size), i * size);
+    }
     return out;
   }
   if (!spec) {
@@ -86,10 +86,17 @@ export function startImages(
   }
   const plan = checkInputSpec(spec);
   const pixels = geo.height * geo.width;
+  const coarse = new Float32Array(noiseSize.width * noiseSize.height);
   for (let i = 0; i < count; i++) {
     for (let c = 0; c < geo.channels; c++) {
+      for (let p = 0; p < coarse.length; p++) coarse[p] = 128 + 20 * random.normal();
+      const plane = upsample(
+        { data: coarse, width: noiseSize.width, height: noiseSize.height },
+        geo,
+        'bilinear',
+      ).data;
       for (let p = 0; p < pixels; p++) {
-        const pixel = Math.min(255, Math.max(0, 128 + 20 * random.normal()));
+        const pixel = Math.min(255, Math.max(0, plane[p]));
         out[i * size + c * geo.channelStride + p * geo.pixelStride] =
           (pixel * spec.scale - plan.mean[c]) / plan.std[c];
       }

@@ -103,7 +103,12 @@ export async function deepDream(
     spec,
     options.layout,
   );
-  const x = startImages(options.initialImage, count, itemDims, geo, spec, random);
+  const coarsest = scale ** (levels - 1);
+  const noiseSize = {
+    width: Math.max(1, Math.round(geo.width / coarsest)),
+    height: Math.max(1, Math.round(geo.height / coarsest)),
+  };
+  const x = startImages(options.initialImage, count, itemDims, geo, spec, random, noiseSize);
   const bounds = pixelBounds(spec);
   clampToPixels(x, geo, bounds);
 

@@ -5,3 +5,4 @@ export {
   type ClassMaximizationOptions,
   type ClassMaximizationResult,
 } from './class-maximization.js';
+export { dreamFigure } from './figure.js';

@@ -108,26 +108,73 @@ const COORDINATES = [
   'half_pixel_symmetric',
 ];
 
+/**
+ * Many Resize nodes side by side, node k reading its own input x<k> and writing y<k>, all flattened into one
+ * output y: one VJP gives every node's gradient, so each configuration gets its own adjoint check.
+ */
+function sideBySide(configs: Config[], opset: number): ModelProto {
+  const parts = configs.map((c, k) => {
+    const one = resizeModel(X, c, opset).graph!;
+    const rename = (n: string): string => (n ? `${n}${k}` : n);
+    const node = one.node![0];
+    node.input = node.input!.map(rename);
+    node.output = [rename('y')];
+    node.name = `resize${k}`;
+    for (const t of one.initializer ?? []) t.name = rename(t.name!);
+    return { node, initializers: one.initializer ?? [] };
+  });
+  return makeModel({
+    nodes: [
+      ...parts.map((p) => p.node),
+      ...configs.map((_, k) => makeNode('Reshape', [`y${k}`, 'row'], [`flat${k}`])),
+      makeNode(
+        'Concat',
+        configs.map((_, k) => `flat${k}`),
+        ['y'],
+        { axis: 1 },
+      ),
+    ],
+    inputs: configs.map((_, k) => makeValueInfo(`x${k}`, X)),
+    outputs: [makeValueInfo('y', undefined), ...configs.map((_, k) => makeValueInfo(`y${k}`, undefined))],
+    initializers: [...parts.flatMap((p) => p.initializers), int64Tensor('row', [2], [1, -1])],
+    opset,
+  });
+}
+
 describe('Resize rule: adjoint identity over every mode, coordinate mode and scale set', () => {
   for (const coordinate of COORDINATES) {
     it(coordinate, async () => {
       // half_pixel_symmetric exists from opset 19; tf_half_pixel_for_nn was dropped after opset 11.
       const opset =
         coordinate === 'half_pixel_symmetric' ? 19 : coordinate === 'tf_half_pixel_for_nn' ? 11 : 13;
-      let k = 0;
-      for (const mode of MODES) {
-        for (const set of SCALE_SETS) {
-          const c: Config = {
-            ...set,
-            // extrapolation_value stays 0: with another value the op is affine and the identity does not hold.
-            attrs: { ...mode, coordinate_transformation_mode: coordinate },
-            roi: coordinate === 'tf_crop_and_resize' ? [0, 0, 0.1, -0.2, 1, 1, 0.8, 1.1] : undefined,
-          };
-          const dims = await expectAdjoint(resizeModel(X, c, opset), randomTensor(uniform(k), X), 100 + k);
-          expect(dims.slice(2)).not.toEqual(X.slice(2));
-          k++;
-        }
-      }
+      const configs: Config[] = MODES.flatMap((mode) =>
+        SCALE_SETS.map((set) => ({
+          ...set,
+          // extrapolation_value stays 0: with another value the op is affine and the identity does not hold.
+          attrs: { ...mode, coordinate_transformation_mode: coordinate },
+          roi: coordinate === 'tf_crop_and_resize' ? [0, 0, 0.1, -0.2, 1, 1, 0.8, 1.1] : undefined,
+        })),
+      );
+      const model = sideBySide(configs, opset);
+      const feeds = Object.fromEntries(configs.map((_, k) => [`x${k}`, randomTensor(uniform(k), X)]));
+      const forward = await session(model);
+      const outputs = await runFeeds(forward, feeds);
+      await forward.release();
+      const dY = randomTensor(uniform(99), outputs.y.dims);
+      const run = await runVjp(model, feeds, dY, { output: 'y', wrt: configs.map((_, k) => `x${k}`) });
+      let offset = 0;
+      configs.forEach((c, k) => {
+        const y = outputs[`y${k}`];
+        expect(y.dims.slice(2), JSON.stringify(c)).not.toEqual(X.slice(2));
+        const lhs = dot(run.grads[k].data, feeds[`x${k}`].data);
+        const rhs = dot(dY.data.subarray(offset, offset + y.data.length), y.data);
+        offset += y.data.length;
+        expect(
+          Math.abs(lhs.value - rhs.value),
+          `${JSON.stringify(c)}: ⟨VJP, x⟩ ${lhs.value}, ⟨dY, y⟩ ${rhs.value}`,
+        ).toBeLessThanOrEqual(2e-6 * (lhs.scale + rhs.scale));
+      });
+      expect(offset).toBe(dY.data.length);
     });
   }
 

@@ -4,6 +4,7 @@
  * asymmetric 'same' padding.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { supportedLayerClasses } from '../../src/tfjs/index.js';
 import { compareWithTfjs, randomizeWeights, tf, useWasmBackend, type CompareOptions } from './harness.js';
 
 type Layer = tf.layers.Layer;
@@ -15,15 +16,11 @@ interface Case {
   options?: CompareOptions;
 }
 
-/** Sequential model with an input shape; `head` layers first. */
+/** A Sequential model: an input of shape `input` (batch excluded) followed by `layers`. */
 function sequential(input: number[], layers: Layer[]): tf.LayersModel {
   const model = tf.sequential();
-  layers.forEach((layer, i) => {
-    if (i === 0) {
-      model.add(tf.layers.inputLayer({ inputShape: input }));
-    }
-    model.add(layer);
-  });
+  model.add(tf.layers.inputLayer({ inputShape: input }));
+  layers.forEach((layer) => model.add(layer));
   return model;
 }
 
@@ -343,5 +340,51 @@ describe('each layer against TF.js', () => {
       expect(result.diff).toBeLessThan(1e-4);
       model.dispose();
     });
+  });
+});
+
+describe('layer coverage', () => {
+  it('every layer class the importer promises is registered', () => {
+    const promised = [
+      'InputLayer',
+      'Conv2D',
+      'DepthwiseConv2D',
+      'SeparableConv2D',
+      'Conv2DTranspose',
+      'Dense',
+      'BatchNormalization',
+      'Activation',
+      'ReLU',
+      'LeakyReLU',
+      'PReLU',
+      'ELU',
+      'Softmax',
+      'ZeroPadding2D',
+      'Cropping2D',
+      'MaxPooling2D',
+      'AveragePooling2D',
+      'GlobalAveragePooling2D',
+      'GlobalMaxPooling2D',
+      'Flatten',
+      'Reshape',
+      'Permute',
+      'Dropout',
+      'SpatialDropout2D',
+      'GaussianNoise',
+      'Add',
+      'Subtract',
+      'Multiply',
+      'Average',
+      'Maximum',
+      'Concatenate',
+      'UpSampling2D',
+      'Rescaling',
+      'LSTM',
+      'GRU',
+      'Embedding',
+    ];
+    // InputLayer is handled by the topology walker itself, not by a converter.
+    const registered = new Set([...supportedLayerClasses(), 'InputLayer']);
+    expect(promised.filter((c) => !registered.has(c))).toEqual([]);
   });
 });

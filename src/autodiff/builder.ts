@@ -17,6 +17,7 @@ import {
 import type { BackpropRule } from '../types.js';
 import { Emitter, NodeContext } from './context.js';
 import { GraphIndex } from './graph.js';
+import { poolBeforeRelu } from './rewrite.js';
 import { exactRuleFor, ruleFor } from './rules/index.js';
 
 export interface BuildRequest {
@@ -59,6 +60,8 @@ export function planBackward(index: GraphIndex, output: string, wrt: readonly st
 
 export function buildVjp(model: ModelProto, request: BuildRequest): BuiltVjp {
   const work = cloneModel(model);
+  const shapes = { ...request.shapes };
+  poolBeforeRelu(work, request.rule, new Set([request.output, ...request.wrt]), shapes);
   const index = new GraphIndex(work);
   const opset = opsetVersion(work);
   if (opset < MIN_OPSET) {
@@ -80,7 +83,7 @@ export function buildVjp(model: ModelProto, request: BuildRequest): BuiltVjp {
     if (!ruleFor(node.opType ?? '', request.rule)) throw describe(node, 'no backprop rule for this op');
   }
 
-  const emitter = new Emitter(index, opset, request.rule, request.shapes);
+  const emitter = new Emitter(index, opset, request.rule, shapes);
   const seedName = emitter.fresh('seed');
   const contributions = new Map<string, string[]>([[output, [seedName]]]);
   const summed = new Map<string, string | undefined>();

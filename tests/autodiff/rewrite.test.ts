@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { makeModel, makeNode, makeValueInfo, type AttrMap } from '../../src/onnx/proto.js';
+import { expectVjpMatchesFd, randomTensor, runVjp, uniform } from './harness.js';
+
+/** x → Relu → r → MaxPool → p → Mul(p, p) → y */
+function reluThenPool(attrs: AttrMap) {
+  return makeModel({
+    nodes: [
+      makeNode('Relu', ['x'], ['r']),
+      makeNode('MaxPool', ['r'], ['p'], attrs),
+      makeNode('Mul', ['p', 'p'], ['y']),
+    ],
+    inputs: [makeValueInfo('x', ['N', 2, 6, 6])],
+    outputs: [makeValueInfo('y', undefined)],
+  });
+}
+
+describe('MaxPool(Relu(x)) is pooled before the ReLU in the VJP graph', () => {
+  const pools: [string, AttrMap, boolean][] = [
+    ['2x2 stride 2', { kernel_shape: [2, 2], strides: [2, 2] }, false],
+    ['3x3 stride 2 pad 1', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, true],
+  ];
+  for (const [name, attrs, overlapping] of pools) {
+    it(`${name}: same output and gradients under every rule`, async () => {
+      const model = reluThenPool(attrs);
+      // Exact ties and all-negative windows included: half the inputs are clipped to 0 by the ReLU.
+      const x = randomTensor(uniform(41), [3, 2, 6, 6]);
+      x.data.forEach((v, i) => (x.data[i] = Math.round(v * 4) / 4));
+      const seed = (dims: number[]) => randomTensor(uniform(42), dims);
+      for (const rule of ['gradient', 'guided', 'deconvnet'] as const) {
+        const rewritten = await runVjp(model, { x }, seed, { rule });
+        // Asking for r as well keeps the ReLU where it is: the reference build.
+        const kept = await runVjp(model, { x }, seed, { rule, wrt: ['x', 'r'] });
+        expect(Array.from(rewritten.output.data, (v) => v + 0)).toEqual(
+          Array.from(kept.output.data, (v) => v + 0),
+        );
+        expect(Array.from(rewritten.grads[0].data, (v) => v + 0)).toEqual(
+          Array.from(kept.grads[0].data, (v) => v + 0),
+        );
+        const ops = rewritten.graph.model.graph!.node!.map((n) => n.opType);
+        // Overlapping windows are rewritten for the exact gradient only (guided/deconvnet act on sums).
+        const moved = rule === 'gradient' || !overlapping;
+        expect(ops.indexOf('MaxPool') < ops.indexOf('Relu')).toBe(moved);
+        const keptOps = kept.graph.model.graph!.node!.map((n) => n.opType);
+        expect(keptOps.indexOf('Relu')).toBeLessThan(keptOps.indexOf('MaxPool'));
+      }
+      await expectVjpMatchesFd(model, { x: randomTensor(uniform(43), [2, 2, 6, 6]) }, { eps: 1e-3 });
+    });
+  }
+});

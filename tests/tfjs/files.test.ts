@@ -10,6 +10,7 @@ import { FileError, ModelError } from '../../src/errors.js';
 import { decodeModel, encodeModel } from '../../src/onnx/proto.js';
 import { fromTfjsLayers, isTfjsModelJson } from '../../src/tfjs/index.js';
 import { parseJsLiteral } from '../../src/tfjs/js-literal.js';
+import { bundledLiteral } from '../../src/tfjs/nsfwjs.js';
 import { convertTfjsFile, isTfjsModelFile, readTfjsModelFiles } from '../../src/tfjs/node.js';
 import type { TfjsWeightSpec } from '../../src/tfjs/types.js';
 import { decodeWeights, WeightStore } from '../../src/tfjs/weights.js';
@@ -183,6 +184,13 @@ describe('JS literal reader', () => {
 
   it('reports where a literal is malformed', () => {
     expect(() => parseJsLiteral('{a:1,b:foo()}')).toThrow(/expected a value at offset 7/);
+  });
+
+  it('finds the module.exports literal of a bundle, and refuses files without one', () => {
+    const bundle =
+      '!function(e){module.exports=e()}(function(){return{1:[function(e,a,n){a.exports="QUJD"},{}]}});';
+    expect(bundledLiteral(bundle, 'shard.min.js')).toBe('QUJD');
+    expect(() => bundledLiteral('console.log(1)', 'x.min.js')).toThrow(ModelError);
   });
 });
 

@@ -1,6 +1,7 @@
 /** Every report section, in page order. A method adds its section file and one line here. */
 import type { ReportSection } from '../section.js';
 import { activationsSection } from './activations.js';
+import { classMaxSection, deepDreamSection } from './dream.js';
 import { EXPLAINER_SECTIONS } from './explainers.js';
 import { predictionsSection } from './predictions.js';
 
@@ -8,4 +9,6 @@ export const SECTIONS: readonly ReportSection[] = [
   predictionsSection,
   activationsSection,
   ...EXPLAINER_SECTIONS,
+  deepDreamSection,
+  classMaxSection,
 ];

@@ -1,0 +1,85 @@
+/** The gradient methods' CLI commands on the shapes fixture: PNGs written, numbers in --json, typed failures. */
+import { mkdtemp, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli/program.js';
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string[] }> {
+  const stderr: string[] = [];
+  let stdout = '';
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    const code = await runCli(['--no-progress', ...argv], { stderr: (line) => stderr.push(line) });
+    return { code, stdout, stderr };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+const model = 'fixtures/shapes-cnn/model.onnx';
+const image = 'fixtures/shapes-cnn/samples/images/0013-triangle.png';
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'netlens-gradient-cli-'));
+});
+
+describe('gradient method commands', () => {
+  it('gradcam writes an overlay of the image size and reports the target and cost', async () => {
+    const out = path.join(dir, 'gc.png');
+    const run = await cli('--json', 'gradcam', model, image, '--out', out);
+    expect(run.stderr).toEqual([]);
+    expect(run.code).toBe(0);
+    const json = JSON.parse(run.stdout);
+    expect(json.classes).toEqual([2]);
+    expect(json.descriptions).toEqual(['class 2 (triangle)']);
+    expect(json.featureLayer).toBe('/features/features.14/Relu_output_0');
+    expect(json.cost).toEqual({ forwardPasses: 1, tailPasses: 0, vjpItems: 1 });
+    const meta = await sharp(out).metadata();
+    expect([meta.width, meta.height]).toEqual([64, 64]);
+  });
+
+  it('integrated-gradients reports completeness; several classes give one file each', async () => {
+    const run = await cli(
+      '--json',
+      'integrated-gradients',
+      model,
+      image,
+      '--num-steps',
+      '16',
+      '--baseline',
+      'blurred',
+    );
+    expect(run.code).toBe(0);
+    const json = JSON.parse(run.stdout);
+    expect(json.numSteps).toBe(16);
+    expect(json.delta).toHaveLength(1);
+    expect(Math.abs(json.relativeDelta[0])).toBeLessThan(0.2);
+    const folder = path.join(dir, 'classes');
+    const multi = await cli('saliency', model, image, '--classes', 'circle,triangle', '--out', folder);
+    expect(multi.code).toBe(0);
+    expect((await stat(path.join(folder, '0013-triangle-saliency-1.png'))).isFile()).toBe(true);
+  });
+
+  it('deepdream and class-max write montages; bad options are one-line errors', async () => {
+    const dream = path.join(dir, 'dream.png');
+    const run = await cli('deepdream', model, '--channels', '0,1+2', '--num-iterations', '2', '--out', dream);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/deep dream on .*1\+2/);
+    expect((await sharp(dream).metadata()).width).toBeGreaterThan(128);
+    const cm = await cli('--json', 'class-max', model, '--classes', 'cross', '--num-iterations', '5');
+    expect(cm.code).toBe(0);
+    expect(JSON.parse(cm.stdout).classes).toEqual([3]);
+    const bad = await cli('deepdream', model, '--channels', '0,x');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.join('\n')).toMatch(/--channels must look like/);
+    const noHead = await cli('scorecam', model, image, '--score', 'maybe');
+    expect(noHead.code).not.toBe(0);
+    expect(noHead.stderr.join('\n')).toMatch(/--score must be one of probability, logit/);
+  });
+});

@@ -39,11 +39,12 @@ export class TopologyWalker {
     const values = new Map<string, Value>();
     for (const ref of model.inputs) {
       const bound = inputs.get(ref.layer);
-      if (!bound)
+      if (!bound) {
         throw new ModelError(
           'INVALID_MODEL',
           `input '${ref.layer}' of model '${model.name}' is not connected`,
         );
+      }
       values.set(refKey(ref.layer, 0, 0), bound);
     }
     const pending: { layer: LayerSpec; call: number }[] = [];

@@ -4,7 +4,7 @@
  *   KL(P‖Q) = Σ p_ij log(p_ij / q_ij) = Σ p log p + Σ p_ij log(1 + |y_i - y_j|²) + log Z   (as Σ p = 1)
  *   ∂KL/∂y_i = 4 Σ_j (α p_ij - q_ij) w_ij (y_i - y_j)     (α = exaggeration; α = 1 is the true gradient)
  */
-import { entropyTerm } from './affinities.js';
+import { entropyTerm, type SparseAffinities } from './affinities.js';
 
 export class ExactGradient {
   private readonly entropy: number;
@@ -78,5 +78,28 @@ export function klDivergence(p: Float64Array, y: Float64Array, n: number, dims: 
   }
   let kl = 0;
   for (let t = 0; t < n * n; t++) if (p[t] > 0) kl += p[t] * Math.log(p[t] / (w[t] / z));
+  return kl;
+}
+
+/**
+ * KL(P‖Q) for sparse affinities with the exact normaliser Z over all n² pairs (O(n²) time, O(1) memory): the value
+ * the Barnes–Hut estimate approximates, for checks.
+ */
+export function sparseKlDivergence(p: SparseAffinities, y: ArrayLike<number>, dims: number): number {
+  const { n, indptr, indices, values } = p;
+  const squaredDistance = (i: number, j: number) => {
+    let sum = 0;
+    for (let c = 0; c < dims; c++) sum += (y[i * dims + c] - y[j * dims + c]) ** 2;
+    return sum;
+  };
+  let z = 0;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) z += 2 / (1 + squaredDistance(i, j));
+  let kl = 0;
+  for (let i = 0; i < n; i++) {
+    for (let e = indptr[i]; e < indptr[i + 1]; e++) {
+      const pij = values[e];
+      if (pij > 0) kl += pij * Math.log(pij * z * (1 + squaredDistance(i, indices[e])));
+    }
+  }
   return kl;
 }

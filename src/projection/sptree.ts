@@ -5,6 +5,8 @@
  * block) and its range in `order`, the point indices in tree order, so that a leaf's points are contiguous.
  */
 
+import { OptionError } from '../errors.js';
+
 /** Cells stop splitting at this depth, so coincident points end up sharing a leaf instead of recursing forever. */
 const MAX_DEPTH = 40;
 
@@ -38,7 +40,9 @@ export class SpaceTree {
     dims: number,
     leafSize = 1,
   ) {
-    if (dims !== 2 && dims !== 3) throw new RangeError(`SpaceTree supports 2 or 3 dimensions, got ${dims}`);
+    if (dims !== 2 && dims !== 3) {
+      throw new OptionError('INVALID_OPTION', `the Barnes–Hut tree supports 2 or 3 dimensions, got ${dims}`);
+    }
     this.dims = dims;
     this.leafSize = Math.max(1, leafSize);
     this.order = new Int32Array(n);

@@ -3,8 +3,9 @@
  * (camelCase): exact O(n²) or Barnes–Hut O(n log n) optimisation of KL(P‖Q).
  *
  * Pipeline: check the data → optional standardisation → optional PCA → input affinities P (all pairs for 'exact';
- * the 3·perplexity nearest neighbours, found with a vantage-point tree when the distance is a metric, for
- * 'barneshut') → gradient descent from a small random start (see gradient-descent.ts).
+ * for 'barneshut' the 3·perplexity nearest neighbours, found with a vantage-point tree when the distance is a
+ * metric and the tree prunes, by brute force otherwise; see neighbors.ts) → gradient descent from a small random
+ * start (see gradient-descent.ts), with the repulsion approximated on a quad/octree (see sptree.ts).
  *
  * Differences from MATLAB worth knowing: the KL recorded per reported iteration is always the true KL of the
  * current embedding (MATLAB's output function reports it with the exaggerated P during early exaggeration);

@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 import sklearn
+from threadpoolctl import threadpool_info, threadpool_limits
 from sklearn.manifold import TSNE
 from sklearn.neighbors import NearestNeighbors
 
@@ -126,10 +127,20 @@ def main():
     parser.add_argument('--sizes', type=int, nargs='+', default=[5000, 20000])
     parser.add_argument('--repeats', type=int, default=3, help='random states per size (timings: 1 for n > 5000)')
     parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='limit OpenMP/BLAS threads (1 compares CPU time with single-threaded code; default: all cores)',
+    )
+    parser.add_argument(
         '--out',
         default=os.path.join(os.path.dirname(__file__), '..', '..', 'tests', 'projection', 'reference', 'tsne-sklearn.json'),
     )
     args = parser.parse_args()
+
+    if args.threads is not None:
+        threadpool_limits(limits=args.threads)
+    threads = {info['user_api']: info['num_threads'] for info in threadpool_info()}
 
     runs = []
     samples = {}
@@ -155,6 +166,7 @@ def main():
             'processor': platform.processor() or platform.machine(),
             'loadAverage': os.getloadavg(),
         },
+        'threads': threads,
         'mixture': MIXTURE,
         'settings': SETTINGS,
         'dataSamples': samples,

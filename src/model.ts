@@ -665,7 +665,12 @@ export class OnnxModel implements Model, LinearHeadSource {
   /** The linear layer after global average pooling of `layer` (for CAM); UnsupportedError when there is none. */
   async linearHead(layer: string): Promise<LinearHead> {
     const info = await this.checkLayer(layer);
-    const layout = inputLayout(this.inputSpec, this.mainInput.shape);
+    // Imported models may keep layer tensors NCHW behind an NHWC input (they say so in their metadata).
+    const declared = this.metadata['netlens.layerLayout'];
+    const layout =
+      declared === 'NCHW' || declared === 'NHWC'
+        ? declared
+        : inputLayout(this.inputSpec, this.mainInput.shape);
     return linearHeadAfter(this.proto, layer, info.shape[layout === 'NCHW' ? 1 : 3] ?? 0, layout);
   }
 

@@ -134,6 +134,24 @@ describe('CAM family on a GAP + linear network', () => {
     expectClose(viaFcn.featureMap.data, only2.featureMap.data, 1e-6);
   });
 
+  it('reads layer tensors in the layout the model declares (NCHW layers behind an NHWC input)', async () => {
+    const nhwc = await rgbCnnModel({ nhwcInput: true });
+    try {
+      const xt = new Float32Array(x.data.length);
+      for (let n = 0; n < N; n++)
+        for (let c = 0; c < 3; c++)
+          for (let p = 0; p < P; p++) xt[n * 3 * P + p * 3 + c] = x.data[n * 3 * P + c * P + p];
+      const input = { data: xt, dims: [N, S, S, 3] };
+      for (const run of [gradCam, cam, eigenCam]) {
+        const a = await run(nhwc, input, { target: 1 });
+        const b = await run(gapModel, x, { target: 1 });
+        expectClose(a.featureMap.data, b.featureMap.data, 1e-5, run.name);
+      }
+    } finally {
+      await nhwc.dispose();
+    }
+  });
+
   it('normalises to [0, 1] on request and up-samples to the input size', async () => {
     const r = await gradCam(gapModel, x, { target: 0, normalize: true });
     expect(r.map.dims).toEqual([N, 1, S, S]);

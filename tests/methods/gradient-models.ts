@@ -92,16 +92,22 @@ export function rgbCnnLogits(features: Float32Array): number[] {
 }
 
 export async function rgbCnnModel(
-  options: { gap?: 'GlobalAveragePool' | 'ReduceMean' | 'none' } = {},
+  options: {
+    gap?: 'GlobalAveragePool' | 'ReduceMean' | 'none';
+    /** NHWC input transposed once to NCHW layers, declared by `netlens.layerLayout` (like TF.js imports). */
+    nhwcInput?: boolean;
+  } = {},
 ): Promise<OnnxModel> {
   const { size, filters, classes } = RGB_CNN;
+  const nhwc = options.nhwcInput === true;
   const gap = options.gap ?? 'GlobalAveragePool';
   const { convW, convB } = RGB_CNN;
   const fcW = gap === 'none' ? lcgValues(classes * filters * size * size, 22, -1, 1) : RGB_CNN.fcW;
   const nodes = [
+    ...(nhwc ? [makeNode('Transpose', ['x'], ['x_nchw'], { perm: [0, 3, 1, 2] }, 'to_nchw')] : []),
     makeNode(
       'Conv',
-      ['x', 'conv.W', 'conv.B'],
+      [nhwc ? 'x_nchw' : 'x', 'conv.W', 'conv.B'],
       ['conv'],
       { pads: [1, 1, 1, 1], kernel_shape: [3, 3] },
       'conv',
@@ -116,7 +122,7 @@ export async function rgbCnnModel(
   nodes.push(makeNode('Softmax', ['logits'], ['prob'], { axis: 1 }, 'softmax'));
   const proto = makeModel({
     nodes,
-    inputs: [makeValueInfo('x', ['N', 3, size, size])],
+    inputs: [makeValueInfo('x', nhwc ? ['N', size, size, 3] : ['N', 3, size, size])],
     outputs: [makeValueInfo('prob', ['N', classes])],
     initializers: [
       floatTensor('conv.W', [filters, 3, 3, 3], convW),
@@ -125,12 +131,13 @@ export async function rgbCnnModel(
       floatTensor('fc.B', [classes], RGB_CNN.fcB),
     ],
     metadata: {
+      ...(nhwc ? { 'netlens.layerLayout': 'NCHW' } : {}),
       'netlens.labels': JSON.stringify(['red', 'green', 'blue']),
       'netlens.input': JSON.stringify({
         height: size,
         width: size,
         channels: 3,
-        layout: 'NCHW',
+        layout: nhwc ? 'NHWC' : 'NCHW',
         channelOrder: 'RGB',
         scale: 1 / 255,
         mean: [0.5, 0.5, 0.5],

@@ -48,7 +48,7 @@ export interface CamOptions extends BatchOptions {
   outputUpsampling?: ResizeMethod;
   /** Input layout when the model carries no input spec. */
   layout?: 'NCHW' | 'NHWC';
-  /** Layout of the feature layer (default: the input's layout). */
+  /** Layout of the feature layer (default: the model's declared layer layout, else the input's). */
   featureLayout?: 'NCHW' | 'NHWC';
 }
 
@@ -122,7 +122,7 @@ export async function runCam(
     'featureLayout',
     options.featureLayout,
     ['NCHW', 'NHWC'],
-    geometry.layout,
+    layerLayout(model, geometry.layout),
   );
   const featureLayer = options.featureLayer ?? (await model.featureLayer());
   await model.checkLayer(featureLayer);
@@ -225,6 +225,15 @@ function reductionSeed(fcn: (value: TensorData) => TensorData, tensor: string, v
     seeds: { data: seeds.data, dims: [...value.dims] },
     descriptions: new Array(value.dims[0]).fill(`reductionFcn of ${tensor}`),
   };
+}
+
+/**
+ * Layout of the model's rank-4 layer tensors: what the model declares (`netlens.layerLayout` metadata, e.g.
+ * TF.js imports keep layers NCHW behind an NHWC input), else the input's layout.
+ */
+export function layerLayout(model: Model, inputLayout: 'NCHW' | 'NHWC'): 'NCHW' | 'NHWC' {
+  const declared = model.metadata['netlens.layerLayout'];
+  return declared === 'NCHW' || declared === 'NHWC' ? declared : inputLayout;
 }
 
 /** Min–max to [0, 1]; a constant map becomes all zeros. */

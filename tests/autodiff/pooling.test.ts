@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AttrMap } from '../../src/onnx/proto.js';
-import { expectVjpMatchesFd, oneOpModel, runVjp, uniform, wellSeparated } from './harness.js';
+import { expectVjpMatchesFd, oneOpModel, randomTensor, runVjp, uniform, wellSeparated } from './harness.js';
 
 interface PoolCase {
   name: string;
@@ -65,6 +65,17 @@ const maxCases: PoolCase[] = [
     opsets: [11, 17],
   },
   { name: '1-D overlapping', x: [2, 3, 9], attrs: { kernel_shape: [3], strides: [2] }, opsets: [11, 17] },
+  {
+    name: '6x6 window, stride 2 (too large to unfold: Indices output)',
+    x: [2, 1, 9, 8],
+    attrs: { kernel_shape: [6, 6], strides: [2, 2], pads: [1, 0, 1, 0] },
+    opsets: [11, 17],
+  },
+  {
+    name: '2x2 stride 2 on odd sizes (tiling, last row dropped)',
+    x: [2, 2, 5, 7],
+    attrs: { kernel_shape: [2, 2], strides: [2, 2] },
+  },
   { name: '3-D', x: [1, 2, 4, 4, 4], attrs: { kernel_shape: [2, 2, 2], strides: [2, 2, 2] } },
   {
     name: 'tiny, every element',
@@ -171,8 +182,8 @@ describe('MaxPool ties', () => {
   const cases: [string, AttrMap, number][] = [
     ['tiling 2x2 windows', { kernel_shape: [2, 2], strides: [2, 2] }, 17],
     ['tiling 2x2 windows at opset 11', { kernel_shape: [2, 2], strides: [2, 2] }, 11],
-    // A fifth row [7, 7, 1, 1] pooled by ceil_mode forces the Indices path; its windows tie too.
-    ['ceil_mode windows (Indices path)', { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }, 17],
+    // A fifth row [7, 7, 1, 1] pooled by ceil_mode: windows padded past the end; its windows tie too.
+    ['ceil_mode windows (unfolded)', { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }, 17],
   ];
   for (const [name, attrs, opset] of cases) {
     it(name, async () => {
@@ -194,5 +205,91 @@ describe('MaxPool ties', () => {
       );
       expect(Array.from(run.grads[0].data)).toEqual([...want, ...want]);
     });
+  }
+});
+
+/**
+ * MaxPool backward by its definition, 2-D: each output's gradient goes to the first maximum of its window in
+ * row-major order (pads and positions past the input are not candidates), summed over windows.
+ */
+function referenceMaxPoolGrad(
+  x: Float32Array,
+  [n, c, h, w]: number[],
+  [oh, ow]: number[],
+  attrs: { kernel: number[]; strides: number[]; pads: number[]; dilations: number[] },
+  dY: Float32Array,
+): Float32Array {
+  const grad = new Float32Array(x.length);
+  for (let plane = 0; plane < n * c; plane++) {
+    for (let i = 0; i < oh; i++) {
+      for (let j = 0; j < ow; j++) {
+        let best = -Infinity;
+        let at = -1;
+        for (let a = 0; a < attrs.kernel[0]; a++) {
+          for (let b = 0; b < attrs.kernel[1]; b++) {
+            const r = i * attrs.strides[0] - attrs.pads[0] + a * attrs.dilations[0];
+            const q = j * attrs.strides[1] - attrs.pads[1] + b * attrs.dilations[1];
+            if (r < 0 || r >= h || q < 0 || q >= w) continue;
+            const v = x[plane * h * w + r * w + q];
+            if (v > best) {
+              best = v;
+              at = plane * h * w + r * w + q;
+            }
+          }
+        }
+        grad[at] += dY[plane * oh * ow + i * ow + j];
+      }
+    }
+  }
+  return grad;
+}
+
+describe('MaxPool backward vs its definition on tie-heavy inputs', () => {
+  const configs: [
+    string,
+    { kernel: number[]; strides: number[]; pads: number[]; dilations: number[] },
+    number[],
+  ][] = [
+    [
+      '3x3 stride 2 pad 1',
+      { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1] },
+      [11, 17],
+    ],
+    [
+      '3x3 stride 1 pad 1',
+      { kernel: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1] },
+      [13, 21],
+    ],
+    ['2x2 stride 2', { kernel: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1] }, [17]],
+    ['2x3 dilated', { kernel: [2, 3], strides: [1, 2], pads: [0, 1, 1, 0], dilations: [2, 1] }, [12, 17]],
+    [
+      '6x6 stride 2 (Indices output)',
+      { kernel: [6, 6], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1] },
+      [17],
+    ],
+  ];
+  for (const [name, attrs, opsets] of configs) {
+    for (const opset of opsets) {
+      it(`${name}, opset ${opset}`, async () => {
+        const dims = [2, 2, 7, 8];
+        const rand = uniform(800 + opset);
+        // Values in {0, 1, 2}: nearly every window has tied maxima.
+        const x = { data: Float32Array.from({ length: 224 }, () => Math.floor(rand() * 3)), dims };
+        const model = oneOpModel({
+          op: 'MaxPool',
+          inputs: [{ name: 'x', shape: ['N', 2, 7, 8] }],
+          attrs: {
+            kernel_shape: attrs.kernel,
+            strides: attrs.strides,
+            pads: attrs.pads,
+            dilations: attrs.dilations,
+          },
+          opset,
+        });
+        const run = await runVjp(model, { x }, (d) => randomTensor(rand, d));
+        const expected = referenceMaxPoolGrad(x.data, dims, run.output.dims.slice(2), attrs, run.seed.data);
+        run.grads[0].data.forEach((g, i) => expect(g).toBeCloseTo(expected[i], 5));
+      });
+    }
   }
 });

@@ -10,7 +10,7 @@ import type { TensorData } from '../../src/types.js';
 import { expectVjpMatchesFd, probeShapes, randomTensor, runVjp, uniform } from './harness.js';
 
 /** Fixtures with committed reference gradients; each is checked separately. */
-const FIXTURES = ['fashion-cnn', 'shapes-cnn', 'shapes-modern'];
+const FIXTURES = ['fashion-cnn', 'shapes-cnn', 'shapes-modern', 'shapes-seg'];
 
 function oneHot(targets: number[], classes: number): TensorData {
   const data = new Float32Array(targets.length * classes);

@@ -65,6 +65,13 @@ describe('netlens convert', () => {
     const got = await converted.predict({ data: x, dims: [2, 8, 8, 3] });
     expect(maxAbsDiff(got.probabilities.data, expected)).toBeLessThan(1e-5);
     expect(converted.outputKind).toBe('probabilities');
+    // every command also takes the model.json directly (converted in memory)
+    const direct = await loadModel(path.join(dir, 'model.json'), {
+      labelsFile: path.join(dir, 'labels.txt'),
+    });
+    const viaJson = await direct.predict({ data: x, dims: [2, 8, 8, 3] });
+    expect(maxAbsDiff(viaJson.probabilities.data, expected)).toBeLessThan(1e-5);
+    expect(direct.labels).toEqual(['cat', 'dog', 'bird']);
     // the Keras layer name is a usable layer
     const acts = await converted.activations({ data: x, dims: [2, 8, 8, 3] }, ['conv_a']);
     expect(acts.conv_a.data.length).toBe(2 * 8 * 8 * 4);

@@ -94,12 +94,12 @@ describe('loadModel errors', () => {
     await expectLoadError(new Uint8Array(png), ModelError, 'INVALID_MODEL', /image/);
   });
 
-  it('refuses a TF.js model.json until the importer exists, and other JSON as no model', async () => {
+  it('refuses a TF.js model.json without a topology, and other JSON as no model', async () => {
     const tfjs = await write(
       'tfjs/model.json',
       JSON.stringify({ format: 'layers-model', modelTopology: {}, weightsManifest: [] }),
     );
-    await expectLoadError(tfjs, NetlensError, 'NOT_IMPLEMENTED', /TF\.js/);
+    await expectLoadError(tfjs, ModelError, 'INVALID_MODEL');
     await expectLoadError(await write('other.json', '{"a": 1}'), ModelError, 'INVALID_MODEL', /not a TF\.js/);
     await expectLoadError(await write('broken.json', '{"a": '), ModelError, 'INVALID_MODEL');
   });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { FileError, ModelError, NetlensError, OptionError } from '../errors.js';
 import { OnnxModel, type OnnxModelOptions } from '../model.js';
+import { convertTfjsFile } from '../tfjs/node.js';
 import { checkLabels } from '../onnx/metadata.js';
 import type { OnnxRuntime } from '../onnx/runtime.js';
 import type { InputSpec } from '../types.js';
@@ -63,15 +64,9 @@ function isTfjsModelJson(value: unknown): boolean {
   );
 }
 
-/**
- * Hook for TF.js models: a `model.json` (LayersModel or GraphModel) becomes ONNX bytes here once the TF.js
- * importer is wired in. Until then it refuses with NOT_IMPLEMENTED.
- */
+/** A TF.js LayersModel `model.json` (with its weight shards beside it) converted to ONNX bytes in memory. */
 export async function convertTfjsModel(modelJsonPath: string): Promise<Uint8Array> {
-  throw new NetlensError(
-    'NOT_IMPLEMENTED',
-    `${modelJsonPath} is a TF.js model; converting TF.js models to ONNX is not implemented yet`,
-  );
+  return convertTfjsFile(modelJsonPath);
 }
 
 /** A `.json` model path: a TF.js model.json goes to the importer; any other JSON is not a model. */

@@ -1,6 +1,7 @@
 /** Every bench suite; a method adds its suite file and one line here. */
 import type { BenchSuite } from '../context.js';
 import { coreSuite } from './core.js';
+import { gradientSuite } from './gradient.js';
 import { perturbationSuite } from './perturbation.js';
 
-export const SUITES: readonly BenchSuite[] = [coreSuite, perturbationSuite];
+export const SUITES: readonly BenchSuite[] = [coreSuite, perturbationSuite, gradientSuite];

@@ -3,7 +3,6 @@
  * the layer's own layout, and the combinations CAM variants make of them: a weighted channel sum, an
  * element-wise weighted sum, and the projection on the first principal direction.
  */
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { UnsupportedError } from '../../errors.js';
 import type { TensorData } from '../../types.js';
 
@@ -86,7 +85,7 @@ export function elementWeightedSum(acts: FeatureMaps, weights: Float32Array, per
  * Projection of one item's feature maps (channel-first, C × P with P = h·w) on their first principal
  * direction, without centring (as the Eigen-CAM paper takes the SVD of the activations themselves): the
  * pixel vector σ₁·u₁ of the rank-1 approximation. The sign is chosen so the projection sums to >= 0.
- * The eigenproblem is solved on the smaller Gram matrix (P × P or C × C).
+ * The top eigenvector of the smaller Gram matrix (P × P or C × C) is found by power iteration.
  */
 export function firstComponentProjection(
   values: Float32Array,
@@ -96,30 +95,14 @@ export function firstComponentProjection(
   const out = new Float32Array(pixels);
   if (pixels <= channels) {
     // G = X Xᵀ over pixels (X is P × C); its top eigenvector is u₁, eigenvalue σ₁².
-    const g = new Matrix(pixels, pixels);
-    for (let p = 0; p < pixels; p++) {
-      for (let q = p; q < pixels; q++) {
-        let s = 0;
-        for (let c = 0; c < channels; c++) s += values[c * pixels + p] * values[c * pixels + q];
-        g.set(p, q, s);
-        g.set(q, p, s);
-      }
-    }
-    const { vector, value } = topEigen(g);
+    const g = gram(values, pixels, channels, (i, c) => c * pixels + i);
+    const { vector, value } = topEigen(g, pixels);
     const sigma = Math.sqrt(Math.max(value, 0));
     for (let p = 0; p < pixels; p++) out[p] = sigma * vector[p];
   } else {
     // G = Xᵀ X over channels; X v₁ = σ₁ u₁.
-    const g = new Matrix(channels, channels);
-    for (let a = 0; a < channels; a++) {
-      for (let b = a; b < channels; b++) {
-        let s = 0;
-        for (let p = 0; p < pixels; p++) s += values[a * pixels + p] * values[b * pixels + p];
-        g.set(a, b, s);
-        g.set(b, a, s);
-      }
-    }
-    const { vector } = topEigen(g);
+    const g = gram(values, channels, pixels, (i, p) => i * pixels + p);
+    const { vector } = topEigen(g, channels);
     for (let p = 0; p < pixels; p++) {
       let s = 0;
       for (let c = 0; c < channels; c++) s += values[c * pixels + p] * vector[c];
@@ -132,10 +115,68 @@ export function firstComponentProjection(
   return out;
 }
 
-function topEigen(g: Matrix): { vector: number[]; value: number } {
-  const evd = new EigenvalueDecomposition(g, { assumeSymmetric: true });
-  const values = evd.realEigenvalues;
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return { vector: evd.eigenvectorMatrix.getColumn(best), value: values[best] };
+/** n × n Gram matrix G[a, b] = Σ_k x(a, k) x(b, k), with x(i, k) = values[at(i, k)]. */
+function gram(
+  values: Float32Array,
+  n: number,
+  inner: number,
+  at: (i: number, k: number) => number,
+): Float64Array {
+  const rows = new Float64Array(n * inner);
+  for (let i = 0; i < n; i++) for (let k = 0; k < inner; k++) rows[i * inner + k] = values[at(i, k)];
+  const g = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) {
+    for (let b = a; b < n; b++) {
+      let s = 0;
+      for (let k = 0; k < inner; k++) s += rows[a * inner + k] * rows[b * inner + k];
+      g[a * n + b] = s;
+      g[b * n + a] = s;
+    }
+  }
+  return g;
+}
+
+/**
+ * Top eigenpair of a symmetric positive semi-definite n × n matrix by power iteration from G·1 (close to the
+ * answer for non-negative activations), to a change below 1e-10 or 2000 steps.
+ */
+function topEigen(g: Float64Array, n: number): { vector: Float64Array; value: number } {
+  let v = new Float64Array(n);
+  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) v[a] += g[a * n + b];
+  if (!normalize(v)) {
+    // G·1 = 0 (e.g. signed data that cancels): start from the largest diagonal entry's axis instead.
+    let best = 0;
+    for (let a = 1; a < n; a++) if (g[a * n + a] > g[best * n + best]) best = a;
+    v.fill(0);
+    v[best] = 1;
+  }
+  let next = new Float64Array(n);
+  for (let step = 0; step < 2000; step++) {
+    for (let a = 0; a < n; a++) {
+      let s = 0;
+      for (let b = 0; b < n; b++) s += g[a * n + b] * v[b];
+      next[a] = s;
+    }
+    if (!normalize(next)) return { vector: v, value: 0 };
+    let change = 0;
+    for (let a = 0; a < n; a++) change = Math.max(change, Math.abs(next[a] - v[a]));
+    [v, next] = [next, v];
+    if (change < 1e-10) break;
+  }
+  let value = 0;
+  for (let a = 0; a < n; a++) {
+    let s = 0;
+    for (let b = 0; b < n; b++) s += g[a * n + b] * v[b];
+    value += v[a] * s;
+  }
+  return { vector: v, value };
+}
+
+function normalize(v: Float64Array): boolean {
+  let norm = 0;
+  for (const x of v) norm += x * x;
+  norm = Math.sqrt(norm);
+  if (!(norm > 0)) return false;
+  for (let i = 0; i < v.length; i++) v[i] /= norm;
+  return true;
 }

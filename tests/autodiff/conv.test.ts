@@ -106,8 +106,9 @@ const convCases: ConvCase[] = [
   },
 ];
 
-// 16+ input channels at stride 1 take the flipped-kernel Conv adjoint instead of ConvTranspose.
+// 12+ input channels at stride 1 take the flipped-kernel Conv adjoint instead of ConvTranspose.
 const flippedCases: ConvCase[] = [
+  { name: '12 channels, 3x3 pad 1', x: [2, 12, 5, 4], w: [5, 12, 3, 3], attrs: { pads: [1, 1, 1, 1] } },
   {
     name: '16 channels, 3x3 pad 1',
     x: [2, 16, 5, 5],

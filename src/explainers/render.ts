@@ -22,7 +22,9 @@ export function mapOverlay(
   return overlay(image, map, {
     colormap: options.colormap ?? (explainer.signed ? 'bwr' : 'jet'),
     scaling: explainer.signed ? 'symmetric' : 'minmax',
-    alpha: options.alpha ?? 0.5,
+    alpha: options.alpha ?? (explainer.signed ? 0.8 : 0.5),
+    // Signed maps fade to the image where the evidence is near zero, so the picture stays readable.
+    alphaByMagnitude: explainer.signed,
   });
 }
 

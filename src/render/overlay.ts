@@ -26,6 +26,11 @@ export interface OverlayOptions extends ColorizeOptions {
   alpha?: number;
   /** How the map is resized to the image (default 'bilinear'). */
   method?: ResizeMethod;
+  /**
+   * Fade the colour out where the map is weak: opacity = alpha · |v − centre| / max, so near-zero evidence
+   * leaves the image visible. Meant for signed maps on a symmetric scale (centre 0.5); default false.
+   */
+  alphaByMagnitude?: boolean;
 }
 
 /** A map given as a FloatMap or as a tensor ([H,W], [1,H,W] or [1,1,H,W]). */
@@ -73,7 +78,8 @@ export function overlay(image: RawImage, map: MapInput, options: OverlayOptions 
       continue;
     }
     const i = Math.round(v * 255) * 3;
-    for (let c = 0; c < 3; c++) out[o + c] = Math.round((1 - alpha) * rgb[o + c] + alpha * lut[i + c]);
+    const a = options.alphaByMagnitude ? alpha * Math.min(1, 2 * Math.abs(v - 0.5)) : alpha;
+    for (let c = 0; c < 3; c++) out[o + c] = Math.round((1 - a) * rgb[o + c] + a * lut[i + c]);
   }
   return { data: out, width: image.width, height: image.height, channels: 3 };
 }

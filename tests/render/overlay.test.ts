@@ -32,6 +32,25 @@ describe('overlay', () => {
     ]);
   });
 
+  it('alphaByMagnitude keeps the image where a signed map is zero and colours its extremes fully', () => {
+    const wide: RawImage = {
+      data: Uint8Array.from([10, 20, 30, 40, 50, 60, 70, 80, 90]),
+      width: 3,
+      height: 1,
+      channels: 3,
+    };
+    const map = { data: Float32Array.from([-2, 0, 2]), width: 3, height: 1 };
+    const out = overlay(wide, map, {
+      alpha: 1,
+      colormap: 'bwr',
+      scaling: 'symmetric',
+      alphaByMagnitude: true,
+    });
+    expect(Array.from(out.data.subarray(3, 6))).toEqual([40, 50, 60]);
+    expect(Array.from(out.data.subarray(0, 3))).toEqual(colormapColor('bwr', 0));
+    expect(Array.from(out.data.subarray(6, 9))).toEqual(colormapColor('bwr', 1));
+  });
+
   it('up-samples the map to the image size before colouring', () => {
     const big: RawImage = { data: new Uint8Array(4 * 4 * 3), width: 4, height: 4, channels: 3 };
     const map = { data: Float32Array.from([0, 1, 1, 0]), width: 2, height: 2 };

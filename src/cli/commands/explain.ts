@@ -93,7 +93,7 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
       'class index or name to explain (default: the predicted class); a,b,c = one per image',
     )
     .option('--colormap <name>', 'colormap (default jet, or bwr for signed maps)')
-    .option('--alpha <a>', 'heat-map opacity 0..1', '0.5');
+    .option('--alpha <a>', 'heat-map opacity 0..1 (default 0.5; 0.8 faded by magnitude for signed maps)');
   if (explainer.generalTargets) {
     cmd
       .option('--classes <a,b>', 'several classes per image: one map each')
@@ -122,9 +122,10 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
     const target = parseTarget(flags, explainer);
     if (target !== undefined) options.target = target;
     const colormap = typeof flags.colormap === 'string' ? checkColormap(flags.colormap) : undefined;
-    const alpha = parseNumber(String(flags.alpha), '--alpha');
-    if (!(alpha >= 0 && alpha <= 1))
+    const alpha = typeof flags.alpha === 'string' ? parseNumber(flags.alpha, '--alpha') : undefined;
+    if (alpha !== undefined && !(alpha >= 0 && alpha <= 1)) {
       throw new OptionError('INVALID_OPTION', `--alpha must be between 0 and 1, got ${alpha}`);
+    }
     const out = typeof flags.out === 'string' ? flags.out : undefined;
 
     const model = await openModel(modelPath, flags);

@@ -31,7 +31,10 @@ export type CamMethodName =
 export interface CamOptions extends BatchOptions {
   /** What to explain (default: the predicted class). See `Target`. */
   target?: Target;
-  /** Layer whose activations are weighted; default `model.featureLayer()` (last layer with spatial dims). */
+  /**
+   * Layer whose activations are weighted; default `model.featureLayer()` (last layer with spatial dims), or the
+   * last spatial layer before the target tensor when that one is not before it (segmentation networks).
+   */
   featureLayer?: string;
   /** Tensor class targets refer to; default `model.reductionLayer()` (the input of the final Softmax). */
   reductionLayer?: string;
@@ -124,11 +127,11 @@ export async function runCam(
     ['NCHW', 'NHWC'],
     layerLayout(model, geometry.layout),
   );
-  const featureLayer = options.featureLayer ?? (await model.featureLayer());
-  await model.checkLayer(featureLayer);
   const reductionLayer = options.reductionLayer ?? (await model.reductionLayer());
   const target: Target = options.target ?? undefined;
   const tensor = options.reductionFcn ? reductionLayer : targetTensor(target, reductionLayer);
+  const featureLayer = options.featureLayer ?? (await defaultFeatureLayer(model, tensor, featureLayout));
+  await model.checkLayer(featureLayer);
   const batchOptions = { miniBatchSize: options.miniBatchSize };
 
   const forward = await model.run(input, [featureLayer, tensor], batchOptions);
@@ -225,6 +228,29 @@ function reductionSeed(fcn: (value: TensorData) => TensorData, tensor: string, v
     seeds: { data: seeds.data, dims: [...value.dims] },
     descriptions: new Array(value.dims[0]).fill(`reductionFcn of ${tensor}`),
   };
+}
+
+/**
+ * `model.featureLayer()` (the last layer with spatial dims), unless that is the target tensor itself or comes
+ * after it — as in segmentation networks, whose score map is the last spatial layer — then the last spatial
+ * layer before the target tensor (e.g. the decoder's last ReLU).
+ */
+export async function defaultFeatureLayer(
+  model: Model,
+  tensor: string,
+  layout: 'NCHW' | 'NHWC',
+): Promise<string> {
+  const chosen = await model.featureLayer();
+  const layers = await model.layers();
+  const targetAt = layers.findIndex((l) => l.name === tensor);
+  const chosenAt = layers.findIndex((l) => l.name === chosen);
+  if (targetAt < 0 || chosenAt < targetAt) return chosen;
+  const [h, w] = layout === 'NCHW' ? [2, 3] : [1, 2];
+  for (let i = targetAt - 1; i >= 0; i--) {
+    const shape = layers[i].shape;
+    if (shape.length === 4 && shape[h] > 1 && shape[w] > 1) return layers[i].name;
+  }
+  return chosen;
 }
 
 /**

@@ -72,6 +72,8 @@ export interface RuleContext {
   unsqueeze(x: string, axes: readonly number[]): string;
   squeeze(x: string, axes: readonly number[]): string;
   split(x: string, axis: number, sizes: readonly number[]): string[];
+  /** Clip with constant bounds (either may be omitted), bounds as inputs as opsets 11+ take them. */
+  clip(x: string, min?: number, max?: number): string;
   /** Reshape `x` to the shape of forward tensor `like`. */
   reshapeLike(x: string, like: string): string;
   /** Zeros shaped like forward tensor `like`. */
@@ -262,6 +264,13 @@ export class Emitter {
     return this.ops('Split', [x], sizes.length, { axis, split: [...sizes] });
   }
 
+  clip(x: string, min?: number, max?: number): string {
+    const bound = (v: number | undefined): string => (v === undefined ? '' : this.constFloat(v));
+    const inputs = [x, bound(min), bound(max)];
+    while (inputs[inputs.length - 1] === '') inputs.pop();
+    return this.op('Clip', inputs);
+  }
+
   reshapeLike(x: string, like: string): string {
     return this.op('Reshape', [x, this.reshapeTarget(like)]);
   }
@@ -374,6 +383,9 @@ export class NodeContext implements RuleContext {
   }
   split(x: string, axis: number, sizes: readonly number[]): string[] {
     return this.emitter.split(x, axis, sizes);
+  }
+  clip(x: string, min?: number, max?: number): string {
+    return this.emitter.clip(x, min, max);
   }
   reshapeLike(x: string, like: string): string {
     return this.emitter.reshapeLike(x, like);

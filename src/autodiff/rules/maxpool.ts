@@ -107,14 +107,11 @@ function unfoldedWindows(ctx: RuleContext, x: string, win: Window): string {
   }
   const axes = ctx.constInt64(win.kernel.map((_, i) => i + 2));
   const steps = ctx.constInt64(win.strides);
-  const last = ctx.constInt64([rank + 2]);
   const columns = residues(win.kernel).map((at) => {
     const starts = at.map((p, i) => p * win.dilations[i]);
     const ends = starts.map((s, i) => s + (win.outSize[i] - 1) * win.strides[i] + 1);
     const slice = ctx.op('Slice', [padded, ctx.constInt64(starts), ctx.constInt64(ends), axes, steps]);
-    return ctx.opset >= 13
-      ? ctx.op('Unsqueeze', [slice, last])
-      : ctx.op('Unsqueeze', [slice], { axes: [rank + 2] });
+    return ctx.unsqueeze(slice, [rank + 2]);
   });
   return ctx.op('Concat', columns, { axis: rank + 2 }, 'maxpool_windows');
 }

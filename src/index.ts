@@ -7,7 +7,12 @@ export type { OnnxRuntime, SessionSettings, GraphOptimizationLevel } from './onn
 export * from './image/index.js';
 export * from './render/index.js';
 export * from './methods/index.js';
-export { activations, channelStats, type ActivationsOptions, type ActivationsResult } from './methods/activations.js';
+export {
+  activations,
+  channelStats,
+  type ActivationsOptions,
+  type ActivationsResult,
+} from './methods/activations.js';
 export { activationFigure, activationPictures } from './methods/activation-figure.js';
 export { topK, type ClassScore } from './methods/classify.js';
 export { describeModel, formatModelDescription, type ModelDescription } from './methods/describe.js';

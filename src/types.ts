@@ -114,13 +114,21 @@ export interface Model {
 
   predict(batch: TensorData, options?: BatchOptions): Promise<Prediction>;
   /** Intermediate tensors for a batch, keyed by name. */
-  activations(batch: TensorData, layerNames: string[], options?: BatchOptions): Promise<Record<string, TensorData>>;
+  activations(
+    batch: TensorData,
+    layerNames: string[],
+    options?: BatchOptions,
+  ): Promise<Record<string, TensorData>>;
   /** Run arbitrary outputs (model outputs or intermediates) for a batch of the main input. */
   run(batch: TensorData, outputNames: string[], options?: BatchOptions): Promise<Record<string, TensorData>>;
   /** Compiled VJP for (output, wrt, rule); cached. */
   vjp(request: VjpRequest): Promise<VjpFunction>;
   /** Run the network's tail: feed `layer` with `activations`, return `output` (default: the main output). */
-  forwardFrom(layer: string, activations: TensorData, options?: BatchOptions & { output?: string }): Promise<TensorData>;
+  forwardFrom(
+    layer: string,
+    activations: TensorData,
+    options?: BatchOptions & { output?: string },
+  ): Promise<TensorData>;
   dispose(): Promise<void>;
 }
 

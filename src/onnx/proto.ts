@@ -28,7 +28,8 @@ export function toNumber(value: unknown): number {
 
 /** Decode model bytes; a clear typed error for anything that is not a usable ONNX model. */
 export function decodeModel(bytes: Uint8Array, source = 'model'): ModelProto {
-  if (bytes.length === 0) throw new ModelError('INVALID_MODEL', `${source} is empty (0 bytes), expected an ONNX model`);
+  if (bytes.length === 0)
+    throw new ModelError('INVALID_MODEL', `${source} is empty (0 bytes), expected an ONNX model`);
   if (looksLikeImage(bytes)) {
     throw new ModelError('INVALID_MODEL', `${source} is an image, not an ONNX model`);
   }
@@ -37,7 +38,10 @@ export function decodeModel(bytes: Uint8Array, source = 'model'): ModelProto {
     model = onnx.ModelProto.decode(bytes);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new ModelError('INVALID_MODEL', `${source} is not a valid ONNX model (protobuf decode failed: ${why})`);
+    throw new ModelError(
+      'INVALID_MODEL',
+      `${source} is not a valid ONNX model (protobuf decode failed: ${why})`,
+    );
   }
   if (!model.graph || !model.graph.node || model.graph.node.length === 0) {
     throw new ModelError('INVALID_MODEL', `${source} is not a valid ONNX model (no graph nodes found)`);
@@ -97,7 +101,10 @@ export function decodeTensor(t: TensorProto): DecodedTensor {
   const count = dims.reduce((a, b) => a * b, 1);
   const raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
-    throw new ModelError('INVALID_MODEL', `tensor ${t.name ?? ''} uses external data, which is not supported`);
+    throw new ModelError(
+      'INVALID_MODEL',
+      `tensor ${t.name ?? ''} uses external data, which is not supported`,
+    );
   }
   const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : null;
   switch (dataType) {
@@ -141,7 +148,12 @@ export function decodeTensor(t: TensorProto): DecodedTensor {
     case DataType.BOOL: {
       if (view) {
         const out: number[] = new Array(count);
-        const size = dataType === DataType.INT32 ? 4 : dataType === DataType.INT16 || dataType === DataType.UINT16 ? 2 : 1;
+        const size =
+          dataType === DataType.INT32
+            ? 4
+            : dataType === DataType.INT16 || dataType === DataType.UINT16
+              ? 2
+              : 1;
         for (let i = 0; i < count; i++) {
           out[i] =
             size === 4
@@ -256,10 +268,15 @@ export function makeAttr(name: string, value: AttrValue, kind?: 'float' | 'float
   }
   if (Array.isArray(value)) {
     if (value.length > 0 && typeof value[0] === 'string') {
-      return { name, type: AttrType.STRINGS, strings: (value as string[]).map((s) => new TextEncoder().encode(s)) };
+      return {
+        name,
+        type: AttrType.STRINGS,
+        strings: (value as string[]).map((s) => new TextEncoder().encode(s)),
+      };
     }
     const nums = value as number[];
-    if (kind === 'floats' || nums.some((x) => !Number.isInteger(x))) return { name, type: AttrType.FLOATS, floats: nums };
+    if (kind === 'floats' || nums.some((x) => !Number.isInteger(x)))
+      return { name, type: AttrType.FLOATS, floats: nums };
     return { name, type: AttrType.INTS, ints: nums };
   }
   return { name, type: AttrType.TENSOR, t: value };
@@ -298,7 +315,11 @@ export function makeValueInfo(
       tensorType: {
         elemType,
         shape: shape
-          ? { dim: shape.map((d) => (typeof d === 'number' && d >= 0 ? { dimValue: d } : { dimParam: String(d) })) }
+          ? {
+              dim: shape.map((d) =>
+                typeof d === 'number' && d >= 0 ? { dimValue: d } : { dimParam: String(d) },
+              ),
+            }
           : undefined,
       },
     },
@@ -310,7 +331,8 @@ export function valueInfoShape(vi: ValueInfoProto): (number | string)[] | undefi
   const dims = vi.type?.tensorType?.shape?.dim;
   if (!dims) return undefined;
   return dims.map((d) => {
-    if (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0) return toNumber(d.dimValue);
+    if (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0)
+      return toNumber(d.dimValue);
     return d.dimParam || '?';
   });
 }

@@ -7,7 +7,9 @@ import * as activations from './activations.js';
 import * as classMax from './class-max.js';
 import * as convert from './convert.js';
 import * as deepdream from './deepdream.js';
+import * as embed from './embed.js';
 import * as explain from './explain.js';
+import * as extremes from './extremes.js';
 import * as info from './info.js';
 import * as predict from './predict.js';
 import * as report from './report.js';
@@ -21,6 +23,8 @@ export const COMMANDS: readonly { register: Register }[] = [
   explain,
   deepdream,
   classMax,
+  embed,
+  extremes,
   report,
   convert,
 ];

@@ -141,6 +141,49 @@ const flippedCases: ConvCase[] = [
     attrs: { pads: [1, 1, 1, 1] },
   },
   { name: '1-D, 24 channels', x: [2, 24, 9], w: [5, 24, 3], attrs: { pads: [2, 0] } },
+  // Strided, many channels: ConvTranspose again.
+  {
+    name: '16 channels, stride 2 pad 1, even size',
+    x: [2, 16, 6, 6],
+    w: [8, 16, 3, 3],
+    attrs: { strides: [2, 2], pads: [1, 1, 1, 1] },
+  },
+  {
+    name: '16 channels, stride 2, odd size, no pad',
+    x: [2, 16, 7, 5],
+    w: [4, 16, 3, 3],
+    attrs: { strides: [2, 2] },
+  },
+  {
+    name: 'depthwise 16 channels, stride 2 pad 1',
+    x: [2, 16, 7, 6],
+    w: [16, 1, 3, 3],
+    attrs: { group: 16, strides: [2, 2], pads: [1, 1, 1, 1] },
+  },
+  {
+    name: '12 channels, stride 3, kernel 2 (gaps)',
+    x: [1, 12, 8, 7],
+    w: [3, 12, 2, 2],
+    attrs: { strides: [3, 3] },
+  },
+  {
+    name: '16 channels, strides (1, 2), dilation 2',
+    x: [2, 16, 7, 8],
+    w: [4, 16, 2, 3],
+    attrs: { strides: [1, 2], dilations: [2, 2], pads: [1, 2, 0, 1] },
+  },
+  {
+    name: '16 channels, SAME_UPPER stride 2',
+    x: [2, 16, 5, 6],
+    w: [4, 16, 3, 3],
+    attrs: { auto_pad: 'SAME_UPPER', strides: [2, 2] },
+  },
+  {
+    name: '1-D, 16 channels, stride 2',
+    x: [2, 16, 10],
+    w: [3, 16, 4],
+    attrs: { strides: [2], pads: [1, 2] },
+  },
 ];
 
 const transposeCases: ConvCase[] = [

@@ -4,7 +4,7 @@
  */
 import { attrInts, attrString, type NodeProto } from '../../onnx/proto.js';
 import type { Rule, RuleContext } from '../context.js';
-import { extent, forwardWindow, groupOf, spatialSize } from './window.js';
+import { extent, forwardWindow, groupOf, spatialSize, type Window } from './window.js';
 
 function refuseWeightGradient(ctx: RuleContext, what: string): void {
   if (ctx.needsGradient(1))
@@ -38,23 +38,10 @@ const conv: Rule = (node, ctx, [dY]) => {
   // Which adjoint ORT runs faster, measured: ConvTranspose's col2im grows with the input channel count and
   // is several times slower than a blocked-layout Conv from ~12 channels on; below that (RGB or gray inputs,
   // thin layers) the Conv wastes most of its 16-channel blocks and ConvTranspose wins.
-  const inChannels = ctx.shape(x)[1];
-  const blocked = inChannels >= 12;
-  const flipped =
-    blocked && win.strides.every((s) => s === 1) ? flippedWeights(ctx, w, groupOf(node)) : undefined;
-  const fullPads = [...win.begin, ...win.end].map((p, i) => extent(win, i % win.kernel.length) - 1 - p);
-  let dX: string;
-  if (flipped && fullPads.every((p) => p >= 0)) {
-    // Stride 1 with constant weights: a plain Conv with the spatially flipped, in/out-swapped kernel. ORT runs
-    // Conv on its fast blocked-layout path, measured ~2x faster than ConvTranspose.
-    dX = ctx.op(
-      'Conv',
-      [dY!, flipped],
-      { group: groupOf(node), kernel_shape: win.kernel, dilations: win.dilations, pads: fullPads },
-      'conv_grad',
-    );
-  } else {
-    dX = ctx.op(
+  const flipped = ctx.shape(x)[1] >= 12 ? flippedWeights(ctx, w, groupOf(node)) : undefined;
+  const dX =
+    (flipped && flippedAdjoint(ctx, dY!, flipped, win, groupOf(node))) ??
+    ctx.op(
       'ConvTranspose',
       [dY!, w],
       {
@@ -67,9 +54,31 @@ const conv: Rule = (node, ctx, [dY]) => {
       },
       'conv_grad',
     );
-  }
   return [dX, undefined, biasGradient(ctx, node, dY!)];
 };
+
+/**
+ * The adjoint of a stride-1 Conv as a Conv with the flipped kernel: dX[i] = Σ_j dY[i + begin − j·d]·w[j],
+ * pads chosen so the output is exactly the input size. Undefined (use ConvTranspose) for strided convs — a
+ * zero-upsampled dY costs more than ConvTranspose saves, measured — or a begin pad wider than the kernel.
+ */
+function flippedAdjoint(
+  ctx: RuleContext,
+  dY: string,
+  flipped: string,
+  win: Window,
+  group: number,
+): string | undefined {
+  const begin = win.kernel.map((_, i) => extent(win, i) - 1 - win.begin[i]);
+  const end = win.kernel.map((_, i) => extent(win, i) - 1 - win.end[i]);
+  if (win.strides.some((s) => s !== 1) || [...begin, ...end].some((p) => p < 0)) return undefined;
+  return ctx.op(
+    'Conv',
+    [dY, flipped],
+    { group, kernel_shape: win.kernel, dilations: win.dilations, pads: [...begin, ...end] },
+    'conv_grad',
+  );
+}
 
 /**
  * Weights [M, C/g, k…] of a constant Conv kernel rearranged as the kernel of its adjoint: [C, M/g, k…],

@@ -195,10 +195,9 @@ function assemble(
     makeValueInfo(outputName, shapeOf(request.output), index.elemType.get(request.output) ?? DataType.FLOAT),
     ...gradNames.map((g, i) => makeValueInfo(g, shapeOf(request.wrt[i]))),
   ];
-  const initializers = [
-    ...(graph.initializer ?? []).filter((t) => t.name && needed.has(t.name)),
-    ...emitter.initializers,
-  ];
+  const initializers = [...(graph.initializer ?? []), ...emitter.initializers].filter(
+    (t) => t.name && needed.has(t.name),
+  );
 
   // `work` is this build's own copy of the model: reuse it rather than copying the weights again.
   for (const n of kept) if (!n.name) n.name = n.output?.[0] ?? '';

@@ -38,9 +38,8 @@ const conv: Rule = (node, ctx, [dY]) => {
   // Which adjoint ORT runs faster, measured: ConvTranspose's col2im grows with the input channel count and
   // is several times slower than a blocked-layout Conv from ~12 channels on; below that (RGB or gray inputs,
   // thin layers) the Conv wastes most of its 16-channel blocks and ConvTranspose wins.
-  const flipped = ctx.shape(x)[1] >= 12 ? flippedWeights(ctx, w, groupOf(node)) : undefined;
   const dX =
-    (flipped && flippedAdjoint(ctx, dY!, flipped, win, groupOf(node))) ??
+    (ctx.shape(x)[1] >= 12 ? flippedAdjoint(ctx, dY!, w, win, groupOf(node)) : undefined) ??
     ctx.op(
       'ConvTranspose',
       [dY!, w],
@@ -60,18 +59,21 @@ const conv: Rule = (node, ctx, [dY]) => {
 /**
  * The adjoint of a stride-1 Conv as a Conv with the flipped kernel: dX[i] = Σ_j dY[i + begin − j·d]·w[j],
  * pads chosen so the output is exactly the input size. Undefined (use ConvTranspose) for strided convs — a
- * zero-upsampled dY costs more than ConvTranspose saves, measured — or a begin pad wider than the kernel.
+ * zero-upsampled dY costs more than ConvTranspose saves, measured —, pads wider than the kernel, or weights
+ * that are computed rather than constant.
  */
 function flippedAdjoint(
   ctx: RuleContext,
   dY: string,
-  flipped: string,
+  w: string,
   win: Window,
   group: number,
 ): string | undefined {
   const begin = win.kernel.map((_, i) => extent(win, i) - 1 - win.begin[i]);
   const end = win.kernel.map((_, i) => extent(win, i) - 1 - win.end[i]);
   if (win.strides.some((s) => s !== 1) || [...begin, ...end].some((p) => p < 0)) return undefined;
+  const flipped = flippedWeights(ctx, w, group);
+  if (!flipped) return undefined;
   return ctx.op(
     'Conv',
     [dY, flipped],

@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { OptionError } from '../errors.js';
 import type { OnnxModel } from '../model.js';
 import { imageFileSource, sampleSetSource } from '../methods/dataset/node-sources.js';
+import { datasetInputs } from '../methods/dataset/activations.js';
 import type { DatasetSource } from '../methods/dataset/source.js';
+import type { TensorData } from '../types.js';
 import { expandImagePaths, type ImageFlags } from './images.js';
 import { parsePositiveInt, requireInputSpec } from './options.js';
 
@@ -40,4 +42,33 @@ export async function openDataset(
     maxPixels,
     toGray: flags.toGray === true,
   });
+}
+
+export interface ReportDatasetFlags extends ImageFlags {
+  samples?: string;
+  dataset?: string;
+  datasetLimit?: string;
+}
+
+/** The report's data set held in memory as one normalised batch, or undefined when none is asked for. */
+export async function loadReportDataset(
+  model: OnnxModel,
+  flags: ReportDatasetFlags,
+): Promise<{ input: TensorData; labels?: Int32Array; names?: string[] } | undefined> {
+  if (flags.samples !== undefined && flags.dataset !== undefined) {
+    throw new OptionError('INVALID_OPTION', 'give --samples or --dataset, not both');
+  }
+  if (flags.samples === undefined && flags.dataset === undefined) return undefined;
+  const source = await openDataset(model, flags.dataset !== undefined ? [flags.dataset] : [], {
+    ...flags,
+    samples: flags.samples,
+    limit: flags.datasetLimit,
+  });
+  const rows = await datasetInputs(source);
+  const dims = [source.count, ...source.itemDims(0)];
+  return {
+    input: { data: rows.data, dims },
+    ...(source.labels ? { labels: source.labels } : {}),
+    ...(source.names ? { names: [...source.names] } : {}),
+  };
 }

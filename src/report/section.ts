@@ -21,6 +21,11 @@ export interface ReportInput {
   miniBatchSize?: number;
   seed: number;
   onProgress?: ProgressCallback;
+  /**
+   * A labelled data set for the dataset-level sections (embedding, max/min activating images), normalised like
+   * `input`; `names` are display names per item.
+   */
+  dataset?: { input: TensorData; labels?: Int32Array; names?: string[] };
 }
 
 export interface ReportSection {

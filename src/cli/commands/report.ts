@@ -7,6 +7,7 @@ import { argmaxRows } from '../../methods/target.js';
 import { writeFileAtomic } from '../../render/png.js';
 import { buildReport } from '../../report/report.js';
 import { SECTIONS } from '../../report/sections/index.js';
+import { loadReportDataset, type ReportDatasetFlags } from '../dataset.js';
 import { loadImageArgs } from '../images.js';
 import {
   miniBatchSize,
@@ -20,7 +21,7 @@ import {
 import { printJson } from '../output.js';
 import { createProgress } from '../progress.js';
 
-interface ReportFlags extends ModelFlags {
+interface ReportFlags extends ModelFlags, ReportDatasetFlags {
   out: string;
   limit?: string;
   sections?: string;
@@ -37,7 +38,13 @@ export function register(program: Command, globals: () => GlobalFlags): void {
       .requiredOption('--out <dir>', 'output folder (index.html is written there)')
       .option('--limit <n>', 'use at most n images')
       .option('--sections <ids>', `comma-separated sections (${SECTIONS.map((s) => s.id).join(', ')})`)
-      .option('--seed <n>', 'seed for the randomised methods', '0'),
+      .option('--seed <n>', 'seed for the randomised methods', '0')
+      .option(
+        '--samples <fixture>',
+        'bundled sample set for the dataset sections (embedding, max/min images)',
+      )
+      .option('--dataset <folder>', 'folder of images for the dataset sections')
+      .option('--dataset-limit <n>', 'use at most the first n items of the data set'),
   ).action(async (modelPath: string, imageArgs: string[], flags: ReportFlags) => {
     const only = flags.sections?.split(',').map((s) => s.trim());
     for (const id of only ?? []) {
@@ -57,6 +64,7 @@ export function register(program: Command, globals: () => GlobalFlags): void {
       const spec = requireInputSpec(model);
       const loaded = await loadImageArgs(imageArgs, spec, limit, flags);
       const predictions = await model.predict(loaded.input);
+      const dataset = await loadReportDataset(model, flags);
       const showProgress = !globals().json && globals().progress !== false;
       const progress = createProgress('report', showProgress);
       const report = await buildReport(
@@ -71,6 +79,7 @@ export function register(program: Command, globals: () => GlobalFlags): void {
           predicted: argmaxRows(predictions.scores),
           miniBatchSize: miniBatchSize(flags),
           seed,
+          ...(dataset ? { dataset } : {}),
         },
         SECTIONS,
         {

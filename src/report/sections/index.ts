@@ -2,7 +2,9 @@
 import type { ReportSection } from '../section.js';
 import { activationsSection } from './activations.js';
 import { classMaxSection, deepDreamSection } from './dream.js';
+import { embeddingSection } from './embedding.js';
 import { EXPLAINER_SECTIONS } from './explainers.js';
+import { extremesSection } from './extremes.js';
 import { predictionsSection } from './predictions.js';
 
 export const SECTIONS: readonly ReportSection[] = [
@@ -11,4 +13,6 @@ export const SECTIONS: readonly ReportSection[] = [
   ...EXPLAINER_SECTIONS,
   deepDreamSection,
   classMaxSection,
+  embeddingSection,
+  extremesSection,
 ];

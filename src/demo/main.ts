@@ -41,12 +41,17 @@ async function main(): Promise<number> {
       title: 'Fashion-MNIST (fashion-cnn)',
       dir: 'fashion-cnn',
       about:
-        'conv–BN–ReLU–pool blocks, global average pooling and one fully connected layer, so CAM applies.',
+        'conv–BN–ReLU–pool blocks, global average pooling and one fully connected layer, so CAM applies; t-SNE and max/min images over 1 000 test images.',
       args: [
         fixture('fashion-cnn', 'model.onnx'),
         fixture('fashion-cnn', 'samples', 'images'),
         '--limit',
         '6',
+        // The 1 000 bundled test images feed the dataset sections (t-SNE embedding, max/min images).
+        '--samples',
+        'fashion-cnn',
+        '--dataset-limit',
+        '1000',
       ],
     },
     {

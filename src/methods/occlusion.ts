@@ -6,8 +6,8 @@
  *
  * so positive values mark regions that supported the class. The score is the softmax probability
  * (`score: 'probability'`, MATLAB's choice for classification networks) or the pre-softmax score
- * (`score: 'logit'`). Masked copies are built in chunks of `miniBatchSize` while the network runs on the
- * previous chunk (see `perturbed-batches.ts`), so the cost is the forward passes.
+ * (`score: 'logit'`). Masked copies are built in chunks of `miniBatchSize` into reused buffers (see
+ * `perturbed-batches.ts`), so memory stays bounded and the cost is the forward passes.
  */
 import { OptionError } from '../errors.js';
 import type { BatchOptions, Model, TensorData } from '../types.js';
@@ -221,27 +221,35 @@ export async function occlusionSensitivity(
   }
   const maskValues = resolveMaskValues(options.maskValue, input, geo);
 
+  // Bad explicit targets fail before any pass is run (the class count is checked again with the scores).
+  if (options.target !== undefined) resolveTargets(model, options.target, geo.batch);
   const scorer = await classScorer(model, scoreKind);
-  const base = await scorer(input, { miniBatchSize });
-  const targets = resolveTargets(model, options.target, geo.batch, base);
-  const numClasses = base.dims[1];
-  const baseScores = targets.map((t, b) => base.data[b * numClasses + t]);
-
+  const batch = geo.batch;
   const rows = rowPos.centers.length;
   const cols = colPos.centers.length;
   const positions = rows * cols;
-  const total = geo.batch * positions;
-  const grids = new Float32Array(total);
+  const grids = new Float32Array(batch * positions);
+  let baseRows: Float32Array | undefined;
+  let numClasses = 0;
+  let targets: number[] = [];
+  let baseScores: number[] = [];
 
-  // Work items are (image, position) pairs in order; chunks may span images to keep batches full.
+  // Work items: the unmasked images first (they give the base scores and default targets, and ride in
+  // the first mini-batch instead of a call of their own), then (image, position) pairs in order. Chunks
+  // may span images to keep batches full.
   await runPerturbed(scorer, {
-    total,
+    total: batch + batch * positions,
     size: geo.size,
     itemDims: input.dims.slice(1),
     miniBatchSize,
     write: (buffer, offset, item) => {
-      const b = Math.floor(item / positions);
-      const pos = item - b * positions;
+      if (item < batch) {
+        buffer.set(input.data.subarray(item * geo.size, (item + 1) * geo.size), offset);
+        return;
+      }
+      const masked = item - batch;
+      const b = Math.floor(masked / positions);
+      const pos = masked - b * positions;
       const r = Math.floor(pos / cols);
       const c = pos - r * cols;
       const rowRange: [number, number] = [rowPos.start[r], rowPos.end[r]];
@@ -257,9 +265,25 @@ export async function occlusionSensitivity(
       );
     },
     collect: (scores, first, count) => {
+      numClasses = scores.dims[1];
       for (let k = 0; k < count; k++) {
-        const b = Math.floor((first + k) / positions);
-        grids[first + k] = baseScores[b] - scores.data[k * numClasses + targets[b]];
+        const item = first + k;
+        if (item < batch) {
+          baseRows ??= new Float32Array(batch * numClasses);
+          baseRows.set(scores.data.subarray(k * numClasses, (k + 1) * numClasses), item * numClasses);
+          continue;
+        }
+        if (targets.length === 0) {
+          // Every base row came before the first masked item.
+          targets = resolveTargets(model, options.target, batch, {
+            data: baseRows!,
+            dims: [batch, numClasses],
+          });
+          baseScores = targets.map((t, b) => baseRows![b * numClasses + t]);
+        }
+        const masked = item - batch;
+        const b = Math.floor(masked / positions);
+        grids[masked] = baseScores[b] - scores.data[k * numClasses + targets[b]];
       }
     },
     onProgress: options.onProgress,
@@ -290,6 +314,6 @@ export async function occlusionSensitivity(
     rowCenters: rowPos.centers,
     colCenters: colPos.centers,
     score: scoreKind,
-    forwardPasses: total + geo.batch,
+    forwardPasses: batch + batch * positions,
   };
 }

@@ -85,6 +85,14 @@ describe('weighted surrogates', () => {
     // Weighted mean 4/3; node error 16/9 + 2 * 4/9 = 8/3, children 0; risk drop (8/3) / total weight 3; one split.
     expect(fit.importance[0]).toBeCloseTo(8 / 9, 12);
     expect(fit.r2).toBe(1);
+    // A continuous feature takes the sorted split search: a step at 0.3 is found between samples.
+    const x = Float64Array.from([0.05, 0.9, 0.2, 0.31, 0.6, 0.1, 0.45, 0.29]);
+    const step = Float64Array.from(x, (v) => (v > 0.3 ? 2 : 0));
+    const tree = fitWeightedTree(
+      { features: x, samples: 8, numFeatures: 1, targets: step, weights: new Float64Array(8).fill(1) },
+      { minParentSize: 2 },
+    );
+    expect(Array.from(tree.predictions)).toEqual(Array.from(step));
   });
 });
 
@@ -108,6 +116,7 @@ describe('imageLime', () => {
       { data: x, dims: [1, C, H, W] },
       {
         numFeatures: 16,
+        model: 'linear',
         score: 'logit',
         target: 2,
         seed: 4,
@@ -140,6 +149,7 @@ describe('imageLime', () => {
       numFeatures: 12,
       numSamples: 256,
       ridgeLambda: 0,
+      model: 'linear',
       score: 'logit',
       target: 0,
       outputUpsampling: 'none',
@@ -165,6 +175,7 @@ describe('imageLime', () => {
       segmentation: { data: labels, dims: [H, W] },
       numSamples: 64,
       ridgeLambda: 0,
+      model: 'linear',
       score: 'logit',
       target: 1,
     });
@@ -196,7 +207,7 @@ describe('imageLime', () => {
     const done = events.map((e) => e.done);
     expect(done).toEqual([...done].sort((x, y) => x - y));
     expect(new Set(done).size).toBe(done.length);
-    expect(events.at(-1)).toMatchObject({ done: 2 * 299, total: 2 * 299 });
+    expect(events.at(-1)).toMatchObject({ done: 2 * 300, total: 2 * 300 });
   });
 
   it('fits a tree surrogate whose top feature is the segment that moves the score', async () => {
@@ -231,7 +242,7 @@ describe('imageLime', () => {
     const m = await linearImageModel({ itemDims: [1, 8, 8], classes: 2 });
     const input = { data: lcgValues(64, 1, 0, 1), dims: [1, 1, 8, 8] };
     await expect(imageLime(m.model, input, { numSamples: 0 })).rejects.toThrow(OptionError);
-    await expect(imageLime(m.model, input, { model: 'forest' as 'tree' })).rejects.toThrow(/linear, tree/);
+    await expect(imageLime(m.model, input, { model: 'forest' as 'tree' })).rejects.toThrow(/tree, linear/);
     await expect(imageLime(m.model, input, { segmentation: { data: [1, 2], dims: [1, 2] } })).rejects.toThrow(
       /8x8/,
     );

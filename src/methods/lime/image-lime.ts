@@ -18,7 +18,7 @@ import { classScorer, type ScoreKind } from '../class-scores.js';
 import { upsampleGrid } from '../grid-upsample.js';
 import { channelMeans, imageGeometry, type ImageGeometry } from '../image-layout.js';
 import { runPerturbed } from '../perturbed-batches.js';
-import { resolveTargets, type TargetOption } from '../target.js';
+import { resolveTargets, type ClassTarget, type TargetOption } from '../target.js';
 import { segmentImage, type ImageSegments, type SegmentationOption } from './segment.js';
 import { fitWeightedRidge, fitWeightedTree, type SurrogateData } from './surrogate.js';
 
@@ -30,7 +30,7 @@ export interface ImageLimeOptions extends BatchOptions {
   numSamples?: number;
   /** 'superpixels' (SLIC, default), 'grid', or a label matrix {data, dims: [H, W]}. */
   segmentation?: SegmentationOption;
-  /** Surrogate: 'linear' (weighted ridge, default) or 'tree' (regression tree). */
+  /** Surrogate: 'tree' (weighted regression tree, default as in MATLAB) or 'linear' (weighted ridge). */
   model?: 'linear' | 'tree';
   /** Grid segmentation only: 'bicubic' (default) smooths between cell centres, 'nearest' keeps cells flat,
    * 'none' returns one value per cell. Other segmentations always give a flat value per segment. */
@@ -108,7 +108,7 @@ function choice<T extends string>(name: string, value: T | undefined, allowed: r
   return value;
 }
 
-/** Pixel ids of each segment, grouped: pixels[start[s] .. start[s + 1]). */
+/** Pixel ids of each segment, grouped: pixels[start[s] .. start[s + 1]), ascending. */
 interface SegmentPixels {
   start: Int32Array;
   pixels: Int32Array;
@@ -124,6 +124,32 @@ function groupPixels(segments: ImageSegments): SegmentPixels {
     pixels[cursor[label]++] = p;
   });
   return { start, pixels };
+}
+
+/**
+ * Each segment as runs of consecutive pixel ids [runs[2r], runs[2r + 1]) for r in
+ * runStart[s] .. runStart[s + 1]: switching a segment off is then a few tight loops per row.
+ */
+interface SegmentRuns {
+  runStart: Int32Array;
+  runs: Int32Array;
+}
+
+function segmentRuns(groups: SegmentPixels, count: number): SegmentRuns {
+  const runStart = new Int32Array(count + 1);
+  const runs: number[] = [];
+  for (let s = 0; s < count; s++) {
+    runStart[s] = runs.length / 2;
+    let i = groups.start[s];
+    while (i < groups.start[s + 1]) {
+      let j = i;
+      while (j + 1 < groups.start[s + 1] && groups.pixels[j + 1] === groups.pixels[j] + 1) j++;
+      runs.push(groups.pixels[i], groups.pixels[j] + 1);
+      i = j + 1;
+    }
+  }
+  runStart[count] = runs.length / 2;
+  return { runStart, runs: Int32Array.from(runs) };
 }
 
 /** Replacement value per segment and channel, [segment * channels + c]. */
@@ -176,7 +202,7 @@ export async function imageLime(
   const numSamples = positiveInteger('numSamples', options.numSamples ?? DEFAULTS.numSamples);
   const miniBatchSize = positiveInteger('miniBatchSize', options.miniBatchSize ?? DEFAULTS.miniBatchSize);
   const numTopFeatures = positiveInteger('numTopFeatures', options.numTopFeatures ?? DEFAULTS.numTopFeatures);
-  const surrogate = choice('model', options.model, ['linear', 'tree'], 'linear');
+  const surrogate = choice('model', options.model, ['tree', 'linear'], 'tree');
   const upsampling = choice(
     'outputUpsampling',
     options.outputUpsampling,
@@ -191,12 +217,15 @@ export async function imageLime(
   const random = createRandom(seed);
   const segmentationOption = options.segmentation ?? 'superpixels';
 
+  // Bad explicit targets fail before any pass is run (the class count is checked again with the scores).
+  if (options.target !== undefined) resolveTargets(model, options.target, geo.batch);
+  const targetOf = (b: number): TargetOption => {
+    const t = options.target;
+    if (t === undefined || !Array.isArray(t)) return t as TargetOption;
+    return (t as readonly ClassTarget[])[t.length === 1 ? 0 : b];
+  };
   const scorer = await classScorer(model, scoreKind);
-  const base = await scorer(input, { miniBatchSize });
-  const targets = resolveTargets(model, options.target, geo.batch, base);
-  const numClasses = base.dims[1];
-  const perImagePasses = numSamples - 1; // sample 0 is the unmodified image, already scored
-  const progressTotal = geo.batch * perImagePasses;
+  const progressTotal = geo.batch * numSamples;
   const explanations: ImageLimeExplanation[] = [];
 
   for (let b = 0; b < geo.batch; b++) {
@@ -212,6 +241,7 @@ export async function imageLime(
     const K = segments.count;
     const groups = groupPixels(segments);
     const replacement = replacementValues(options.replacement, input, geo, b, groups, K);
+    const { runStart, runs } = segmentRuns(groups, K);
 
     // On/off pattern per sample; 32 features per random draw.
     const masks = new Uint8Array(numSamples * K).fill(1);
@@ -222,37 +252,48 @@ export async function imageLime(
       }
     }
 
+    // Sample 0 is the unmodified image: it rides in the first mini-batch and gives the base score and,
+    // when no target is given, the predicted class.
     const targetScores = new Float64Array(numSamples);
-    const baseScore = base.data[b * numClasses + targets[b]];
-    targetScores[0] = baseScore;
+    let target = -1;
     const image = input.data.subarray(b * geo.size, (b + 1) * geo.size);
     const { channelStride, pixelStride, channels } = geo;
     await runPerturbed(scorer, {
-      total: perImagePasses,
+      total: numSamples,
       size: geo.size,
       itemDims: input.dims.slice(1),
       miniBatchSize,
-      write: (buffer, offset, item) => {
-        const s = item + 1;
+      write: (buffer, offset, s) => {
         buffer.set(image, offset);
+        if (s === 0) return;
+        const row = s * K;
         for (let seg = 0; seg < K; seg++) {
-          if (masks[s * K + seg]) continue;
+          if (masks[row + seg]) continue;
+          const r0 = runStart[seg];
+          const r1 = runStart[seg + 1];
           for (let c = 0; c < channels; c++) {
             const v = replacement[seg * channels + c];
             const o = offset + c * channelStride;
-            for (let i = groups.start[seg]; i < groups.start[seg + 1]; i++)
-              buffer[o + groups.pixels[i] * pixelStride] = v;
+            for (let r = r0; r < r1; r++) {
+              const end = o + runs[2 * r + 1] * pixelStride;
+              for (let q = o + runs[2 * r] * pixelStride; q < end; q += pixelStride) buffer[q] = v;
+            }
           }
         }
       },
       collect: (scores, first, count) => {
-        for (let k = 0; k < count; k++)
-          targetScores[first + k + 1] = scores.data[k * numClasses + targets[b]];
+        const numClasses = scores.dims[1];
+        if (first === 0) {
+          const row = { data: scores.data.slice(0, numClasses), dims: [1, numClasses] };
+          target = resolveTargets(model, targetOf(b), 1, row)[0];
+        }
+        for (let k = 0; k < count; k++) targetScores[first + k] = scores.data[k * numClasses + target];
       },
       onProgress: options.onProgress,
-      progressOffset: b * perImagePasses,
+      progressOffset: b * numSamples,
       progressTotal,
     });
+    const baseScore = targetScores[0];
 
     const features = new Float64Array(numSamples * K);
     const weights = new Float64Array(numSamples);
@@ -279,7 +320,7 @@ export async function imageLime(
     const importance = Float32Array.from(fit.importance);
 
     explanations.push({
-      target: targets[b],
+      target,
       baseScore,
       scoreMap: scoreMapOf(segments, importance, upsampling),
       featureMap: { data: segments.labels, dims: [geo.height, geo.width] },

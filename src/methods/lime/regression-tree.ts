@@ -65,6 +65,9 @@ export function fitRegressionTree(
   let splits = 0;
   const order = new Int32Array(n);
   const keys = new Float64Array(n);
+  // Features holding only 0 and 1 (LIME's on/off) take a sort-free split search.
+  const binary = new Uint8Array(k).fill(1);
+  for (let i = 0; i < n * k; i++) if (features[i] !== 0 && features[i] !== 1) binary[i % k] = 0;
 
   const grow = (indices: Int32Array, depth: number): TreeNode => {
     let w = 0;
@@ -89,7 +92,35 @@ export function fitRegressionTree(
     let bestError = nodeError;
     let bestFeature = -1;
     let bestThreshold = 0;
+    const consider = (error: number, feature: number, threshold: number) => {
+      if (error < bestError - 1e-12 * (nodeError + 1e-300)) {
+        bestError = error;
+        bestFeature = feature;
+        bestThreshold = threshold;
+      }
+    };
     for (let j = 0; j < k; j++) {
+      if (binary[j]) {
+        // 0/1 feature: the one possible split, from one pass over the node (no sort).
+        let lw = 0;
+        let lwy = 0;
+        let lwyy = 0;
+        let lessCount = 0;
+        for (let a = 0; a < m; a++) {
+          const i = indices[a];
+          if (features[i * k + j] !== 0) continue;
+          lessCount++;
+          lw += weights[i];
+          lwy += weights[i] * targets[i];
+          lwyy += weights[i] * targets[i] * targets[i];
+        }
+        if (lessCount < minLeafSize || m - lessCount < minLeafSize) continue;
+        const rw = w - lw;
+        const left = lw > 0 ? lwyy - (lwy * lwy) / lw : 0;
+        const right = rw > 0 ? wyy - lwyy - ((wy - lwy) * (wy - lwy)) / rw : 0;
+        consider(Math.max(0, left) + Math.max(0, right), j, 0.5);
+        continue;
+      }
       for (let a = 0; a < m; a++) {
         order[a] = a;
         keys[a] = features[indices[a] * k + j];
@@ -109,12 +140,7 @@ export function fitRegressionTree(
         const rw = w - lw;
         const left = lw > 0 ? lwyy - (lwy * lwy) / lw : 0;
         const right = rw > 0 ? wyy - lwyy - ((wy - lwy) * (wy - lwy)) / rw : 0;
-        const error = Math.max(0, left) + Math.max(0, right);
-        if (error < bestError - 1e-12 * (nodeError + 1e-300)) {
-          bestError = error;
-          bestFeature = j;
-          bestThreshold = (here + next) / 2;
-        }
+        consider(Math.max(0, left) + Math.max(0, right), j, (here + next) / 2);
       }
     }
     if (bestFeature < 0) return { kind: 'leaf', value };

@@ -16,6 +16,12 @@ export interface SlicOptions {
   compactness?: number;
   /** k-means iterations (default 10). */
   iterations?: number;
+  /**
+   * 'slic0' (default, as MATLAB's `superpixels`): `compactness` holds for the first iteration, then each
+   * cluster's colour scale adapts to the largest colour distance inside it (Achanta's SLICO), which keeps
+   * superpixels compact in textured regions. 'slic': `compactness` holds throughout.
+   */
+  method?: 'slic0' | 'slic';
 }
 
 /** A planar float image: `channels` planes of height x width, values in [0, 1]. */
@@ -85,6 +91,13 @@ export function slic(image: PlanarImage, options: SlicOptions): Segmentation {
   const k = options.numSegments;
   const compactness = options.compactness ?? 10;
   const iterations = options.iterations ?? 10;
+  const method = options.method ?? 'slic0';
+  if (method !== 'slic0' && method !== 'slic') {
+    throw new OptionError(
+      'INVALID_OPTION',
+      `superpixel method must be 'slic0' or 'slic', got ${String(method)}`,
+    );
+  }
   if (!Number.isInteger(k) || k < 1)
     throw new OptionError('INVALID_OPTION', `numSegments must be a positive integer, got ${k}`);
   if (!(compactness > 0))
@@ -148,8 +161,11 @@ export function slic(image: PlanarImage, options: SlicOptions): Segmentation {
 
   const labels = new Int32Array(n).fill(-1);
   const distance = new Float64Array(n);
-  // D^2 = colour^2 + (spatial / S)^2 * m^2
-  const spatialWeight = (compactness * compactness) / (step * step);
+  const colourDistance = new Float64Array(n);
+  // D = colour² / M_k + spatial² / S². SLIC: M_k = m² for every cluster (m = compactness). SLIC0: M_k starts
+  // at m² and grows to the largest colour distance seen inside cluster k, so textured clusters stay compact.
+  const colourScale = new Float64Array(centers).fill(compactness * compactness);
+  const invArea = 1 / (step * step);
   const window = Math.ceil(step);
   const sums = new Float64Array(centers * (dims + 3));
 
@@ -160,6 +176,7 @@ export function slic(image: PlanarImage, options: SlicOptions): Segmentation {
       const y1 = Math.min(height - 1, Math.ceil(cy[c] + window));
       const x0 = Math.max(0, Math.floor(cx[c] - window));
       const x1 = Math.min(width - 1, Math.ceil(cx[c] + window));
+      const invColour = 1 / colourScale[c];
       for (let y = y0; y <= y1; y++) {
         const dy = y - cy[c];
         for (let x = x0; x <= x1; x++) {
@@ -170,12 +187,19 @@ export function slic(image: PlanarImage, options: SlicOptions): Segmentation {
             const diff = features[d * n + p] - cc[c * dims + d];
             dc += diff * diff;
           }
-          const dist = dc + (dx * dx + dy * dy) * spatialWeight;
+          const dist = dc * invColour + (dx * dx + dy * dy) * invArea;
           if (dist < distance[p]) {
             distance[p] = dist;
+            colourDistance[p] = dc;
             labels[p] = c;
           }
         }
+      }
+    }
+    if (method === 'slic0') {
+      for (let p = 0; p < n; p++) {
+        const c = labels[p];
+        if (c >= 0 && colourDistance[p] > colourScale[c]) colourScale[c] = colourDistance[p];
       }
     }
     // Move each centre to the mean of its pixels; a centre that lost all pixels stays put.

@@ -124,19 +124,25 @@ function unfoldedWindows(ctx: RuleContext, x: string, win: Window): string {
 function argmaxIndices(ctx: RuleContext, x: string, win: Window, windows: string): string {
   const rank = win.kernel.length;
   const [batch, channels] = ctx.shape(x);
-  const argmax = ctx.op('ArgMax', [windows], { axis: rank + 2, keepdims: 0 });
-  const position = ctx.op('Cast', [argmax], { to: DataType.FLOAT });
+  // All in int64 (ArgMax's type, MaxUnpool's index type). ⌊a / R⌋ as a sum of comparisons a >= t·R: ORT's
+  // integer Div was measured slower than the whole rest of the index arithmetic.
+  const position = ctx.op('ArgMax', [windows], { axis: rank + 2, keepdims: 0 });
   const inStride = win.inSize.map((_, i) => product(win.inSize.slice(i + 1)));
   const windowStride = win.kernel.map((_, i) => product(win.kernel.slice(i + 1)));
   const weight = win.kernel.map((_, i) => win.dilations[i] * inStride[i]);
-  let offset =
-    weight[rank - 1] === 1 ? position : ctx.op('Mul', [position, ctx.constFloat(weight[rank - 1])]);
+  const scalar = (v: number): string => ctx.constInt64([v], []);
+  const windowSize = product(win.kernel);
+  let offset = weight[rank - 1] === 1 ? position : ctx.op('Mul', [position, scalar(weight[rank - 1])]);
   for (let i = 0; i < rank - 1; i++) {
     const coefficient = weight[i] - win.kernel[i + 1] * weight[i + 1];
-    // + 0.5 keeps the quotient at least 0.5/R from an integer, so Floor is exact despite rounding.
-    const shifted = ctx.op('Add', [position, ctx.constFloat(0.5)]);
-    const q = ctx.op('Floor', [ctx.op('Mul', [shifted, ctx.constFloat(1 / windowStride[i])])]);
-    offset = ctx.op('Add', [offset, ctx.op('Mul', [q, ctx.constFloat(coefficient)])]);
+    const steps: string[] = [];
+    for (let t = 1; t * windowStride[i] < windowSize; t++) {
+      const reached = ctx.op('Greater', [position, scalar(t * windowStride[i] - 1)]);
+      steps.push(ctx.op('Cast', [reached], { to: DataType.INT64 }));
+    }
+    // Add, not Sum: ORT's Sum has no int64 kernel.
+    const q = steps.reduce((a, b) => ctx.op('Add', [a, b]));
+    offset = ctx.op('Add', [offset, ctx.op('Mul', [q, scalar(coefficient)])]);
   }
   // Flat index of each window's first (possibly padded) element: channel and window position.
   const perChannel = product(win.inSize);
@@ -165,7 +171,7 @@ function argmaxIndices(ctx: RuleContext, x: string, win: Window, windows: string
     samples = ctx.op('Reshape', [scaled, ctx.constInt64([-1, ...unit])]);
   }
   const starts = ctx.op('Add', [samples, ctx.constInt64(base, [1, channels, ...win.outSize])]);
-  return ctx.op('Add', [starts, ctx.op('Cast', [offset], { to: DataType.INT64 })], {}, 'maxpool_argmax');
+  return ctx.op('Add', [starts, offset], {}, 'maxpool_argmax');
 }
 
 const maxPool: Rule = (node, ctx, [dY]) => {

@@ -25,3 +25,12 @@ export {
   type TfjsModelJson,
 } from './tfjs/index.js';
 export { convertTfjsFile, convertTfjsFileToProto, isTfjsModelFile, readTfjsModelFiles } from './tfjs/node.js';
+export * from './methods/dataset/index.js';
+export {
+  imageFileSource,
+  imageFolderSource,
+  listImageFiles,
+  sampleSetSource,
+  type ImageFileOptions,
+  type SampleSetOptions,
+} from './methods/dataset/node-sources.js';

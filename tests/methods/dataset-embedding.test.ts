@@ -32,7 +32,7 @@ describe('raw pixels vs layer activations (fashion-cnn, 1 000 test images)', () 
     const result = await compareRawAndLayer(model, source, { projection: { seed: 0 } });
     const raw = result.raw.agreement10!;
     const layer = result.layer.agreement10!;
-    // Measured: raw 0.646, layer 0.812 (docs/dataset-views.md). Chance level for 10 balanced classes is 0.1.
+    // Measured: raw 0.640, layer 0.835 (docs/dataset-views.md). Chance level for 10 balanced classes is 0.1.
     expect(raw).toBeGreaterThan(0.5);
     expect(layer).toBeGreaterThan(0.75);
     expect(layer - raw).toBeGreaterThan(0.1);
@@ -49,10 +49,10 @@ describe('raw pixels vs layer activations (fashion-cnn, 1 000 test images)', () 
 });
 
 describe('embedding options', () => {
-  it("'auto' PCA only where it pays: more than 50 features and more than twice as many points", () => {
+  it("'auto' PCA only where it pays: more than 100 features and more than twice as many points", () => {
     expect(autoPcaComponents(1000, 784)).toBe(0);
     expect(autoPcaComponents(5000, 784)).toBe(50);
-    expect(autoPcaComponents(100000, 40)).toBe(0);
+    expect(autoPcaComponents(100000, 64)).toBe(0);
   });
 
   it('tiny sets get a perplexity below the point count; UMAP and PCA work through the same call', async () => {

@@ -102,7 +102,7 @@ function rowsOf(t: TensorData, n: number): { data: Float32Array; width: number }
 }
 
 /** Classification output check: one score row per item. */
-async function classificationOutput(model: Model): Promise<number> {
+function classificationOutput(model: Model): number {
   const output = model.outputs.find((o) => o.name === model.outputName);
   const classes = output?.shape[1];
   if (output?.shape.length !== 2) {
@@ -189,7 +189,7 @@ export async function classExtremes(
   if (among === 'class' && !labels) {
     throw new OptionError('INVALID_OPTION', "among 'class' needs true labels, and the data set has none");
   }
-  const numClasses = await classificationOutput(model);
+  const numClasses = classificationOutput(model);
   const classes = (options.classes ?? Array.from({ length: numClasses }, (_, c) => c)).map((c) =>
     resolveClass(model, c, numClasses > 0 ? numClasses : undefined),
   );

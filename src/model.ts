@@ -2,7 +2,7 @@
  * `OnnxModel`: the `Model` interface on ONNX Runtime. Written against the `onnxruntime-common` API; the
  * runtime (onnxruntime-node, onnxruntime-web) is injected by whoever loads the model.
  */
-import { buildVjpGraph } from './autodiff/index.js';
+import { buildVjpGraph, differentiableTensors } from './autodiff/index.js';
 import {
   closestNames,
   LayerError,
@@ -423,6 +423,16 @@ export class OnnxModel implements Model, LinearHeadSource {
       );
     }
     return last.name;
+  }
+
+  /** Per tensor: whether gradients of `output` can be taken with respect to it, and what blocks it if not. */
+  async differentiability(output: string): Promise<Map<string, { ok: boolean; blockedBy?: string }>> {
+    const out = new Map<string, { ok: boolean; blockedBy?: string }>();
+    for (const d of differentiableTensors(this.proto, output)) {
+      const blockedBy = d.blockedBy ? `${d.blockedBy.opType} ${d.blockedBy.nodeName}` : d.reason;
+      out.set(d.name, d.differentiable ? { ok: true } : { ok: false, ...(blockedBy ? { blockedBy } : {}) });
+    }
+    return out;
   }
 
   async reductionLayer(): Promise<string> {

@@ -86,6 +86,24 @@ describe('netlens info / predict / activations / report', () => {
       'prob',
     ]);
     expect(json.layers[0].shape).toEqual([1, 2, 4, 4]);
+    // every layer of this conv/relu/pool/gemm/softmax net can be differentiated for the main output
+    expect(json.layers.every((l: { differentiable?: boolean }) => l.differentiable === true)).toBe(true);
+    expect(run.stdout).toMatch(/differentiable/);
+  });
+
+  it('info marks layers behind an op without a backprop rule as not differentiable', async () => {
+    const blocked = makeModel({
+      nodes: [makeNode('Relu', ['x'], ['r']), makeNode('Sin', ['r'], ['s']), makeNode('Relu', ['s'], ['y'])],
+      inputs: [makeValueInfo('x', ['N', 3])],
+      outputs: [makeValueInfo('y', ['N', 3])],
+    });
+    const file = path.join(dir, 'sin.onnx');
+    await writeFile(file, encodeModel(blocked));
+    const json = JSON.parse((await cli('--json', 'info', file)).stdout);
+    const byName = Object.fromEntries(json.layers.map((l: { name: string }) => [l.name, l]));
+    expect(byName.s.differentiable).toBe(true);
+    expect(byName.r.differentiable).toBe(false);
+    expect(byName.r.blockedBy).toMatch(/Sin/);
   });
 
   it('predict prints the same top classes as Model.predict', async () => {

@@ -223,6 +223,7 @@ export async function tsne(
       fail(`tsne initialY must have n × numDimensions = ${n * d} values, got ${options.initialY.length}`);
     }
     y.set(options.initialY);
+    if (!y.every(Number.isFinite)) fail('tsne initialY must hold finite numbers only');
   } else {
     for (let t = 0; t < y.length; t++) y[t] = 1e-4 * random.normal();
   }

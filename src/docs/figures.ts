@@ -1,7 +1,8 @@
 /**
- * `npm run docs:figures`: the pictures in docs/, made from the bundled fixture models by the same code paths
- * the CLI and report use. One strip per heat-map explainer (input, then the map over it, for a few images),
- * plus the activations montage.
+ * `npm run docs:figures`: the pictures of docs/methods/activations.md, occlusion.md and image-lime.md, made from
+ * the bundled fixture models by the same code paths the CLI and report use: a strip per perturbation explainer
+ * (input, then the map over it, for a few images) and the activations montage. The gradient-method pictures
+ * come from tools/docs/gradient-figures.ts, the dataset views' from the CLI (docs/dataset-views.md).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import { montage } from '../render/montage.js';
 import { writePng } from '../render/png.js';
 
 const TILE = 128;
+const STRIPS = ['occlusion', 'lime'];
 
 function enlarge(image: RawImage): RawImage {
   return resizeImage(image, TILE, TILE, { method: image.width < TILE / 2 ? 'nearest' : 'bilinear' });
@@ -31,7 +33,7 @@ async function main(): Promise<void> {
   const model = await loadModel(fixtureModelPath(fixture));
   const paths = sampleImagePaths(fixture).slice(0, 4);
   const loaded = await loadImagesForModel(paths, model.inputSpec!);
-  for (const explainer of EXPLAINERS) {
+  for (const explainer of EXPLAINERS.filter((e) => STRIPS.includes(e.id))) {
     process.stderr.write(`docs: ${explainer.id}\n`);
     const run = await explainer.run(model, loaded.input, { ...(explainer.reportOptions ?? {}), seed: 0 });
     const k = mapsPerImage(run, loaded.images.length);
@@ -49,13 +51,13 @@ async function main(): Promise<void> {
       backgroundColor: [255, 255, 255],
       labelColor: [0, 0, 0],
     });
-    await writePng(path.join(out, `${explainer.id}.png`), picture);
+    await writePng(path.join(out, `${explainer.id}-shapes.png`), picture);
   }
   const fashion = await loadModel(fixtureModelPath('fashion-cnn'));
   const one = await loadImagesForModel(sampleImagePaths('fashion-cnn').slice(0, 1), fashion.inputSpec!);
   const layer = (await fashion.layers()).find((l) => l.opType === 'Relu')!.name;
   const acts = await activations(fashion, one.input, { layer });
-  await writePng(path.join(out, 'activations.png'), activationFigure(acts, one.input, fashion.inputSpec!));
+  await writePng(path.join(out, 'activations-fashion.png'), activationFigure(acts, one.input, fashion.inputSpec!));
   await model.dispose();
   await fashion.dispose();
   process.stdout.write(`wrote figures to ${out}\n`);

@@ -285,3 +285,28 @@ export function spatialMeans(maps: FeatureMaps): Float32Array {
   }
   return out;
 }
+
+/**
+ * Channel weights computed from each (item, channel) pair's activation plane and gradient plane: `weight`
+ * gets the two arrays, the start of each plane and the plane size. Activations are per image, gradients per
+ * explained item (K per image), so item n·K + k reads image n's activations.
+ */
+export function channelWeightsFromPlanes(
+  ctx: CamContext,
+  weight: (acts: Float32Array, a: number, grads: Float32Array, g: number, plane: number) => number,
+): Float32Array {
+  const grads = ctx.gradients!;
+  const acts = ctx.activations;
+  const k = ctx.target.perImage;
+  const plane = grads.height * grads.width;
+  const weights = new Float32Array(grads.items * grads.channels);
+  for (let item = 0; item < grads.items; item++) {
+    const image = Math.floor(item / k);
+    for (let c = 0; c < grads.channels; c++) {
+      const a = (image * grads.channels + c) * plane;
+      const g = (item * grads.channels + c) * plane;
+      weights[item * grads.channels + c] = weight(acts.data, a, grads.data, g, plane);
+    }
+  }
+  return weights;
+}

@@ -5,39 +5,35 @@
  * with α = 0 where the denominator vanishes; map = ReLU(Σ_c w_c A_c).
  */
 import type { Model, TensorData } from '../../types.js';
-import { runCam, type CamOptions, type CamResult, type CamVariant } from './base.js';
+import {
+  channelWeightsFromPlanes,
+  runCam,
+  type CamOptions,
+  type CamResult,
+  type CamVariant,
+} from './base.js';
 
 export const gradCamPlusPlusVariant: CamVariant = {
   name: 'gradcam++',
   title: 'Grad-CAM++',
   needsGradients: true,
   relu: true,
-  weigh: (ctx) => {
-    const grads = ctx.gradients!;
-    const acts = ctx.activations;
-    const k = ctx.target.perImage;
-    const plane = grads.height * grads.width;
-    const weights = new Float32Array(grads.items * grads.channels);
-    for (let item = 0; item < grads.items; item++) {
-      const image = Math.floor(item / k);
-      for (let c = 0; c < grads.channels; c++) {
-        const a = (image * grads.channels + c) * plane;
-        const g = (item * grads.channels + c) * plane;
-        let actSum = 0;
-        for (let p = 0; p < plane; p++) actSum += acts.data[a + p];
-        let w = 0;
-        for (let p = 0; p < plane; p++) {
-          const grad = grads.data[g + p];
-          if (grad <= 0) continue; // ReLU(G) = 0: no contribution
-          const g2 = grad * grad;
-          const denominator = 2 * g2 + actSum * g2 * grad;
-          if (denominator !== 0) w += (g2 / denominator) * grad;
-        }
-        weights[item * grads.channels + c] = w;
+  weigh: (ctx) => ({
+    kind: 'channel',
+    weights: channelWeightsFromPlanes(ctx, (acts, a, grads, g, plane) => {
+      let actSum = 0;
+      for (let p = 0; p < plane; p++) actSum += acts[a + p];
+      let w = 0;
+      for (let p = 0; p < plane; p++) {
+        const grad = grads[g + p];
+        if (grad <= 0) continue; // ReLU(G) = 0: no contribution
+        const g2 = grad * grad;
+        const denominator = 2 * g2 + actSum * g2 * grad;
+        if (denominator !== 0) w += (g2 / denominator) * grad;
       }
-    }
-    return { kind: 'channel', weights };
-  },
+      return w;
+    }),
+  }),
 };
 
 export function gradCamPlusPlus(model: Model, input: TensorData, options?: CamOptions): Promise<CamResult> {

@@ -4,35 +4,31 @@
  * conservation axioms; map = ReLU(Σ_c w_c A_c). A channel whose activations sum to 0 gets weight 0.
  */
 import type { Model, TensorData } from '../../types.js';
-import { runCam, type CamOptions, type CamResult, type CamVariant } from './base.js';
+import {
+  channelWeightsFromPlanes,
+  runCam,
+  type CamOptions,
+  type CamResult,
+  type CamVariant,
+} from './base.js';
 
 export const xGradCamVariant: CamVariant = {
   name: 'xgradcam',
   title: 'XGrad-CAM',
   needsGradients: true,
   relu: true,
-  weigh: (ctx) => {
-    const grads = ctx.gradients!;
-    const acts = ctx.activations;
-    const k = ctx.target.perImage;
-    const plane = grads.height * grads.width;
-    const weights = new Float32Array(grads.items * grads.channels);
-    for (let item = 0; item < grads.items; item++) {
-      const image = Math.floor(item / k);
-      for (let c = 0; c < grads.channels; c++) {
-        const a = (image * grads.channels + c) * plane;
-        const g = (item * grads.channels + c) * plane;
-        let actSum = 0;
-        let weighted = 0;
-        for (let p = 0; p < plane; p++) {
-          actSum += acts.data[a + p];
-          weighted += acts.data[a + p] * grads.data[g + p];
-        }
-        weights[item * grads.channels + c] = actSum !== 0 ? weighted / actSum : 0;
+  weigh: (ctx) => ({
+    kind: 'channel',
+    weights: channelWeightsFromPlanes(ctx, (acts, a, grads, g, plane) => {
+      let actSum = 0;
+      let weighted = 0;
+      for (let p = 0; p < plane; p++) {
+        actSum += acts[a + p];
+        weighted += acts[a + p] * grads[g + p];
       }
-    }
-    return { kind: 'channel', weights };
-  },
+      return actSum !== 0 ? weighted / actSum : 0;
+    }),
+  }),
 };
 
 export function xGradCam(model: Model, input: TensorData, options?: CamOptions): Promise<CamResult> {

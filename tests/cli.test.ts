@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/program.js';
+import { cli, type CliRun } from './helpers/cli.js';
 import { loadModel } from '../src/node/load.js';
 import { encodeModel, makeModel, makeNode, makeValueInfo, DataType } from '../src/onnx/proto.js';
 import { CNN, cnnModel } from './helpers/onnx-models.js';
@@ -18,28 +18,6 @@ const spec = {
   mean: [0.5],
   std: [0.25],
 };
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string[];
-}
-
-async function cli(...argv: string[]): Promise<Run> {
-  const stderr: string[] = [];
-  let stdout = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    const code = await runCli(['--no-progress', ...argv], { stderr: (line) => stderr.push(line) });
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = write;
-  }
-}
 
 let dir: string;
 let modelPath: string;
@@ -197,7 +175,7 @@ describe('heat-map subcommands', () => {
 });
 
 describe('bad input: one line, non-zero exit, no partial output', () => {
-  async function expectFailure(run: Run, code: string, pattern?: RegExp): Promise<void> {
+  async function expectFailure(run: CliRun, code: string, pattern?: RegExp): Promise<void> {
     expect(run.code).not.toBe(0);
     expect(run.stderr).toHaveLength(1);
     expect(run.stderr[0].split('\n')).toHaveLength(1);

@@ -4,23 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string[] }> {
-  const stderr: string[] = [];
-  let stdout = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    const code = await runCli(['--no-progress', ...argv], { stderr: (line) => stderr.push(line) });
-    return { code, stdout, stderr };
-  } finally {
-    process.stdout.write = write;
-  }
-}
+import { cli } from '../helpers/cli.js';
 
 const model = 'fixtures/fashion-cnn/model.onnx';
 let dir: string;

@@ -57,7 +57,10 @@ async function main(): Promise<void> {
   const one = await loadImagesForModel(sampleImagePaths('fashion-cnn').slice(0, 1), fashion.inputSpec!);
   const layer = (await fashion.layers()).find((l) => l.opType === 'Relu')!.name;
   const acts = await activations(fashion, one.input, { layer });
-  await writePng(path.join(out, 'activations-fashion.png'), activationFigure(acts, one.input, fashion.inputSpec!));
+  await writePng(
+    path.join(out, 'activations-fashion.png'),
+    activationFigure(acts, one.input, fashion.inputSpec!),
+  );
   await model.dispose();
   await fashion.dispose();
   process.stdout.write(`wrote figures to ${out}\n`);

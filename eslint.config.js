@@ -10,6 +10,7 @@ export default tseslint.config(
       'bench/results.json',
       'tools/**/*.py',
       'web/dist/**',
+      'tmp/**',
     ],
   },
   js.configs.recommended,

@@ -3,11 +3,15 @@ export { occlusionSensitivity, autoMaskSize, autoStride, maskPositions } from '.
 export type { OcclusionOptions, OcclusionResult } from './occlusion.js';
 export { imageLime } from './lime/image-lime.js';
 export type { ImageLimeOptions, ImageLimeResult, ImageLimeExplanation } from './lime/image-lime.js';
-export { slic } from './lime/slic.js';
+export type { ScoreKind } from './class-scores.js';
+export { slic, enforceConnectivity } from './lime/slic.js';
+export type { SegmentationOption } from './lime/segment.js';
 export type { SlicOptions, Segmentation, PlanarImage } from './lime/slic.js';
 export { gridSegments } from './lime/grid.js';
 export type { LabelMatrix } from './lime/grid.js';
-export { fitWeightedRidge, fitWeightedTree } from './lime/surrogate.js';
+export { fitWeightedRidge, fitWeightedTree, weightedR2 } from './lime/surrogate.js';
+export { fitRegressionTree, predictTree } from './lime/regression-tree.js';
+export type { RegressionTree, RegressionTreeOptions, TreeNode } from './lime/regression-tree.js';
 export type { SurrogateData, SurrogateFit } from './lime/surrogate.js';
 export * from './cam/index.js';
 export * from './attribution/index.js';

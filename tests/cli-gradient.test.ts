@@ -44,6 +44,26 @@ describe('gradient method commands', () => {
     expect(json.numSteps).toBe(16);
     expect(json.delta).toHaveLength(1);
     expect(Math.abs(json.relativeDelta[0])).toBeLessThan(0.2);
+    expect(json.stepsUsed).toEqual([16]);
+    const tight = await cli(
+      '--json',
+      'integrated-gradients',
+      model,
+      image,
+      '--num-steps',
+      '8',
+      '--tolerance',
+      '0.001',
+    );
+    expect(tight.code).toBe(0);
+    const refined = JSON.parse(tight.stdout);
+    expect(refined.integration).toBe('adaptiveGaussLegendre');
+    expect(refined.converged).toEqual([true]);
+    expect(Math.abs(refined.relativeDelta[0])).toBeLessThanOrEqual(0.001);
+    expect(refined.stepsUsed[0]).toBeGreaterThanOrEqual(8);
+    const wrong = await cli('integrated-gradients', model, image, '--max-steps', '64');
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr.join('\n')).toMatch(/maxSteps applies only with tolerance/);
     const folder = path.join(dir, 'classes');
     const multi = await cli('saliency', model, image, '--classes', 'circle,triangle', '--out', folder);
     expect(multi.code).toBe(0);

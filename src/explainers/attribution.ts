@@ -53,6 +53,19 @@ const IG_OPTIONS: readonly ExplainerOption[] = [
     description: 'quadrature rule (default gaussLegendre)',
   },
   {
+    key: 'tolerance',
+    flag: '--tolerance',
+    kind: 'number',
+    description:
+      'completeness target |delta|/|f(x) - f(baseline)|: refine the path where it fails (e.g. 0.01)',
+  },
+  {
+    key: 'maxSteps',
+    flag: '--max-steps',
+    kind: 'int',
+    description: 'with --tolerance: path points per image at most (default 16 x num-steps)',
+  },
+  {
     key: 'blurSigma',
     flag: '--blur-sigma',
     kind: 'number',
@@ -166,6 +179,8 @@ export const integratedGradientsExplainer: Explainer = {
       relativeDelta: r.delta.map((d, i) => d / (r.scores[i] - r.baselineScores[i])),
       numSteps: r.numSteps,
       integration: r.integration,
+      stepsUsed: r.stepsUsed,
+      ...(r.converged ? { converged: r.converged } : {}),
     });
   },
 };

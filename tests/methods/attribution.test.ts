@@ -202,6 +202,29 @@ describe('integrated gradients', () => {
     );
   });
 
+  it('with tolerance: exact on a linear model without refining, and its options are checked', async () => {
+    const baseline = { data: lcgValues(48, 9, -1, 1), dims: [1, 3, 4, 4] };
+    const r = await integratedGradients(linear.model, linearX, {
+      target: 2,
+      baseline,
+      numSteps: 8,
+      tolerance: 1e-3,
+    });
+    expect(r.integration).toBe('adaptiveGaussLegendre');
+    expect(r.stepsUsed).toEqual([8, 8]);
+    expect(r.converged).toEqual([true, true]);
+    for (const d of r.delta) expect(Math.abs(d)).toBeLessThan(1e-4);
+    await expect(
+      integratedGradients(linear.model, linearX, { tolerance: 0.01, method: 'riemannLeft' }),
+    ).rejects.toThrow(/cannot be adaptive/);
+    await expect(integratedGradients(linear.model, linearX, { maxSteps: 100 })).rejects.toThrow(
+      /only with tolerance/,
+    );
+    await expect(
+      integratedGradients(linear.model, linearX, { tolerance: 0.01, numSteps: 64, maxSteps: 32 }),
+    ).rejects.toThrow(OptionError);
+  });
+
   it('builds black, white, blurred and seeded uniform baselines through the input spec', () => {
     const geo = imageGeometry(x, cnn.inputSpec);
     // Pixel 0 → (0 − 0.5) / 0.25 = −2, pixel 255 → +2.

@@ -1,7 +1,7 @@
 // Pictures and numbers for docs/methods/{cam,gradient-attributions,deep-dream}.md, made from the fixture
 // models: CAM-family and attribution grids on shapes-cnn, CAM vs Grad-CAM on fashion-cnn, Deep Dream and
-// class-score maximisation, the pointing game of every CAM variant over the 240 shapes samples, and the
-// completeness of integrated gradients.
+// class-score maximisation and the pointing game of every CAM variant over the 240 shapes samples
+// (integrated-gradients completeness: ig-completeness.ts).
 // Run: npx vite-node tools/docs/gradient-figures.ts   (writes docs/methods/images/ and docs/methods/gradient-figures.json)
 import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -146,36 +146,6 @@ for (const [name, run] of [
   console.log(`pointing game ${name}: ${pointing[name].toFixed(3)}`);
 }
 numbers.pointingGameShapes = { images: shapesSet.count, accuracy: pointing };
-
-// Integrated-gradients completeness at 64 Gauss–Legendre steps.
-async function completeness(model: OnnxModel, set: ImageSampleSet, count: number) {
-  const input = batch(
-    model,
-    set,
-    Array.from({ length: count }, (_, i) => i),
-  );
-  const rows: Record<string, unknown> = {};
-  for (const steps of [16, 64, 256]) {
-    const r = await integratedGradients(model, input, { numSteps: steps, baseline: 'black' });
-    const rel = r.delta
-      .map((d, i) => Math.abs(d) / Math.abs(r.scores[i] - r.baselineScores[i]))
-      .sort((a, b) => a - b);
-    rows[steps] = {
-      median: rel[rel.length >> 1],
-      max: rel[rel.length - 1],
-      within1Percent: rel.filter((v) => v <= 0.01).length / rel.length,
-    };
-  }
-  return { images: count, baseline: 'black', rule: 'gaussLegendre', relativeDelta: rows };
-}
-numbers.igCompleteness = {
-  'fashion-cnn': await completeness(
-    await loadModel(fixtureModelPath('fashion-cnn')),
-    loadImageSamples('fashion-cnn'),
-    32,
-  ),
-  'shapes-cnn': await completeness(shapes, shapesSet, 32),
-};
 
 // Deep Dream and class-score maximisation.
 const layer = await shapes.featureLayer();

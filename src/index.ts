@@ -34,3 +34,9 @@ export {
   type ImageFileOptions,
   type SampleSetOptions,
 } from './methods/dataset/node-sources.js';
+export {
+  pointingGame,
+  type Box,
+  type PointingGameOptions,
+  type PointingGameResult,
+} from './eval/pointing-game.js';

@@ -149,6 +149,18 @@ async function modelRows(ctx: BenchContext, m: BenchModel): Promise<BenchRow[]> 
     ideal: `${steps} VJP`,
   });
   cases.push({
+    what: `integrated gradients (from ${steps} steps, tolerance 1 %)`,
+    images: big ? 1 : batch,
+    run: () =>
+      integratedGradients(m.model, big ? one : input, {
+        target: big ? target[0] : target,
+        numSteps: steps,
+        tolerance: 0.01,
+        miniBatchSize: batch,
+      }),
+    ideal: `${steps} VJP or more where the path needs it`,
+  });
+  cases.push({
     what: `SmoothGrad (${samples} samples)`,
     images: big ? 1 : batch,
     run: () =>

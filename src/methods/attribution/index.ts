@@ -10,6 +10,12 @@ export {
   type IntegratedGradientsResult,
 } from './integrated-gradients.js';
 export {
+  integratePathAdaptively,
+  type AdaptivePathProblem,
+  type AdaptivePathResult,
+  type PathJob,
+} from './adaptive-path.js';
+export {
   quadrature,
   gaussLegendre,
   INTEGRATION_METHODS,

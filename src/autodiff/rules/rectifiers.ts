@@ -3,7 +3,7 @@
  * times the slope of the branch the forward input fell in. Branch masks read the forward *output* where it
  * identifies the branch, so that ONNX Runtime can still fuse the producer with the activation.
  */
-import { attrFloat, type NodeProto } from '../../onnx/proto.js';
+import { attrFloat, DataType, type NodeProto } from '../../onnx/proto.js';
 import type { Rule, RuleContext } from '../context.js';
 
 function below(ctx: RuleContext, t: string, bound: string | number): string {
@@ -87,7 +87,10 @@ const clip: Rule = (node, ctx, [dY]) => {
   if (ctx.needsGradient(0)) {
     const masks = [min && above(ctx, y, min), max && below(ctx, y, max)].filter((m): m is string => !!m);
     const inside = masks.length === 2 ? ctx.op('And', masks, {}, 'inside') : masks[0];
-    dX = inside ? ctx.op('Where', [inside, dY!, ctx.constFloat(0)], {}, 'clip_grad') : dY;
+    // dY · Cast(mask), not Where with a scalar branch: the Mul form is the one ORT runs fast (see Relu).
+    dX = inside
+      ? ctx.op('Mul', [dY!, ctx.op('Cast', [inside], { to: DataType.FLOAT }, 'clip_mask')], {}, 'clip_grad')
+      : dY;
   }
   const yShape = ctx.shape(y);
   const boundGradient = (bound: string, clipped: string): string =>

@@ -19,7 +19,7 @@ import { cam, gradCam } from '../../src/methods/cam/index.js';
 import { deepDream } from '../../src/methods/dream/index.js';
 import type { OnnxModel } from '../../src/model.js';
 import { loadModel } from '../../src/node/load.js';
-import type { TensorData } from '../../src/types.js';
+import type { ProgressEvent, TensorData } from '../../src/types.js';
 
 function relativeDeltas(r: { delta: number[]; scores: number[]; baselineScores: number[] }): number[] {
   return r.delta.map((d, i) => Math.abs(d) / Math.abs(r.scores[i] - r.baselineScores[i]));
@@ -104,7 +104,16 @@ describe('gradient methods on the fixture models', () => {
       const count = 48;
       const x = batch(model, set, count);
       const fixed = await integratedGradients(model, x, { numSteps: 64 });
-      const r = await integratedGradients(model, x, { numSteps: 64, tolerance: 0.01 });
+      const events: ProgressEvent[] = [];
+      const r = await integratedGradients(model, x, {
+        numSteps: 64,
+        tolerance: 0.01,
+        onProgress: (e) => events.push(e),
+      });
+      // Progress counts every gradient evaluation, the refinement rounds included.
+      expect(events.at(-1)!.done).toBe(r.stepsUsed.reduce((a, b) => a + b, 0));
+      expect(events.at(-1)!.total).toBe(events.at(-1)!.done);
+      expect(events.some((e) => e.stage?.startsWith('refining the path'))).toBe(true);
       expect(r.integration).toBe('adaptiveGaussLegendre');
       expect(r.converged).toEqual(new Array(count).fill(true));
       for (const e of relativeDeltas(r)) expect(e).toBeLessThanOrEqual(0.01);

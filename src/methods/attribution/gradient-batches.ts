@@ -23,6 +23,8 @@ export interface DerivedGradientRun {
   /** Progress units done before this run and the grand total, when a method runs several. */
   progressOffset?: number;
   progressTotal?: number;
+  /** Progress stage label (default 'gradients'). */
+  stage?: string;
 }
 
 export async function runDerivedGradients(run: DerivedGradientRun): Promise<void> {
@@ -47,6 +49,6 @@ export async function runDerivedGradients(run: DerivedGradientRun): Promise<void
       { miniBatchSize: count },
     );
     run.collect(result.grads[0], result.output, first, count);
-    run.onProgress?.({ done: offset + first + count, total: grand, stage: 'gradients' });
+    run.onProgress?.({ done: offset + first + count, total: grand, stage: run.stage ?? 'gradients' });
   }
 }

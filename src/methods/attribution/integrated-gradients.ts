@@ -103,13 +103,14 @@ export async function integratedGradients(
   let converged: boolean[] | undefined;
   let forwardPasses = prepared.forwardPasses + path.items;
   if (adaptive) {
+    const progress: PathProgress = { done: 0, rounds: 0 };
     const r = await integratePathAdaptively({
       items: path.items,
       size: path.size,
       startValues: baselineScores,
       endValues: target.scores,
       direction: (item) => pathDirection(path, item),
-      gradients: (jobs, collect) => pathGradients(path, jobs, collect, options),
+      gradients: (jobs, collect) => pathGradients(path, jobs, collect, options, progress),
       values: (jobs) => pathValues(path, jobs),
       initialSteps: steps,
       maxSteps: options.maxSteps ?? 16 * steps,
@@ -225,11 +226,18 @@ async function pathValues(path: PathSetup, jobs: readonly PathJob[]): Promise<nu
   return values;
 }
 
+/** Gradient evaluations so far, for progress over several rounds of one call. */
+interface PathProgress {
+  done: number;
+  rounds: number;
+}
+
 async function pathGradients(
   path: PathSetup,
   jobs: readonly PathJob[],
   collect: (job: number, grad: Float32Array) => void,
   options: IntegratedGradientsOptions,
+  progress: PathProgress = { done: 0, rounds: 0 },
 ): Promise<void> {
   const seedSize = path.seeds.data.length / path.items;
   const vjp = await path.model.vjp({ output: path.tensor, wrt: [path.model.inputName] });
@@ -250,5 +258,11 @@ async function pathGradients(
       }
     },
     onProgress: options.onProgress,
+    // Adaptive rounds extend the total as they come: later rounds show as refinement.
+    progressOffset: progress.done,
+    progressTotal: progress.done + jobs.length,
+    stage: progress.rounds === 0 ? 'gradients' : `refining the path (round ${progress.rounds})`,
   });
+  progress.done += jobs.length;
+  progress.rounds += 1;
 }

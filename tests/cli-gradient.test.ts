@@ -1,5 +1,5 @@
 /** The gradient methods' CLI commands on the shapes fixture: PNGs written, numbers in --json, typed failures. */
-import { mkdtemp, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -68,6 +68,30 @@ describe('gradient method commands', () => {
     const multi = await cli('saliency', model, image, '--classes', 'circle,triangle', '--out', folder);
     expect(multi.code).toBe(0);
     expect((await stat(path.join(folder, '0013-triangle-saliency-1.png'))).isFile()).toBe(true);
+  });
+
+  it('the report section of integrated gradients states completeness, within 1 % for every image', async () => {
+    const out = path.join(dir, 'report');
+    const run = await cli(
+      'report',
+      model,
+      path.dirname(image),
+      '--limit',
+      '3',
+      '--out',
+      out,
+      '--sections',
+      'integrated-gradients',
+    );
+    expect(run.code).toBe(0);
+    const html = await readFile(path.join(out, 'index.html'), 'utf8');
+    const stated =
+      /Completeness: attributions sum to f\(x\) − f\(baseline\) within ([0-9.e+-]+) % for every image \((\d+)(?:–(\d+))? path points per image\)/.exec(
+        html,
+      );
+    expect(stated, 'completeness sentence').not.toBeNull();
+    expect(Number(stated![1])).toBeLessThanOrEqual(1);
+    expect(Number(stated![2])).toBeGreaterThanOrEqual(32);
   });
 
   it('deepdream and class-max write montages; bad options are one-line errors', async () => {

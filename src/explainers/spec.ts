@@ -49,6 +49,8 @@ export interface Explainer {
   options: readonly ExplainerOption[];
   /** Default options for the report (keep it quick on the bundled models). */
   reportOptions?: Record<string, unknown>;
+  /** One sentence for the report about the run as a whole (e.g. how well completeness holds). */
+  summarize?(run: ExplainerRun): string;
   run(model: Model, input: TensorData, options: Record<string, unknown>): Promise<ExplainerRun>;
 }
 

@@ -29,7 +29,8 @@ export function explainerSection(explainer: Explainer): ReportSection {
       const scale = explainer.signed
         ? 'Signed map: red supports the class, blue opposes it (symmetric scale around zero).'
         : 'Map scaled from its minimum (blue) to its maximum (red).';
-      return `<p>${escapeHtml(explainer.description)}. ${escapeHtml(scale)}</p><div class="row">${figures.join('\n')}</div>`;
+      const summary = explainer.summarize ? ` ${escapeHtml(explainer.summarize(run))}` : '';
+      return `<p>${escapeHtml(explainer.description)}. ${escapeHtml(scale)}${summary}</p><div class="row">${figures.join('\n')}</div>`;
     },
   };
 }

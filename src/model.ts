@@ -23,6 +23,7 @@ import {
 } from './onnx/graph.js';
 import {
   inputLayout,
+  layerLayoutOf,
   inputSpecFromMetadata,
   describesImage,
   sequenceProbeDims,
@@ -410,7 +411,7 @@ export class OnnxModel implements Model, LinearHeadSource {
   }
 
   async featureLayer(): Promise<string> {
-    const layout = inputLayout(this.inputSpec, this.mainInput.shape);
+    const layout = this.layerLayout();
     const [h, w] = layout === 'NCHW' ? [2, 3] : [1, 2];
     const spatial = (await this.layers()).filter(
       (l) => l.shape.length === 4 && l.shape[h] > 1 && l.shape[w] > 1,
@@ -675,13 +676,13 @@ export class OnnxModel implements Model, LinearHeadSource {
   /** The linear layer after global average pooling of `layer` (for CAM); UnsupportedError when there is none. */
   async linearHead(layer: string): Promise<LinearHead> {
     const info = await this.checkLayer(layer);
-    // Imported models may keep layer tensors NCHW behind an NHWC input (they say so in their metadata).
-    const declared = this.metadata['netlens.layerLayout'];
-    const layout =
-      declared === 'NCHW' || declared === 'NHWC'
-        ? declared
-        : inputLayout(this.inputSpec, this.mainInput.shape);
+    const layout = this.layerLayout();
     return linearHeadAfter(this.proto, layer, info.shape[layout === 'NCHW' ? 1 : 3] ?? 0, layout);
+  }
+
+  /** Imported models may keep layer tensors NCHW behind an NHWC input (they say so in their metadata). */
+  private layerLayout(): 'NCHW' | 'NHWC' {
+    return layerLayoutOf(this.metadata, inputLayout(this.inputSpec, this.mainInput.shape));
   }
 
   async dispose(): Promise<void> {

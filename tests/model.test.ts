@@ -2,7 +2,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { LayerError, ModelError, OptionError, UnsupportedError } from '../src/errors.js';
 import { OnnxModel, type OnnxModelOptions } from '../src/model.js';
-import { encodeModel, type ModelProto } from '../src/onnx/proto.js';
+import {
+  encodeModel,
+  floatTensor,
+  makeModel,
+  makeNode,
+  makeValueInfo,
+  type ModelProto,
+} from '../src/onnx/proto.js';
 import type { OnnxRuntime } from '../src/onnx/runtime.js';
 import type { ProgressEvent, TensorData } from '../src/types.js';
 import {
@@ -98,6 +105,35 @@ describe('OnnxModel: description', () => {
     expect(await logitsOnly.reductionLayer()).toBe('logits');
     const noSpatial = await open(skipModel());
     expect(await noSpatial.featureLayer()).toBe('e');
+  });
+
+  it('reads layer tensors in the layout the model declares when looking for the feature layer', async () => {
+    // NHWC input transposed to NCHW layers (as TF.js imports are): conv [N, 4, 6, 6], then a row mean
+    // [N, 4, 6, 1] that only looks spatial when read as NHWC.
+    const graph = (metadata: Record<string, string>) =>
+      makeModel({
+        nodes: [
+          makeNode('Transpose', ['x'], ['t'], { perm: [0, 3, 1, 2] }),
+          makeNode('Conv', ['t', 'w', 'b'], ['conv'], { pads: [1, 1, 1, 1], kernel_shape: [3, 3] }),
+          makeNode('ReduceMean', ['conv'], ['rows'], { axes: [3], keepdims: 1 }),
+          makeNode('Flatten', ['rows'], ['flat'], { axis: 1 }),
+          makeNode('Gemm', ['flat', 'fc', 'fcb'], ['logits'], { transB: 1 }),
+        ],
+        inputs: [makeValueInfo('x', ['N', 6, 6, 3])],
+        outputs: [makeValueInfo('logits', ['N', 2])],
+        initializers: [
+          floatTensor('w', [4, 3, 3, 3], seededValues(108, 1)),
+          floatTensor('b', [4], seededValues(4, 2)),
+          floatTensor('fc', [2, 24], seededValues(48, 3)),
+          floatTensor('fcb', [2], seededValues(2, 4)),
+        ],
+        metadata: {
+          'netlens.input': JSON.stringify({ layout: 'NHWC', channels: 3, height: 6, width: 6 }),
+          ...metadata,
+        },
+      });
+    expect(await (await open(graph({ 'netlens.layerLayout': 'NCHW' }))).featureLayer()).toBe('conv');
+    expect(await (await open(graph({}))).featureLayer()).toBe('rows');
   });
 
   it('tells probabilities from logits, also through an Identity after the Softmax', async () => {

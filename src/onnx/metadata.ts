@@ -89,6 +89,18 @@ export function inputLayout(
 }
 
 /**
+ * Layout of the model's rank-4 layer tensors: what the model declares (`netlens.layerLayout` metadata, e.g.
+ * TF.js imports keep layers NCHW behind an NHWC input), else the input's layout.
+ */
+export function layerLayoutOf(
+  metadata: Record<string, string>,
+  inputLayoutOfModel: 'NCHW' | 'NHWC',
+): 'NCHW' | 'NHWC' {
+  const declared = metadata['netlens.layerLayout'];
+  return declared === 'NCHW' || declared === 'NHWC' ? declared : inputLayoutOfModel;
+}
+
+/**
  * Complete a partial spec. Geometry missing from it comes from the input's shape; normalisation defaults to
  * x = pixel / 255 with mean 0 and std 1. Returns undefined when no source gave any field. A one-element
  * mean/std applies to every channel.

@@ -7,6 +7,7 @@
  * Layout of results: K explanations per image (K = 1 unless several classes are asked for), maps shaped
  * [N, K, h, w] at the feature layer's resolution and [N, K, H, W] at the model input's.
  */
+import { layerLayoutOf } from '../../onnx/metadata.js';
 import { OptionError } from '../../errors.js';
 import { upsample } from '../../image/upsample.js';
 import type { ResizeMethod } from '../../image/resample.js';
@@ -258,8 +259,7 @@ export async function defaultFeatureLayer(
  * TF.js imports keep layers NCHW behind an NHWC input), else the input's layout.
  */
 export function layerLayout(model: Model, inputLayout: 'NCHW' | 'NHWC'): 'NCHW' | 'NHWC' {
-  const declared = model.metadata['netlens.layerLayout'];
-  return declared === 'NCHW' || declared === 'NHWC' ? declared : inputLayout;
+  return layerLayoutOf(model.metadata, inputLayout);
 }
 
 /** Min–max to [0, 1]; a constant map becomes all zeros. */

@@ -104,12 +104,17 @@ export async function integratedGradients(
   let forwardPasses = prepared.forwardPasses + path.items;
   if (adaptive) {
     const progress: PathProgress = { done: 0, rounds: 0 };
+    const directions = new Map<number, Float32Array>();
     const r = await integratePathAdaptively({
       items: path.items,
       size: path.size,
       startValues: baselineScores,
       endValues: target.scores,
-      direction: (item) => pathDirection(path, item),
+      direction: (item) => {
+        let d = directions.get(item);
+        if (!d) directions.set(item, (d = pathDirection(path, item)));
+        return d;
+      },
       gradients: (jobs, collect) => pathGradients(path, jobs, collect, options, progress),
       values: (jobs) => pathValues(path, jobs),
       initialSteps: steps,

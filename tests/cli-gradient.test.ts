@@ -61,6 +61,11 @@ describe('gradient method commands', () => {
     expect(refined.converged).toEqual([true]);
     expect(Math.abs(refined.relativeDelta[0])).toBeLessThanOrEqual(0.001);
     expect(refined.stepsUsed[0]).toBeGreaterThanOrEqual(8);
+    const plain = await cli('integrated-gradients', model, image, '--tolerance', '0.01');
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(
+      /Completeness: attributions sum to f\(x\) − f\(baseline\) within [0-9.]+ % for every image/,
+    );
     const wrong = await cli('integrated-gradients', model, image, '--max-steps', '64');
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr.join('\n')).toMatch(/maxSteps applies only with tolerance/);

@@ -176,6 +176,7 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
             `${path.basename(loaded.paths[Math.floor(m / k)])}: ${explainer.title}, ${run.descriptions[m]}\n`,
           );
         }
+        if (explainer.summarize) process.stdout.write(`${explainer.summarize(run)}\n`);
         if (files.length)
           process.stdout.write(
             `wrote ${files.length === 1 ? files[0] : `${files.length} files to ${out}`}\n`,

@@ -1,0 +1,4 @@
+/** Shapley values of coalition games: exact enumeration and Kernel SHAP. */
+export { binomial, type CoalitionGame, type ShapleyProgress, type ShapleyResult } from './game.js';
+export { exactShapley, MAX_EXACT_PLAYERS } from './exact.js';
+export { kernelShap, MAX_KERNEL_PLAYERS, type KernelShapOptions } from './kernel-shap.js';

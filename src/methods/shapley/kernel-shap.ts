@@ -1,0 +1,209 @@
+/**
+ * Kernel SHAP (Lundberg & Lee, 2017): Shapley values as the solution of a weighted least-squares fit of the
+ * coalition values, v(z) ≈ φ0 + z·φ, with the Shapley kernel π(z) = (M − 1) / (C(M, |z|) |z| (M − |z|)) as
+ * weights and the empty and full coalitions as exact constraints (φ0 = v(∅), Σ φ = v(all) − v(∅)). With every
+ * coalition in the fit the solution is exactly the Shapley values; with a budget (`maxNumSubsets`, MATLAB's
+ * name and default) coalition sizes are taken in order of kernel mass — sizes 1 and M − 1 first — and
+ * enumerated completely while the budget allows, the rest sampled in complementary pairs from the seeded
+ * generator in proportion to the kernel.
+ */
+import { Matrix, solve } from 'ml-matrix';
+import { OptionError } from '../../errors.js';
+import { checkSeed, createRandom, DEFAULT_SEED, type Random } from '../../util/random.js';
+import {
+  binomial,
+  checkPlayers,
+  evaluate,
+  type CoalitionGame,
+  type ShapleyProgress,
+  type ShapleyResult,
+} from './game.js';
+
+export interface KernelShapOptions extends ShapleyProgress {
+  /** Coalitions evaluated at most, the empty and the full one included (default min(2^M, 1024)). */
+  maxNumSubsets?: number;
+  /** Seed of the coalition sampling (default 0). */
+  seed?: number;
+}
+
+/** Most players: the least-squares system is (M − 1)², and budgets stay far below 2^M anyway. */
+export const MAX_KERNEL_PLAYERS = 4096;
+/** Coalitions per call of the game. */
+const CHUNK = 512;
+
+interface Sample {
+  z: Uint8Array;
+  weight: number;
+}
+
+export async function kernelShap(
+  game: CoalitionGame,
+  options: KernelShapOptions = {},
+): Promise<ShapleyResult> {
+  checkPlayers(game, MAX_KERNEL_PLAYERS, 'kernelShap');
+  const m = game.numPlayers;
+  const all = 2 ** m;
+  const budget = options.maxNumSubsets ?? Math.min(all, 1024);
+  if (!Number.isInteger(budget) || budget < Math.min(all, m + 1)) {
+    throw new OptionError(
+      'INVALID_OPTION',
+      `maxNumSubsets must be an integer >= ${Math.min(all, m + 1)} (number of players + 1) for ${m} players, got ${String(options.maxNumSubsets)}`,
+    );
+  }
+  const random = createRandom(checkSeed(options.seed ?? DEFAULT_SEED));
+  const samples = m === 1 ? [] : chooseCoalitions(m, Math.min(budget, all) - 2, random);
+  const empty = new Uint8Array(m);
+  const full = new Uint8Array(m).fill(1);
+  const coalitions = [empty, full, ...samples.map((s) => s.z)];
+  const k = game.numOutputs;
+  const values = new Float64Array(coalitions.length * k);
+  for (let first = 0; first < coalitions.length; first += CHUNK) {
+    const part = coalitions.slice(first, first + CHUNK);
+    values.set(await evaluate(game, part), first * k);
+    options.onProgress?.({ done: first + part.length, total: coalitions.length, stage: 'coalitions' });
+  }
+  const emptyValue = values.slice(0, k);
+  const fullValue = values.slice(k, 2 * k);
+  const phi =
+    m === 1
+      ? Float64Array.from(fullValue, (v, o) => v - emptyValue[o])
+      : solveConstrained(m, k, samples, values, emptyValue, fullValue);
+  return {
+    values: phi,
+    emptyValue,
+    fullValue,
+    exact: coalitions.length === all,
+    numSubsets: coalitions.length,
+  };
+}
+
+/** Total kernel mass of the coalitions of size s (each gets this divided by C(M, s)). */
+function sizeWeight(m: number, s: number): number {
+  return (m - 1) / (s * (m - s));
+}
+
+/** Proper coalitions (neither empty nor full), at most `budget` distinct ones, with their kernel weights. */
+function chooseCoalitions(m: number, budget: number, random: Random): Sample[] {
+  const samples: Sample[] = [];
+  let left = budget;
+  let smallest = 1;
+  // Whole size pairs (s, M − s) while they fit.
+  for (; smallest <= Math.floor(m / 2); smallest++) {
+    const paired = smallest !== m - smallest;
+    const count = binomial(m, smallest) * (paired ? 2 : 1);
+    if (count > left) break;
+    for (const sizes of paired ? [smallest, m - smallest] : [smallest]) {
+      const w = sizeWeight(m, sizes) / binomial(m, sizes);
+      for (const z of subsetsOfSize(m, sizes)) samples.push({ z, weight: w });
+    }
+    left -= count;
+  }
+  if (left <= 0 || smallest > Math.floor(m / 2)) return samples;
+  // The remaining sizes smallest..M − smallest share their kernel mass among sampled pairs.
+  const sizes: number[] = [];
+  for (let s = smallest; s <= m - smallest; s++) sizes.push(s);
+  const masses = sizes.map((s) => sizeWeight(m, s));
+  const massLeft = masses.reduce((a, b) => a + b, 0);
+  const drawn = new Map<string, { z: Uint8Array; count: number }>();
+  let draws = 0;
+  // Repeats are free (no new evaluation); the attempt limit only guards against pathological budgets.
+  for (let attempt = 0; left > 0 && attempt < 100 * budget; attempt++) {
+    const s = sizes[pick(masses, massLeft, random)];
+    const z = randomSubset(m, s, random);
+    const complement = z.map((b) => 1 - b);
+    draws++;
+    for (const c of [z, complement]) {
+      const key = c.join('');
+      const known = drawn.get(key);
+      if (known) known.count++;
+      else if (left > 0) {
+        drawn.set(key, { z: c, count: 1 });
+        left--;
+      }
+    }
+  }
+  for (const { z, count } of drawn.values()) samples.push({ z, weight: (massLeft * count) / (2 * draws) });
+  return samples;
+}
+
+function pick(masses: readonly number[], total: number, random: Random): number {
+  let u = random.next() * total;
+  for (let i = 0; i < masses.length; i++) {
+    u -= masses[i];
+    if (u < 0) return i;
+  }
+  return masses.length - 1;
+}
+
+function randomSubset(m: number, size: number, random: Random): Uint8Array {
+  const order = Array.from({ length: m }, (_, i) => i);
+  const z = new Uint8Array(m);
+  for (let i = 0; i < size; i++) {
+    const j = i + random.nextInt(m - i);
+    [order[i], order[j]] = [order[j], order[i]];
+    z[order[i]] = 1;
+  }
+  return z;
+}
+
+function* subsetsOfSize(m: number, size: number): Generator<Uint8Array> {
+  const chosen = Array.from({ length: size }, (_, i) => i);
+  for (;;) {
+    const z = new Uint8Array(m);
+    for (const i of chosen) z[i] = 1;
+    yield z;
+    let i = size - 1;
+    while (i >= 0 && chosen[i] === m - size + i) i--;
+    if (i < 0) return;
+    chosen[i]++;
+    for (let j = i + 1; j < size; j++) chosen[j] = chosen[j - 1] + 1;
+  }
+}
+
+/**
+ * Weighted least squares with the efficiency constraint substituted: φ_last = Δ − Σ_{i<last} φ_i, so each
+ * row becomes (z_i − z_last)_{i<last} · β ≈ v(z) − v(∅) − z_last Δ. One system, a right-hand side per output.
+ */
+function solveConstrained(
+  m: number,
+  k: number,
+  samples: readonly Sample[],
+  values: Float64Array,
+  emptyValue: Float64Array,
+  fullValue: Float64Array,
+): Float64Array {
+  const n = m - 1;
+  const normal = Matrix.zeros(n, n);
+  const rhs = Matrix.zeros(n, k);
+  const row = new Float64Array(n);
+  samples.forEach(({ z, weight }, r) => {
+    const last = z[m - 1];
+    for (let i = 0; i < n; i++) row[i] = z[i] - last;
+    for (let i = 0; i < n; i++) {
+      if (row[i] === 0) continue;
+      const wi = weight * row[i];
+      for (let j = 0; j < n; j++) if (row[j] !== 0) normal.set(i, j, normal.get(i, j) + wi * row[j]);
+      for (let o = 0; o < k; o++) {
+        const delta = fullValue[o] - emptyValue[o];
+        const y = values[(r + 2) * k + o] - emptyValue[o] - last * delta;
+        rhs.set(i, o, rhs.get(i, o) + wi * y);
+      }
+    }
+  });
+  // A whisper of ridge keeps the system solvable when the sampled coalitions leave a direction unseen.
+  let trace = 0;
+  for (let i = 0; i < n; i++) trace += normal.get(i, i);
+  const ridge = (1e-12 * trace) / n;
+  for (let i = 0; i < n; i++) normal.set(i, i, normal.get(i, i) + ridge);
+  const beta = solve(normal, rhs);
+  const phi = new Float64Array(k * m);
+  for (let o = 0; o < k; o++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      phi[o * m + i] = beta.get(i, o);
+      sum += beta.get(i, o);
+    }
+    phi[o * m + n] = fullValue[o] - emptyValue[o] - sum;
+  }
+  return phi;
+}

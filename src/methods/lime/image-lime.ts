@@ -15,11 +15,11 @@ import { OptionError } from '../../errors.js';
 import type { BatchOptions, Model, TensorData } from '../../types.js';
 import { createRandom, checkSeed, DEFAULT_SEED } from '../../util/random.js';
 import { classScorer, type ScoreKind } from '../class-scores.js';
-import { upsampleGrid } from '../grid-upsample.js';
-import { channelMeans, imageGeometry, type ImageGeometry } from '../image-layout.js';
+import { imageGeometry } from '../image-layout.js';
 import { runPerturbed } from '../perturbed-batches.js';
 import { resolveTargets, type ClassTarget, type TargetOption } from '../target.js';
-import { segmentImage, type ImageSegments, type SegmentationOption } from './segment.js';
+import { segmentMasking, segmentValueMap, type ReplacementOption } from './feature-masking.js';
+import { segmentImage, type SegmentationOption } from './segment.js';
 import { fitWeightedRidge, fitWeightedTree, type SurrogateData } from './surrogate.js';
 
 export interface ImageLimeOptions extends BatchOptions {
@@ -39,7 +39,7 @@ export interface ImageLimeOptions extends BatchOptions {
    * What a switched-off feature shows, in input space: 'image-mean' (default, MATLAB's choice) = the
    * image's channel means, 'segment-mean' = the feature's own channel means, or given values.
    */
-  replacement?: 'image-mean' | 'segment-mean' | number | readonly number[];
+  replacement?: ReplacementOption;
   /** Width of the exponential kernel on cosine distance (default 0.25). */
   kernelWidth?: number;
   /** SLIC compactness (default 10). */
@@ -108,90 +108,6 @@ function choice<T extends string>(name: string, value: T | undefined, allowed: r
   return value;
 }
 
-/** Pixel ids of each segment, grouped: pixels[start[s] .. start[s + 1]), ascending. */
-interface SegmentPixels {
-  start: Int32Array;
-  pixels: Int32Array;
-}
-
-function groupPixels(segments: ImageSegments): SegmentPixels {
-  const start = new Int32Array(segments.count + 1);
-  for (const label of segments.labels) start[label + 1]++;
-  for (let s = 0; s < segments.count; s++) start[s + 1] += start[s];
-  const cursor = start.slice(0, segments.count);
-  const pixels = new Int32Array(segments.labels.length);
-  segments.labels.forEach((label, p) => {
-    pixels[cursor[label]++] = p;
-  });
-  return { start, pixels };
-}
-
-/**
- * Each segment as runs of consecutive pixel ids [runs[2r], runs[2r + 1]) for r in
- * runStart[s] .. runStart[s + 1]: switching a segment off is then a few tight loops per row.
- */
-interface SegmentRuns {
-  runStart: Int32Array;
-  runs: Int32Array;
-}
-
-function segmentRuns(groups: SegmentPixels, count: number): SegmentRuns {
-  const runStart = new Int32Array(count + 1);
-  const runs: number[] = [];
-  for (let s = 0; s < count; s++) {
-    runStart[s] = runs.length / 2;
-    let i = groups.start[s];
-    while (i < groups.start[s + 1]) {
-      let j = i;
-      while (j + 1 < groups.start[s + 1] && groups.pixels[j + 1] === groups.pixels[j] + 1) j++;
-      runs.push(groups.pixels[i], groups.pixels[j] + 1);
-      i = j + 1;
-    }
-  }
-  runStart[count] = runs.length / 2;
-  return { runStart, runs: Int32Array.from(runs) };
-}
-
-/** Replacement value per segment and channel, [segment * channels + c]. */
-function replacementValues(
-  option: ImageLimeOptions['replacement'],
-  input: TensorData,
-  geo: ImageGeometry,
-  index: number,
-  groups: SegmentPixels,
-  count: number,
-): Float32Array {
-  const C = geo.channels;
-  const out = new Float32Array(count * C);
-  if (option === 'segment-mean') {
-    const base = index * geo.size;
-    for (let s = 0; s < count; s++) {
-      const n = groups.start[s + 1] - groups.start[s];
-      for (let c = 0; c < C; c++) {
-        let sum = 0;
-        for (let i = groups.start[s]; i < groups.start[s + 1]; i++) {
-          sum += input.data[base + c * geo.channelStride + groups.pixels[i] * geo.pixelStride];
-        }
-        out[s * C + c] = n > 0 ? sum / n : 0;
-      }
-    }
-    return out;
-  }
-  let perChannel: number[];
-  if (option === undefined || option === 'image-mean') perChannel = channelMeans(input, geo, index);
-  else if (typeof option === 'number' && Number.isFinite(option)) perChannel = new Array(C).fill(option);
-  else if (Array.isArray(option) && option.length === C && option.every(Number.isFinite))
-    perChannel = [...option];
-  else {
-    throw new OptionError(
-      'INVALID_OPTION',
-      `replacement must be 'image-mean', 'segment-mean', a number or ${C} per-channel numbers, got ${JSON.stringify(option)}`,
-    );
-  }
-  for (let s = 0; s < count; s++) for (let c = 0; c < C; c++) out[s * C + c] = perChannel[c];
-  return out;
-}
-
 export async function imageLime(
   model: Model,
   input: TensorData,
@@ -239,9 +155,7 @@ export async function imageLime(
       options.compactness ?? DEFAULTS.compactness,
     );
     const K = segments.count;
-    const groups = groupPixels(segments);
-    const replacement = replacementValues(options.replacement, input, geo, b, groups, K);
-    const { runStart, runs } = segmentRuns(groups, K);
+    const masking = segmentMasking(input, geo, b, segments, options.replacement);
 
     // On/off pattern per sample; 32 features per random draw.
     const masks = new Uint8Array(numSamples * K).fill(1);
@@ -256,31 +170,12 @@ export async function imageLime(
     // when no target is given, the predicted class.
     const targetScores = new Float64Array(numSamples);
     let target = -1;
-    const image = input.data.subarray(b * geo.size, (b + 1) * geo.size);
-    const { channelStride, pixelStride, channels } = geo;
     await runPerturbed(scorer, {
       total: numSamples,
       size: geo.size,
       itemDims: input.dims.slice(1),
       miniBatchSize,
-      write: (buffer, offset, s) => {
-        buffer.set(image, offset);
-        if (s === 0) return;
-        const row = s * K;
-        for (let seg = 0; seg < K; seg++) {
-          if (masks[row + seg]) continue;
-          const r0 = runStart[seg];
-          const r1 = runStart[seg + 1];
-          for (let c = 0; c < channels; c++) {
-            const v = replacement[seg * channels + c];
-            const o = offset + c * channelStride;
-            for (let r = r0; r < r1; r++) {
-              const end = o + runs[2 * r + 1] * pixelStride;
-              for (let q = o + runs[2 * r] * pixelStride; q < end; q += pixelStride) buffer[q] = v;
-            }
-          }
-        }
-      },
+      write: (buffer, offset, s) => masking.write(buffer, offset, (seg) => masks[s * K + seg] === 1),
       collect: (scores, first, count) => {
         const numClasses = scores.dims[1];
         if (first === 0) {
@@ -322,7 +217,7 @@ export async function imageLime(
     explanations.push({
       target,
       baseScore,
-      scoreMap: scoreMapOf(segments, importance, upsampling),
+      scoreMap: segmentValueMap(segments, importance, upsampling),
       featureMap: { data: segments.labels, dims: [geo.height, geo.width] },
       numFeatures: K,
       featureImportance: importance,
@@ -338,24 +233,4 @@ export async function imageLime(
     });
   }
   return { explanations, score: scoreKind, seed, forwardPasses: geo.batch * numSamples };
-}
-
-function scoreMapOf(
-  segments: ImageSegments,
-  importance: Float32Array,
-  upsampling: 'bicubic' | 'nearest' | 'none',
-): TensorData {
-  const { height, width, grid } = segments;
-  if (grid && upsampling === 'none') {
-    return { data: Float32Array.from(importance), dims: [grid.rows, grid.cols] };
-  }
-  if (grid && upsampling === 'bicubic') {
-    return {
-      data: upsampleGrid(importance, grid.yAxis, grid.xAxis, height, width, 'bicubic'),
-      dims: [height, width],
-    };
-  }
-  const data = new Float32Array(height * width);
-  for (let p = 0; p < data.length; p++) data[p] = importance[segments.labels[p]];
-  return { data, dims: [height, width] };
 }

@@ -174,6 +174,34 @@ describe('heat-map subcommands', () => {
   });
 });
 
+describe('kernel-shap command', () => {
+  it('writes the Shapley map, lists the values per segment (exact when every coalition fits) and keeps a one-line error', async () => {
+    const out = path.join(dir, 'shap.png');
+    const args = [
+      '--json',
+      'kernel-shap',
+      modelPath,
+      images[0],
+      '--segmentation',
+      'grid',
+      '--num-features',
+      '4',
+    ];
+    const run = await cli(...args, '--out', out);
+    expect(run.code).toBe(0);
+    const json = JSON.parse(run.stdout);
+    const e = json.explanations[0];
+    expect(e.exact).toBe(true);
+    expect(e.numSubsets).toBe(2 ** e.numFeatures);
+    const sum = (e.shapleyValues as number[]).reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(e.baseScore - e.emptyScore, 5);
+    expect((await sharp(out).metadata()).width).toBe(16);
+    const bad = await cli('kernel-shap', modelPath, images[0], '--max-num-subsets', '3');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.join('\n')).toMatch(/maxNumSubsets must be an integer/);
+  });
+});
+
 describe('bad input: one line, non-zero exit, no partial output', () => {
   async function expectFailure(run: CliRun, code: string, pattern?: RegExp): Promise<void> {
     expect(run.code).not.toBe(0);

@@ -4,7 +4,7 @@
  */
 import { ATTRIBUTION_EXPLAINERS } from './attribution.js';
 import { CAM_EXPLAINERS } from './cam.js';
-import { limeExplainer, occlusionExplainer } from './perturbation.js';
+import { kernelShapExplainer, limeExplainer, occlusionExplainer } from './perturbation.js';
 import type { Explainer } from './spec.js';
 
 export type { Explainer, ExplainerOption, ExplainerRun } from './spec.js';
@@ -14,4 +14,5 @@ export const EXPLAINERS: readonly Explainer[] = [
   ...ATTRIBUTION_EXPLAINERS,
   occlusionExplainer,
   limeExplainer,
+  kernelShapExplainer,
 ];

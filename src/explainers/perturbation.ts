@@ -1,7 +1,9 @@
-/** Occlusion sensitivity and image LIME as explainers (map methods driven by forward passes). */
+/** Occlusion sensitivity, image LIME and Kernel SHAP as explainers (map methods driven by forward passes). */
 import { imageLime, type ImageLimeOptions } from '../methods/lime/image-lime.js';
 import { occlusionSensitivity, type OcclusionOptions } from '../methods/occlusion.js';
-import type { Explainer } from './spec.js';
+import { imageShap, type ImageShapOptions } from '../methods/shapley/image-shap.js';
+import type { TensorData } from '../types.js';
+import type { Explainer, ExplainerOption } from './spec.js';
 
 const SCORE_OPTION = {
   key: 'score',
@@ -18,6 +20,36 @@ const UPSAMPLING_OPTION = {
   choices: ['bicubic', 'nearest', 'none'],
   description: 'how the coarse map is up-sampled to the input size (default bicubic)',
 } as const;
+
+const NUM_FEATURES_OPTION: ExplainerOption = {
+  key: 'numFeatures',
+  flag: '--num-features',
+  kind: 'int',
+  description: 'about how many segments (default 49)',
+};
+
+const SEGMENTATION_OPTION: ExplainerOption = {
+  key: 'segmentation',
+  flag: '--segmentation',
+  kind: 'choice',
+  choices: ['superpixels', 'grid'],
+  description: 'segments: SLIC superpixels or a grid',
+};
+
+const TOP_FEATURES_OPTION: ExplainerOption = {
+  key: 'numTopFeatures',
+  flag: '--num-top-features',
+  kind: 'int',
+  description: 'features listed as most important',
+};
+
+/** One [H, W] map per explanation → [N, H, W]. */
+function stackMaps(maps: readonly TensorData[]): TensorData {
+  const [h, w] = maps[0].dims.slice(-2);
+  const data = new Float32Array(maps.length * h * w);
+  maps.forEach((m, i) => data.set(m.data, i * h * w));
+  return { data, dims: [maps.length, h, w] };
+}
 
 function labelOf(labels: readonly string[] | undefined, c: number): string {
   return labels?.[c] ?? String(c);
@@ -87,25 +119,14 @@ export const limeExplainer: Explainer = {
   signed: true,
   seeded: true,
   options: [
-    {
-      key: 'numFeatures',
-      flag: '--num-features',
-      kind: 'int',
-      description: 'about how many segments (default 49)',
-    },
+    NUM_FEATURES_OPTION,
     {
       key: 'numSamples',
       flag: '--num-samples',
       kind: 'int',
       description: 'random on/off masks (default 2048)',
     },
-    {
-      key: 'segmentation',
-      flag: '--segmentation',
-      kind: 'choice',
-      choices: ['superpixels', 'grid'],
-      description: 'segments: SLIC superpixels or a grid',
-    },
+    SEGMENTATION_OPTION,
     {
       key: 'model',
       flag: '--surrogate',
@@ -114,23 +135,14 @@ export const limeExplainer: Explainer = {
       description: 'surrogate model',
     },
     UPSAMPLING_OPTION,
-    {
-      key: 'numTopFeatures',
-      flag: '--num-top-features',
-      kind: 'int',
-      description: 'features listed as most important',
-    },
+    TOP_FEATURES_OPTION,
     SCORE_OPTION,
   ],
   reportOptions: { numSamples: 512 },
   async run(model, input, options) {
     const result = await imageLime(model, input, options as ImageLimeOptions);
-    const maps = result.explanations.map((e) => e.scoreMap);
-    const [h, w] = maps[0].dims.slice(-2);
-    const data = new Float32Array(maps.length * h * w);
-    maps.forEach((m, i) => data.set(m.data, i * h * w));
     return {
-      maps: { data, dims: [maps.length, h, w] },
+      maps: stackMaps(result.explanations.map((e) => e.scoreMap)),
       classes: result.explanations.map((e) => e.target),
       descriptions: result.explanations.map(
         (e) => `class ${labelOf(model.labels, e.target)}, R² ${e.fit.r2.toFixed(2)}`,
@@ -145,6 +157,51 @@ export const limeExplainer: Explainer = {
           topFeatures: e.topFeatures,
           featureImportance: e.featureImportance,
           fit: e.fit,
+        })),
+      },
+    };
+  },
+};
+
+export const kernelShapExplainer: Explainer = {
+  id: 'kernel-shap',
+  title: 'Kernel SHAP',
+  description:
+    "each superpixel's Shapley value: its fair share of the score change when every segment is switched off",
+  signed: true,
+  seeded: true,
+  options: [
+    NUM_FEATURES_OPTION,
+    {
+      key: 'maxNumSubsets',
+      flag: '--max-num-subsets',
+      kind: 'int',
+      description: 'coalitions scored per image at most (default min(2^segments, 1024))',
+    },
+    SEGMENTATION_OPTION,
+    UPSAMPLING_OPTION,
+    TOP_FEATURES_OPTION,
+    SCORE_OPTION,
+  ],
+  reportOptions: { maxNumSubsets: 256 },
+  async run(model, input, options) {
+    const result = await imageShap(model, input, options as ImageShapOptions);
+    return {
+      maps: stackMaps(result.explanations.map((e) => e.scoreMap)),
+      classes: result.explanations.map((e) => e.target),
+      descriptions: result.explanations.map((e) => `class ${labelOf(model.labels, e.target)}`),
+      numbers: {
+        seed: result.seed,
+        forwardPasses: result.forwardPasses,
+        explanations: result.explanations.map((e) => ({
+          target: e.target,
+          baseScore: e.baseScore,
+          emptyScore: e.emptyScore,
+          numFeatures: e.numFeatures,
+          topFeatures: e.topFeatures,
+          shapleyValues: e.shapleyValues,
+          exact: e.exact,
+          numSubsets: e.numSubsets,
         })),
       },
     };

@@ -17,3 +17,5 @@ export * from './cam/index.js';
 export * from './attribution/index.js';
 export * from './dream/index.js';
 export { gaussianBlur } from './gaussian-blur.js';
+export * from './shapley/index.js';
+export type { ReplacementOption } from './lime/feature-masking.js';

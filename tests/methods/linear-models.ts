@@ -78,3 +78,36 @@ export function softmax(values: number[]): number[] {
   const sum = e.reduce((a, b) => a + b, 0);
   return e.map((v) => v / sum);
 }
+
+/**
+ * For a model linear in the pixels, switching segment s off (its pixels -> replacement(s, c)) changes
+ * class t's logit by -Σ_{p in s, c} W[t, c, p] (x[c, p] - replacement(s, c)); switched on it adds nothing.
+ * So the score is exactly linear in the on/off vector with these coefficients.
+ */
+export function segmentWeights(
+  m: LinearImageModel,
+  target: number,
+  x: Float32Array,
+  labels: Int32Array,
+  count: number,
+  [C, H, W]: [number, number, number],
+  layout: 'NCHW' | 'NHWC',
+  replacement: 'image-mean' | 'segment-mean',
+): number[] {
+  const at = (c: number, p: number) => (layout === 'NCHW' ? c * H * W + p : p * C + c);
+  const meanOver = (pixels: number[], c: number) =>
+    pixels.reduce((acc, p) => acc + x[at(c, p)], 0) / pixels.length;
+  const all = Array.from({ length: H * W }, (_, p) => p);
+  const imageMeans = Array.from({ length: C }, (_, c) => meanOver(all, c));
+  const out: number[] = [];
+  for (let s = 0; s < count; s++) {
+    const pixels = all.filter((p) => labels[p] === s);
+    let a = 0;
+    for (let c = 0; c < C; c++) {
+      const value = replacement === 'image-mean' ? imageMeans[c] : meanOver(pixels, c);
+      for (const p of pixels) a += m.weights[target][at(c, p)] * (x[at(c, p)] - value);
+    }
+    out.push(a);
+  }
+  return out;
+}

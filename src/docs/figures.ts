@@ -1,7 +1,7 @@
 /**
- * `npm run docs:figures`: the pictures of docs/methods/activations.md, occlusion.md and image-lime.md, made from
- * the bundled fixture models by the same code paths the CLI and report use: a strip per perturbation explainer
- * (input, then the map over it, for a few images) and the activations montage. The gradient-method pictures
+ * `npm run docs:figures`: the pictures of docs/methods/activations.md, occlusion.md, image-lime.md and
+ * kernel-shap.md, made from the bundled fixture models by the same code paths the CLI and report use: a strip
+ * per perturbation explainer (input, then the map over it, for a few images) and the activations montage. The gradient-method pictures
  * come from tools/docs/gradient-figures.ts, the dataset views' from the CLI (docs/dataset-views.md).
  */
 import { mkdir } from 'node:fs/promises';
@@ -20,7 +20,7 @@ import { montage } from '../render/montage.js';
 import { writePng } from '../render/png.js';
 
 const TILE = 128;
-const STRIPS = ['occlusion', 'lime'];
+const STRIPS = ['occlusion', 'lime', 'kernel-shap'];
 
 function enlarge(image: RawImage): RawImage {
   return resizeImage(image, TILE, TILE, { method: image.width < TILE / 2 ? 'nearest' : 'bilinear' });

@@ -6,6 +6,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { imageLime, type ImageLimeOptions } from '../../methods/lime/image-lime.js';
+import { imageShap } from '../../methods/shapley/image-shap.js';
 import { autoStride, occlusionSensitivity } from '../../methods/occlusion.js';
 import type { TensorData } from '../../types.js';
 import type { BenchModel, BenchSuite } from '../context.js';
@@ -50,6 +51,7 @@ export const perturbationSuite: BenchSuite = {
         ? [Math.ceil(autoStride(spec.height) / 2), Math.ceil(autoStride(spec.width) / 2)]
         : [2, 2];
       const numSamples = ctx.quick ? 256 : 2048;
+      const numSubsets = ctx.quick ? 256 : 1024;
       const lime = (extra: ImageLimeOptions) => async () =>
         (await imageLime(m.model, image, { miniBatchSize: MINI_BATCH, numSamples, ...extra })).forwardPasses;
       const cases: { what: string; run: () => Promise<number> }[] = [
@@ -65,10 +67,16 @@ export const perturbationSuite: BenchSuite = {
             (await occlusionSensitivity(m.model, image, { miniBatchSize: MINI_BATCH, stride: halfStride }))
               .forwardPasses,
         },
-        { what: `imageLIME superpixels linear (${numSamples} samples)`, run: lime({}) },
+        { what: `imageLIME superpixels linear (${numSamples} samples)`, run: lime({ model: 'linear' }) },
         {
           what: `imageLIME grid tree (${numSamples} samples)`,
           run: lime({ segmentation: 'grid', model: 'tree' }),
+        },
+        {
+          what: `Kernel SHAP superpixels (${numSubsets} coalitions)`,
+          run: async () =>
+            (await imageShap(m.model, image, { miniBatchSize: MINI_BATCH, maxNumSubsets: numSubsets }))
+              .forwardPasses,
         },
       ];
       for (const c of cases) {

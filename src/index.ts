@@ -40,3 +40,16 @@ export {
   type PointingGameOptions,
   type PointingGameResult,
 } from './eval/pointing-game.js';
+export { fixtureModelPath } from './data/manifest.js';
+export {
+  loadImageSamples,
+  loadSequenceSamples,
+  loadTableSamples,
+  imagePixels,
+  sampleImagePaths,
+  sequenceTensor,
+  type ImageSampleSet,
+  type SequenceSampleSet,
+  type TableLoadOptions,
+  type TableSampleSet,
+} from './data/samples.js';

@@ -8,3 +8,9 @@ export {
   type ImageShapOptions,
   type ImageShapResult,
 } from './image-shap.js';
+export {
+  tabularShap,
+  type TabularShapExplanation,
+  type TabularShapOptions,
+  type TabularShapResult,
+} from './tabular-shap.js';

@@ -107,6 +107,9 @@ describe('Shapley values', () => {
     expect(two.values[0]).toBeCloseTo(2.5, 10);
     expect(two.values[1]).toBeCloseTo(3.5, 10);
     await expect(kernelShap(game(10, () => [0]).game, { maxNumSubsets: 5 })).rejects.toThrow(OptionError);
+    await expect(kernelShap(game(40, () => [0]).game, { maxNumSubsets: 2 ** 30 })).rejects.toThrow(
+      /maxNumSubsets must be an integer from 41 .* to 1048576/,
+    );
     await expect(exactShapley(game(21, () => [0]).game)).rejects.toThrow(/between 1 and 20 players/);
     await expect(kernelShap(game(3, () => [NaN]).game)).rejects.toThrow(/non-finite/);
   });

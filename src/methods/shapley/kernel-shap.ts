@@ -28,6 +28,8 @@ export interface KernelShapOptions extends ShapleyProgress {
 
 /** Most players: the least-squares system is (M − 1)², and budgets stay far below 2^M anyway. */
 export const MAX_KERNEL_PLAYERS = 4096;
+/** Most coalitions per call: they are chosen, and held, before any is evaluated. */
+export const MAX_SUBSETS = 2 ** 20;
 /** Coalitions per call of the game. */
 const CHUNK = 512;
 
@@ -44,10 +46,10 @@ export async function kernelShap(
   const m = game.numPlayers;
   const all = 2 ** m;
   const budget = options.maxNumSubsets ?? Math.min(all, 1024);
-  if (!Number.isInteger(budget) || budget < Math.min(all, m + 1)) {
+  if (!Number.isInteger(budget) || budget < Math.min(all, m + 1) || budget > MAX_SUBSETS) {
     throw new OptionError(
       'INVALID_OPTION',
-      `maxNumSubsets must be an integer >= ${Math.min(all, m + 1)} (number of players + 1) for ${m} players, got ${String(options.maxNumSubsets)}`,
+      `maxNumSubsets must be an integer from ${Math.min(all, m + 1)} (number of players + 1) to ${MAX_SUBSETS} for ${m} players, got ${String(options.maxNumSubsets)}`,
     );
   }
   const random = createRandom(checkSeed(options.seed ?? DEFAULT_SEED));

@@ -72,6 +72,13 @@ export function argmaxRows(scores: TensorData): number[] {
   return out;
 }
 
+/** The target option for image `index` of a batch: one target for all, or the image's own from a list. */
+export function targetOfImage(target: TargetOption, index: number): TargetOption {
+  if (target === undefined || !Array.isArray(target)) return target;
+  const list = target as readonly ClassTarget[];
+  return list[list.length === 1 ? 0 : index];
+}
+
 /**
  * One class index per image. `scores` ([N, C], the model output for the unmodified batch) supplies the
  * predicted classes when `target` is left out and the class count when the model declares none.

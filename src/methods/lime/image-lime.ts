@@ -17,7 +17,7 @@ import { createRandom, checkSeed, DEFAULT_SEED } from '../../util/random.js';
 import { classScorer, type ScoreKind } from '../class-scores.js';
 import { imageGeometry } from '../image-layout.js';
 import { runPerturbed } from '../perturbed-batches.js';
-import { resolveTargets, type ClassTarget, type TargetOption } from '../target.js';
+import { resolveTargets, targetOfImage, type TargetOption } from '../target.js';
 import { segmentMasking, segmentValueMap, type ReplacementOption } from './feature-masking.js';
 import { segmentImage, type SegmentationOption } from './segment.js';
 import { fitWeightedRidge, fitWeightedTree, type SurrogateData } from './surrogate.js';
@@ -135,11 +135,6 @@ export async function imageLime(
 
   // Bad explicit targets fail before any pass is run (the class count is checked again with the scores).
   if (options.target !== undefined) resolveTargets(model, options.target, geo.batch);
-  const targetOf = (b: number): TargetOption => {
-    const t = options.target;
-    if (t === undefined || !Array.isArray(t)) return t as TargetOption;
-    return (t as readonly ClassTarget[])[t.length === 1 ? 0 : b];
-  };
   const scorer = await classScorer(model, scoreKind);
   const progressTotal = geo.batch * numSamples;
   const explanations: ImageLimeExplanation[] = [];
@@ -180,7 +175,7 @@ export async function imageLime(
         const numClasses = scores.dims[1];
         if (first === 0) {
           const row = { data: scores.data.slice(0, numClasses), dims: [1, numClasses] };
-          target = resolveTargets(model, targetOf(b), 1, row)[0];
+          target = resolveTargets(model, targetOfImage(options.target, b), 1, row)[0];
         }
         for (let k = 0; k < count; k++) targetScores[first + k] = scores.data[k * numClasses + target];
       },

@@ -13,7 +13,7 @@ import { imageGeometry } from '../image-layout.js';
 import { segmentMasking, segmentValueMap, type ReplacementOption } from '../lime/feature-masking.js';
 import { segmentImage, type SegmentationOption } from '../lime/segment.js';
 import { runPerturbed } from '../perturbed-batches.js';
-import { resolveTargets, type ClassTarget, type TargetOption } from '../target.js';
+import { resolveTargets, targetOfImage, type TargetOption } from '../target.js';
 import { kernelShap } from './kernel-shap.js';
 
 export interface ImageShapOptions extends BatchOptions {
@@ -86,11 +86,6 @@ export async function imageShap(
   const scoreKind = checkChoice<ScoreKind>('score', options.score, ['probability', 'logit'], 'probability');
   const seed = checkSeed(options.seed ?? DEFAULT_SEED);
   if (options.target !== undefined) resolveTargets(model, options.target, geo.batch);
-  const targetOf = (b: number): TargetOption => {
-    const t = options.target;
-    if (t === undefined || !Array.isArray(t)) return t as TargetOption;
-    return (t as readonly ClassTarget[])[t.length === 1 ? 0 : b];
-  };
   const scorer = await classScorer(model, scoreKind);
   const explanations: ImageShapExplanation[] = [];
   let forwardPasses = 0;
@@ -112,7 +107,7 @@ export async function imageShap(
       { data: input.data.slice(b * geo.size, (b + 1) * geo.size), dims: [1, ...input.dims.slice(1)] },
       { miniBatchSize },
     );
-    const target = resolveTargets(model, targetOf(b), 1, scores)[0];
+    const target = resolveTargets(model, targetOfImage(options.target, b), 1, scores)[0];
     forwardPasses += 1;
     const shap = await kernelShap(
       {

@@ -175,8 +175,10 @@ function solveConstrained(
   fullValue: Float64Array,
 ): Float64Array {
   const n = m - 1;
-  const normal = Matrix.zeros(n, n);
-  const rhs = Matrix.zeros(n, k);
+  // Accumulated in flat arrays: this loop runs once per coalition and is the solver's hot path.
+  const normal = new Float64Array(n * n);
+  const rhs = new Float64Array(n * k);
+  const delta = Float64Array.from(fullValue, (v, o) => v - emptyValue[o]);
   const row = new Float64Array(n);
   samples.forEach(({ z, weight }, r) => {
     const last = z[m - 1];
@@ -184,20 +186,21 @@ function solveConstrained(
     for (let i = 0; i < n; i++) {
       if (row[i] === 0) continue;
       const wi = weight * row[i];
-      for (let j = 0; j < n; j++) if (row[j] !== 0) normal.set(i, j, normal.get(i, j) + wi * row[j]);
+      for (let j = 0; j < n; j++) if (row[j] !== 0) normal[i * n + j] += wi * row[j];
       for (let o = 0; o < k; o++) {
-        const delta = fullValue[o] - emptyValue[o];
-        const y = values[(r + 2) * k + o] - emptyValue[o] - last * delta;
-        rhs.set(i, o, rhs.get(i, o) + wi * y);
+        const y = values[(r + 2) * k + o] - emptyValue[o] - last * delta[o];
+        rhs[i * k + o] += wi * y;
       }
     }
   });
   // A whisper of ridge keeps the system solvable when the sampled coalitions leave a direction unseen.
   let trace = 0;
-  for (let i = 0; i < n; i++) trace += normal.get(i, i);
+  for (let i = 0; i < n; i++) trace += normal[i * n + i];
   const ridge = (1e-12 * trace) / n;
-  for (let i = 0; i < n; i++) normal.set(i, i, normal.get(i, i) + ridge);
-  const beta = solve(normal, rhs);
+  for (let i = 0; i < n; i++) normal[i * n + i] += ridge;
+  const toMatrix = (flat: Float64Array, cols: number) =>
+    new Matrix(Array.from({ length: n }, (_, i) => Array.from(flat.subarray(i * cols, (i + 1) * cols))));
+  const beta = solve(toMatrix(normal, n), toMatrix(rhs, k));
   const phi = new Float64Array(k * m);
   for (let o = 0; o < k; o++) {
     let sum = 0;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.js';
+import { integratedGradientsExplainer } from '../src/explainers/attribution.js';
 
 const model = 'fixtures/shapes-cnn/model.onnx';
 const image = 'fixtures/shapes-cnn/samples/images/0013-triangle.png';
@@ -114,5 +115,24 @@ describe('gradient method commands', () => {
     const noHead = await cli('scorecam', model, image, '--score', 'maybe');
     expect(noHead.code).not.toBe(0);
     expect(noHead.stderr.join('\n')).toMatch(/--score must be one of probability, logit/);
+  });
+});
+
+describe('completeness sentence', () => {
+  it('leaves out images whose score equals the baseline (0 / 0) and says so', () => {
+    const run = (relativeDelta: number[], stepsUsed: number[]) =>
+      integratedGradientsExplainer.summarize!({
+        maps: { data: new Float32Array(1), dims: [1, 1, 1] },
+        classes: [0],
+        descriptions: [''],
+        numbers: { relativeDelta, stepsUsed },
+      });
+    expect(run([-0.004, 0.002], [64, 80])).toBe(
+      'Completeness: attributions sum to f(x) − f(baseline) within 0.40 % for every image (64–80 path points per image).',
+    );
+    expect(run([0.004, NaN], [64, 64])).toMatch(
+      /within 0.40 % for every image whose score differs from the baseline's \(64 path/,
+    );
+    expect(run([NaN], [64])).toBe('Completeness: f(x) equals f(baseline) for every image.');
   });
 });

@@ -189,15 +189,19 @@ export const integratedGradientsExplainer: Explainer = {
 
 /** Completeness in words: the largest |delta| / |f(x) − f(x')| and the path points spent. */
 function summarizeCompleteness(run: ExplainerRun): string {
-  const relative = (run.numbers.relativeDelta as number[]).map(Math.abs);
+  // An image whose score equals the baseline's has no relative error to report (0 / 0).
+  const all = run.numbers.relativeDelta as number[];
+  const relative = all.map(Math.abs).filter(Number.isFinite);
   const steps = run.numbers.stepsUsed as number[];
+  if (relative.length === 0) return 'Completeness: f(x) equals f(baseline) for every image.';
   const worst = Math.max(...relative);
   const fewest = Math.min(...steps);
   const most = Math.max(...steps);
   const range = fewest === most ? `${fewest}` : `${fewest}–${most}`;
   return (
     `Completeness: attributions sum to f(x) − f(baseline) within ${(100 * worst).toPrecision(2)} % ` +
-    `for every image (${range} path points per image).`
+    `for every image${relative.length < all.length ? " whose score differs from the baseline's" : ''} ` +
+    `(${range} path points per image).`
   );
 }
 

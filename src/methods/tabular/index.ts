@@ -15,4 +15,12 @@ export {
   type TableShapleyResult,
 } from './shapley.js';
 export { lime, type LimeDistance, type TableLimeOptions, type TableLimeResult } from './lime.js';
+export {
+  beeswarmSpec,
+  dependenceSpec,
+  limeBarSpec,
+  meanAbsoluteShapleySpec,
+  shapleyBarSpec,
+  waterfallSpec,
+} from './plots.js';
 export { conditionalNeighbours, tableGame, type ShapleyMethod } from './value-functions.js';

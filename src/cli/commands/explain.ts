@@ -10,6 +10,7 @@ import { EXPLAINERS, type Explainer, type ExplainerOption } from '../../explaine
 import { mapOverlay, mapsPerImage } from '../../explainers/render.js';
 import { checkColormap } from '../../render/colormap.js';
 import { loadImageArgs } from '../images.js';
+import { addInputOptions, inputCommand } from '../inputs/index.js';
 import {
   miniBatchSize,
   openModel,
@@ -86,7 +87,7 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
     .command(explainer.id)
     .description(`${explainer.title}: ${explainer.description}`)
     .argument('<model>', 'ONNX model (or TF.js model.json)')
-    .argument('<images...>', 'image files or folders')
+    .argument('<images...>', 'image files or folders (table models: one CSV)')
     .option('--out <file.png|dir>', 'where to write the overlay(s): a .png for one map, else a folder')
     .option(
       '--target <class>',
@@ -107,6 +108,7 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
     const value = option.kind === 'flag' ? option.flag : `${option.flag} <value>`;
     cmd.option(value, option.description);
   }
+  addInputOptions(cmd, explainer.id);
   withModelFlags(cmd).action(async (modelPath: string, imageArgs: string[], flags: Flags) => {
     const options: Record<string, unknown> = {};
     for (const option of explainer.options) {
@@ -130,6 +132,9 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
 
     const model = await openModel(modelPath, flags);
     try {
+      // Models of another input kind (a table) run the command their own way.
+      const byKind = inputCommand(model, explainer.id);
+      if (byKind) return await byKind.run(model, imageArgs, flags, { modelPath, globals: globals() });
       const loaded = await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);
       const progress = createProgress(explainer.id, !globals().json && globals().progress !== false);
       const mbs = miniBatchSize(flags);

@@ -217,8 +217,9 @@ export function beeswarmSpec(result: TableShapleyResult, output?: number | strin
       color: {
         field: 'colour',
         type: 'quantitative',
-        title: 'feature value (low → high)',
+        title: 'feature value',
         scale: { scheme: 'redblue', reverse: true, domain: [0, 1] },
+        legend: { values: [0, 1], labelExpr: "datum.value == 0 ? 'low' : 'high'", gradientLength: 120 },
       },
       tooltip: [
         { field: 'feature' },

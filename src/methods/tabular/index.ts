@@ -7,7 +7,7 @@ export {
   type CategoricalPredictors,
   type TableSchema,
 } from './schema.js';
-export { tableScorer, type TableScorer, type TableScoreKind } from './scorer.js';
+export { TABLE_MINI_BATCH, tableScorer, type TableScorer, type TableScoreKind } from './scorer.js';
 export {
   shapley,
   type TableShapleyExplanation,

@@ -18,7 +18,12 @@ export interface TableScorer {
   rowsEvaluated: number;
   /** [rows, columns] scores of `rows` raw rows. */
   score(raw: Float32Array, rows: number): Promise<Float32Array>;
+  /** The same for rows already standardised as the model takes them (see `standardize`). */
+  scoreStandardized(rows: Float32Array, count: number): Promise<Float32Array>;
 }
+
+/** Rows per ONNX Runtime call by default: table rows are small, so big batches amortise the call cost. */
+export const TABLE_MINI_BATCH = 4096;
 
 export interface TableScorerOptions {
   score?: ScoreKind;
@@ -31,41 +36,55 @@ export async function tableScorer(
   options: TableScorerOptions = {},
 ): Promise<TableScorer> {
   const m = schema.features.length;
-  const miniBatchSize = options.miniBatchSize ?? 4096;
-  const runRaw = async (raw: Float32Array, rows: number): Promise<Float32Array> => {
-    const out = await model.run({ data: standardize(schema, raw), dims: [rows, m] }, [model.outputName], {
-      miniBatchSize,
-    });
+  const miniBatchSize = options.miniBatchSize ?? TABLE_MINI_BATCH;
+  const runOutput = async (ready: Float32Array, rows: number): Promise<Float32Array> => {
+    const out = await model.run({ data: ready, dims: [rows, m] }, [model.outputName], { miniBatchSize });
     return out[model.outputName].data as Float32Array;
   };
-  const probe = await runRaw(
-    new Float32Array(m).fill(0).map((_, f) => schema.mean?.[f] ?? 0),
+  const probe = await runOutput(
+    standardize(
+      schema,
+      Float32Array.from(schema.features, (_, f) => schema.mean?.[f] ?? 0),
+    ),
     1,
   );
   const columns = probe.length;
-  if (columns === 1) {
-    const scorer: TableScorer = {
-      columns,
-      kind: 'output',
-      rowsEvaluated: 0,
-      async score(raw, rows) {
-        scorer.rowsEvaluated += rows;
-        return runRaw(raw, rows);
-      },
-    };
-    return scorer;
+  const kind: TableScoreKind = columns === 1 ? 'output' : (options.score ?? 'probability');
+  let scoreReady: (ready: Float32Array, rows: number) => Promise<Float32Array>;
+  if (kind === 'output' || (kind === 'probability' && model.outputKind === 'probabilities')) {
+    scoreReady = runOutput;
+  } else if (kind === 'probability') {
+    scoreReady = async (ready, rows) => softmaxRowsInPlace(await runOutput(ready, rows), columns);
+  } else {
+    const classes = await classScorer(model, kind);
+    scoreReady = async (ready, rows) =>
+      (await classes({ data: ready, dims: [rows, m] }, { miniBatchSize })).data as Float32Array;
   }
-  const kind = options.score ?? 'probability';
-  const classes = await classScorer(model, kind);
   const scorer: TableScorer = {
     columns,
     kind,
     rowsEvaluated: 0,
-    async score(raw, rows) {
+    score: (raw, rows) => scorer.scoreStandardized(standardize(schema, raw), rows),
+    async scoreStandardized(ready, rows) {
       scorer.rowsEvaluated += rows;
-      const out = await classes({ data: standardize(schema, raw), dims: [rows, m] }, { miniBatchSize });
-      return out.data as Float32Array;
+      return scoreReady(ready, rows);
     },
   };
   return scorer;
+}
+
+/** Softmax of each row of a [rows, k] array, in place (the array is the runtime's fresh output). */
+function softmaxRowsInPlace(scores: Float32Array, k: number): Float32Array {
+  for (let at = 0; at < scores.length; at += k) {
+    let max = scores[at];
+    for (let c = 1; c < k; c++) if (scores[at + c] > max) max = scores[at + c];
+    let sum = 0;
+    for (let c = 0; c < k; c++) {
+      const e = Math.exp(scores[at + c] - max);
+      scores[at + c] = e;
+      sum += e;
+    }
+    for (let c = 0; c < k; c++) scores[at + c] /= sum;
+  }
+  return scores;
 }

@@ -12,7 +12,7 @@ import { checkChoice, checkPositiveInt } from '../batch.js';
 import type { ScoreKind } from '../class-scores.js';
 import { kernelShap } from '../shapley/kernel-shap.js';
 import type { TableData } from '../../data/table-csv.js';
-import { tableSchema, type CategoricalPredictors, type TableSchema } from './schema.js';
+import { standardize, tableSchema, type CategoricalPredictors, type TableSchema } from './schema.js';
 import { tableScorer, type TableScoreKind } from './scorer.js';
 import { checkTableData, evenlySpacedRows, outputNames } from './table.js';
 import { tableGame, type ShapleyMethod } from './value-functions.js';
@@ -87,9 +87,11 @@ export async function shapley(
   const score = checkChoice<ScoreKind>('score', options.score, ['probability', 'logit'], 'probability');
   const scorer = await tableScorer(model, schema, { score, miniBatchSize: options.miniBatchSize });
   const k = scorer.columns;
-  const rows = evenlySpacedRows(background, maxNumBackground);
+  const rawRows = evenlySpacedRows(background, maxNumBackground);
+  const rows = standardize(schema, rawRows);
+  const readyQueries = standardize(schema, options.queryPoints.values);
   const queries = options.queryPoints.rows;
-  const predictions = await scorer.score(options.queryPoints.values, queries);
+  const predictions = await scorer.scoreStandardized(readyQueries, queries);
 
   const explanations: TableShapleyExplanation[] = [];
   let baseValue = new Float32Array(k);
@@ -101,7 +103,7 @@ export async function shapley(
       scorer,
       background: rows,
       numFeatures: m,
-      query,
+      query: readyQueries.subarray(q * m, (q + 1) * m),
       categorical: schema.categorical,
     });
     const shap = await kernelShap(game, {

@@ -15,7 +15,10 @@ export type ShapleyMethod = 'interventional' | 'conditional';
 
 export interface TableGameInput {
   scorer: TableScorer;
-  /** Background rows (raw), rows × features. */
+  /**
+   * Background rows and the query, standardised as the model takes them (mixing features commutes with the
+   * per-feature standardisation, and the scaled distances do not change under it).
+   */
   background: Float32Array;
   numFeatures: number;
   query: Float32Array;
@@ -48,21 +51,29 @@ function groupMeans(scores: Float32Array, columns: number, groupSizes: readonly 
 
 function interventionalGame({ scorer, background, numFeatures: m, query }: TableGameInput): CoalitionGame {
   const n = background.length / m;
+  const sizes = (count: number) => new Array<number>(count).fill(n);
   return {
     numPlayers: m,
     numOutputs: scorer.columns,
     async values(coalitions) {
       const batch = new Float32Array(coalitions.length * background.length);
-      coalitions.forEach((z, c) => {
-        const first = c * background.length;
-        batch.set(background, first);
+      // Plain indexed loops: this runs once per model row and is the method's own hot path.
+      const from = new Float32Array(m);
+      const own = new Uint8Array(m);
+      let at = 0;
+      for (let c = 0; c < coalitions.length; c++) {
+        const z = coalitions[c];
         for (let f = 0; f < m; f++) {
-          if (!z[f]) continue;
-          for (let at = first + f; at < first + background.length; at += m) batch[at] = query[f];
+          own[f] = z[f];
+          from[f] = query[f];
         }
-      });
-      const scores = await scorer.score(batch, coalitions.length * n);
-      return groupMeans(scores, scorer.columns, new Array<number>(coalitions.length).fill(n));
+        for (let i = 0; i < background.length; i += m) {
+          for (let f = 0; f < m; f++) batch[at + f] = own[f] ? from[f] : background[i + f];
+          at += m;
+        }
+      }
+      const scores = await scorer.scoreStandardized(batch, coalitions.length * n);
+      return groupMeans(scores, scorer.columns, sizes(coalitions.length));
     },
   };
 }
@@ -111,7 +122,7 @@ function conditionalGame({
           at += m;
         }
       });
-      const scores = await scorer.score(batch, batch.length / m);
+      const scores = await scorer.scoreStandardized(batch, batch.length / m);
       return groupMeans(scores, scorer.columns, sizes);
     },
   };

@@ -13,6 +13,7 @@ import { exactShapley } from '../../../src/methods/shapley/index.js';
 import {
   conditionalNeighbours,
   shapley,
+  standardize,
   tableGame,
   tableSchema,
   tableScorer,
@@ -84,11 +85,12 @@ describe('shapley (interventional) on the synthetic regression fixture', () => {
       for (let f = 0; f < 4; f++) expect(r.meanAbsoluteShapley[f]).toBeGreaterThan(0.05 * total);
 
       // Exact enumeration of the same game (the Shapley formula over all 2^8 coalitions).
+      const schema = tableSchema(model);
       const game = tableGame('interventional', {
         scorer,
-        background: background.values,
+        background: standardize(schema, background.values),
         numFeatures: m,
-        query: queries.values.slice(0, m),
+        query: standardize(schema, queries.values.slice(0, m)),
         categorical: new Array<boolean>(m).fill(false),
       });
       const exact = await exactShapley(game);

@@ -20,14 +20,20 @@ function base(title: string, width: number, height: number): Partial<TopLevelSpe
 
 const round = (v: number) => Number(v.toPrecision(5));
 
-/** Horizontal bars of signed values, largest |value| on top, red positive and blue negative. */
-function signedBars(rows: { name: string; value: number }[], title: string, xTitle: string): TopLevelSpec {
+/** Horizontal bars of signed values, largest |value| (or the given order) on top, red positive, blue negative. */
+function signedBars(
+  rows: { name: string; value: number }[],
+  title: string,
+  xTitle: string,
+  keepOrder = false,
+): TopLevelSpec {
   const values = rows.map((r) => ({
     ...r,
     value: round(r.value),
     sign: r.value >= 0 ? 'positive' : 'negative',
   }));
-  const order = [...rows].sort((a, b) => Math.abs(b.value) - Math.abs(a.value)).map((r) => r.name);
+  const sorted = keepOrder ? rows : [...rows].sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
+  const order = sorted.map((r) => r.name);
   return {
     ...base(title, 420, Math.max(60, 22 * rows.length)),
     data: { values },
@@ -52,6 +58,7 @@ export function limeBarSpec(result: TableLimeResult): TopLevelSpec {
     result.importantPredictors.map((name, j) => ({ name, value: result.coefficients[j] })),
     `LIME (${result.simpleModelType}) for ${result.targetName}: model ${result.blackboxFitted.toPrecision(3)}, simple model ${result.simpleModelFitted.toPrecision(3)}`,
     what,
+    true,
   );
 }
 

@@ -123,4 +123,33 @@ describe('lime on table models', () => {
       await model.dispose();
     }
   });
+
+  it('draws categorical predictors from their levels and explains them as "same level as the query"', async () => {
+    // y = 2·c + x with c a level code in {0, 1, 2}: only levels seen in the data may be drawn.
+    const model = await loadModel(
+      encodeModel(tableLinearModel(Float32Array.from([2, 1]), Float32Array.from([0]), 2)),
+    );
+    try {
+      const random = createRandom(8);
+      const values = new Float32Array(200 * 2);
+      for (let i = 0; i < 200; i++) values.set([i % 3, random.normal()], i * 2);
+      const data: TableData = { features: ['x0', 'x1'], rows: 200, values };
+      const query: TableData = { features: data.features, rows: 1, values: Float32Array.from([2, 0.5]) };
+      const r = await lime(model, data, {
+        queryPoint: query,
+        categoricalPredictors: ['x0'],
+        numSyntheticData: 600,
+      });
+      const drawn = new Set(Array.from({ length: 600 }, (_, i) => r.syntheticData.values[i * 2]));
+      expect([...drawn].sort()).toEqual([0, 1, 2]);
+      // Being at level 2 raises y by 2·(2 − mean of the other levels 0 and 1) = 3 on average.
+      const j = r.importantPredictors.indexOf('x0');
+      expect(r.coefficients[j]).toBeGreaterThan(2.5);
+      expect(r.coefficients[j]).toBeLessThan(3.5);
+      // x1's slope is 1; the levels 0 and 1 left in the residual are independent of x1 (sampling error ~0.05).
+      expect(Math.abs(r.coefficients[r.importantPredictors.indexOf('x1')] - 1)).toBeLessThan(0.15);
+    } finally {
+      await model.dispose();
+    }
+  });
 });

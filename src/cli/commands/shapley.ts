@@ -12,7 +12,7 @@ export function register(program: Command, globals: () => GlobalFlags): void {
     )
     .argument('<model>', 'ONNX model with a [N, F] table input')
     .argument('<data>', 'CSV with a header naming the features');
-  addInputOptions(withModelFlags(cmd), 'shapley').action(
+  addInputOptions(withModelFlags(cmd), 'shapley', false).action(
     async (modelPath: string, data: string, flags: ModelFlags & CliFlags) => {
       const model = await openModel(modelPath, flags);
       try {

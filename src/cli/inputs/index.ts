@@ -17,6 +17,8 @@ export interface InputCommandContext {
 }
 
 export interface InputCommand {
+  /** What the command does for this kind, appended to its help. */
+  summary?: string;
   /** Flags this kind adds to the command ('--query <rows>' style), with their help. */
   options: readonly (readonly [flags: string, description: string])[];
   run(
@@ -47,9 +49,14 @@ export function inputCommand(model: OnnxModel, commandId: string): InputCommand 
   return INPUT_KINDS.find((k) => k.kind === kind)?.commands[commandId];
 }
 
-/** Adds every kind's flags for `commandId` that the command does not already have. */
-export function addInputOptions(cmd: Command, commandId: string): Command {
+/**
+ * Adds every kind's flags for `commandId` that the command does not already have, and (with `describe`) what
+ * the command does for that kind to its help.
+ */
+export function addInputOptions(cmd: Command, commandId: string, describe = true): Command {
   for (const kind of INPUT_KINDS) {
+    const summary = kind.commands[commandId]?.summary;
+    if (summary && describe) cmd.description(`${cmd.description()}; ${kind.kind} models: ${summary}`);
     for (const [flags, description] of kind.commands[commandId]?.options ?? []) {
       const long = flags.split(/[ ,]+/).find((part) => part.startsWith('--'));
       if (!cmd.options.some((o) => o.long === long)) cmd.option(flags, description);

@@ -138,7 +138,7 @@ function loadInputs(
       dataFile,
       data,
       queries,
-      queryRows: queries.values.length ? rowLabels(queries.rows, `${path.basename(queryCsv)} row `) : [],
+      queryRows: rowLabels(queries.rows, `${path.basename(queryCsv)} row `),
     };
   }
   if (query === undefined && !defaultAll) {
@@ -283,7 +283,8 @@ async function runLime(
     seed: seedOf(flags),
     miniBatchSize: miniBatchSize(flags),
   };
-  const plot = optChoice(flags, 'plot', '--plot', ['bar'] as const);
+  // LIME has one plot: checked so that a mistaken --plot is an error, not ignored.
+  optChoice(flags, 'plot', '--plot', ['bar'] as const);
   const progress = createProgress('lime', !globals.json && globals.progress !== false);
   const results: TableLimeResult[] = [];
   for (let q = 0; q < inputs.queries.rows; q++) {
@@ -304,7 +305,6 @@ async function runLime(
         `${results.length} query points: give --out a folder, not ${out}`,
       );
     }
-    void plot;
     files = await writeOutputs(out, plots[0], [
       ...plots,
       { name: 'lime.json', text: `${toJson(limeJson(inputs, results))}\n` },
@@ -506,8 +506,16 @@ async function runReport(
   else process.stdout.write(`wrote ${file} (${report.rendered.length} sections)\n`);
 }
 
-const LIME: InputCommand = { options: LIME_OPTIONS, run: runLime };
-const SHAPLEY: InputCommand = { options: SHAPLEY_OPTIONS, run: runShapley };
+const LIME: InputCommand = {
+  summary: 'MATLAB lime: a simple model around a CSV row (--query)',
+  options: LIME_OPTIONS,
+  run: runLime,
+};
+const SHAPLEY: InputCommand = {
+  summary: 'MATLAB shapley of CSV rows (--query), interventional or conditional',
+  options: SHAPLEY_OPTIONS,
+  run: runShapley,
+};
 
 export const TABLE_INPUT: InputKind = {
   kind: 'table',
@@ -515,6 +523,6 @@ export const TABLE_INPUT: InputKind = {
     lime: LIME,
     shapley: SHAPLEY,
     'kernel-shap': SHAPLEY,
-    report: { options: [], run: runReport },
+    report: { summary: 'predictions, LIME and Shapley values of CSV rows', options: [], run: runReport },
   },
 };

@@ -94,6 +94,7 @@ export async function shapley(
   const predictions = await scorer.scoreStandardized(readyQueries, queries);
 
   const explanations: TableShapleyExplanation[] = [];
+  const scratch = {};
   let baseValue = new Float32Array(k);
   let exact = true;
   let numSubsets = 0;
@@ -105,6 +106,7 @@ export async function shapley(
       numFeatures: m,
       query: readyQueries.subarray(q * m, (q + 1) * m),
       categorical: schema.categorical,
+      scratch,
     });
     const shap = await kernelShap(game, {
       maxNumSubsets: options.maxNumSubsets,

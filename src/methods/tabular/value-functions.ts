@@ -23,6 +23,8 @@ export interface TableGameInput {
   numFeatures: number;
   query: Float32Array;
   categorical: readonly boolean[];
+  /** A batch buffer reused across calls and games (allocated on first use). */
+  scratch?: { batch?: Float32Array };
 }
 
 /** Share of the background rows that form the conditional neighbourhood of a coalition. */
@@ -49,27 +51,32 @@ function groupMeans(scores: Float32Array, columns: number, groupSizes: readonly 
   return out;
 }
 
-function interventionalGame({ scorer, background, numFeatures: m, query }: TableGameInput): CoalitionGame {
+function interventionalGame({
+  scorer,
+  background,
+  numFeatures: m,
+  query,
+  scratch,
+}: TableGameInput): CoalitionGame {
   const n = background.length / m;
   const sizes = (count: number) => new Array<number>(count).fill(n);
   return {
     numPlayers: m,
     numOutputs: scorer.columns,
     async values(coalitions) {
-      const batch = new Float32Array(coalitions.length * background.length);
-      // Plain indexed loops: this runs once per model row and is the method's own hot path.
-      const from = new Float32Array(m);
-      const own = new Uint8Array(m);
-      let at = 0;
-      for (let c = 0; c < coalitions.length; c++) {
+      const length = coalitions.length * background.length;
+      // One buffer for every call (and every query point sharing the scratch): the rows are rebuilt each time.
+      const holder = scratch ?? {};
+      if (!holder.batch || holder.batch.length < length) holder.batch = new Float32Array(length);
+      const batch = holder.batch.subarray(0, length);
+      for (let c = 0, first = 0; c < coalitions.length; c++, first += background.length) {
+        // The background block is copied natively; only the coalition's features are then overwritten.
+        batch.set(background, first);
         const z = coalitions[c];
         for (let f = 0; f < m; f++) {
-          own[f] = z[f];
-          from[f] = query[f];
-        }
-        for (let i = 0; i < background.length; i += m) {
-          for (let f = 0; f < m; f++) batch[at + f] = own[f] ? from[f] : background[i + f];
-          at += m;
+          if (!z[f]) continue;
+          const value = query[f];
+          for (let at = first + f, end = first + background.length; at < end; at += m) batch[at] = value;
         }
       }
       const scores = await scorer.scoreStandardized(batch, coalitions.length * n);

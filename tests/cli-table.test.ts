@@ -159,6 +159,14 @@ describe('table commands', () => {
     expect(html).toContain('12 rows of samples.csv');
   });
 
+  it('predict prints the scores of CSV rows', async () => {
+    const r = await cli('predict', MODEL, DATA, '--query', '0,20', '--top', '2');
+    expect(r.code).toBe(0);
+    const printed = r.stdout.trim().split('\n');
+    expect(printed.length).toBe(2);
+    expect(printed[0]).toMatch(/^row 0: class_\d [\d.]+%, class_\d [\d.]+%$/);
+  });
+
   it('the image commands keep working, and shapley says why it does not take images', async () => {
     const image = 'fixtures/shapes-cnn/samples/images/0001-square.png';
     expect((await cli('lime', 'fixtures/shapes-cnn/model.onnx', image, '--num-samples', '32')).code).toBe(0);

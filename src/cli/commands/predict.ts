@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { topK } from '../../methods/classify.js';
 import { loadImageArgs } from '../images.js';
+import { addInputOptions, inputCommand, type CliFlags } from '../inputs/index.js';
 import {
   openModel,
   parsePositiveInt,
@@ -19,32 +20,41 @@ interface PredictFlags extends ModelFlags {
 }
 
 export function register(program: Command, globals: () => GlobalFlags): void {
-  withModelFlags(
+  const cmd = withModelFlags(
     program
       .command('predict')
       .description('classify images and print the top classes')
       .argument('<model>', 'ONNX model (or TF.js model.json)')
-      .argument('<images...>', 'image files or folders')
+      .argument('<images...>', 'image files or folders (table models: one CSV)')
       .option('--top <k>', 'how many classes to show per image', '3'),
-  ).action(async (modelPath: string, imageArgs: string[], flags: PredictFlags) => {
-    const k = parsePositiveInt(flags.top, '--top');
-    const model = await openModel(modelPath, flags);
-    try {
-      const loaded = await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);
-      const progress = createProgress('predict', !globals().json && globals().progress !== false);
-      const prediction = await model.predict(loaded.input, { onProgress: progress.onProgress });
-      progress.stop();
-      const best = topK(prediction, k, model.labels);
-      if (globals().json) {
-        printJson(loaded.paths.map((file, i) => ({ file, top: best[i] })));
-        return;
+  );
+  addInputOptions(cmd, 'predict').action(
+    async (modelPath: string, imageArgs: string[], flags: PredictFlags) => {
+      const k = parsePositiveInt(flags.top, '--top');
+      const model = await openModel(modelPath, flags);
+      try {
+        // Models of another input kind (a table) predict their own way.
+        const byKind = inputCommand(model, 'predict');
+        if (byKind) {
+          const cliFlags = flags as unknown as CliFlags;
+          return await byKind.run(model, imageArgs, cliFlags, { modelPath, globals: globals() });
+        }
+        const loaded = await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);
+        const progress = createProgress('predict', !globals().json && globals().progress !== false);
+        const prediction = await model.predict(loaded.input, { onProgress: progress.onProgress });
+        progress.stop();
+        const best = topK(prediction, k, model.labels);
+        if (globals().json) {
+          printJson(loaded.paths.map((file, i) => ({ file, top: best[i] })));
+          return;
+        }
+        for (const [i, file] of loaded.paths.entries()) {
+          const classes = best[i].map((c) => `${c.label} ${(100 * c.probability).toFixed(1)}%`).join(', ');
+          process.stdout.write(`${path.basename(file)}: ${classes}\n`);
+        }
+      } finally {
+        await model.dispose();
       }
-      for (const [i, file] of loaded.paths.entries()) {
-        const classes = best[i].map((c) => `${c.label} ${(100 * c.probability).toFixed(1)}%`).join(', ');
-        process.stdout.write(`${path.basename(file)}: ${classes}\n`);
-      }
-    } finally {
-      await model.dispose();
-    }
-  });
+    },
+  );
 }

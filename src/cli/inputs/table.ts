@@ -22,7 +22,9 @@ import {
   waterfallSpec,
 } from '../../methods/tabular/plots.js';
 import { featureIndex, tableSchema, type TableSchema } from '../../methods/tabular/schema.js';
+import { tableScorer } from '../../methods/tabular/scorer.js';
 import { shapley, type TableShapleyResult } from '../../methods/tabular/shapley.js';
+import { outputNames } from '../../methods/tabular/table.js';
 import { renderPlotPng, renderSvg, type TopLevelSpec } from '../../render/plot.js';
 import { writeFileAtomic } from '../../render/png.js';
 import { buildTableReport } from '../../report/table-report.js';
@@ -506,6 +508,48 @@ async function runReport(
   else process.stdout.write(`wrote ${file} (${report.rendered.length} sections)\n`);
 }
 
+async function runPredict(
+  model: OnnxModel,
+  args: readonly string[],
+  flags: CliFlags,
+  { globals }: InputCommandContext,
+): Promise<void> {
+  const inputs = loadInputs(model, args, flags, true);
+  const top = parsePositiveInt(str(flags, 'top') ?? '3', '--top');
+  const scorer = await tableScorer(model, inputs.schema, { miniBatchSize: miniBatchSize(flags) });
+  const scores = await scorer.score(inputs.queries.values, inputs.queries.rows);
+  const names = outputNames(model, scorer.columns);
+  const k = scorer.columns;
+  const rows = inputs.queryRows.map((query, q) => {
+    const row = Array.from(scores.subarray(q * k, (q + 1) * k));
+    if (k === 1) return { query, [names[0]]: row[0] };
+    const best = row
+      .map((score, c) => ({ label: names[c], [scorer.kind]: score }))
+      .sort((a, b) => (b[scorer.kind] as number) - (a[scorer.kind] as number))
+      .slice(0, top);
+    return { query, top: best };
+  });
+  if (globals.json) {
+    printJson(rows);
+    return;
+  }
+  rows.forEach((r, q) => {
+    const row = scores.subarray(q * k, (q + 1) * k);
+    const text =
+      k === 1
+        ? `${names[0]} ${fmt(row[0])}`
+        : Array.from(row, (v, c) => ({ v, c }))
+            .sort((a, b) => b.v - a.v)
+            .slice(0, top)
+            .map(
+              ({ v, c }) =>
+                `${names[c]} ${scorer.kind === 'probability' ? `${(100 * v).toFixed(1)}%` : fmt(v)}`,
+            )
+            .join(', ');
+    process.stdout.write(`${r.query}: ${text}\n`);
+  });
+}
+
 const LIME: InputCommand = {
   summary: 'MATLAB lime: a simple model around a CSV row (--query)',
   options: LIME_OPTIONS,
@@ -523,6 +567,7 @@ export const TABLE_INPUT: InputKind = {
     lime: LIME,
     shapley: SHAPLEY,
     'kernel-shap': SHAPLEY,
+    predict: { summary: 'scores of CSV rows', options: DATA_OPTIONS.slice(0, 3), run: runPredict },
     report: { summary: 'predictions, LIME and Shapley values of CSV rows', options: [], run: runReport },
   },
 };

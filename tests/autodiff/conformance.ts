@@ -230,14 +230,21 @@ export async function checkPair(
       return { output, wrt, ...classifyError(error) };
     }
   }
-  // An input exactly at a kink (Relu-like ops at 0): no derivative there, and the central difference is the
-  // mean of the one-sided slopes. Moved by 1e-2, every element is off the kink by more than ε.
+  // An input exactly at a kink (Relu-like ops at 0, ties of a max): no derivative there, and the central
+  // difference is the mean of the one-sided slopes. Each element moved by a distinct amount between 5e-3
+  // and 1e-2 either way is off a kink at its old place, and tied elements come apart.
   const rand = uniform(17);
-  const moved = c.floats[wrt].data.map((v) => v + (rand() < 0.5 ? -1e-2 : 1e-2));
+  const n = size;
+  const ranks = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [ranks[i], ranks[j]] = [ranks[j], ranks[i]];
+  }
+  const moved = c.floats[wrt].data.map((v, i) => v + (rand() < 0.5 ? -1 : 1) * 5e-3 * (1 + ranks[i] / n));
   const report = await compareVjpWithFd(
     c.model,
     { [wrt]: { data: moved, dims: c.floats[wrt].dims } },
-    { output, wrt: [wrt], eps: 1e-3, shapes, fixed, directions: 2 },
+    { output, wrt: [wrt], eps: 1e-4, shapes, fixed, directions: 2 },
   );
   if (report.failures.length === 0) {
     return { output, wrt, outcome: 'kink', detail: `at a kink: passes 1e-2 away (${last})`, worst };

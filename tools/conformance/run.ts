@@ -22,7 +22,9 @@ import { runVjp } from '../../tests/autodiff/probe.js';
 
 const root = process.argv[2] ?? 'tmp/conformance';
 const filter = process.argv[3];
-const out = path.join('tools', 'conformance', filter ? 'results-partial.tsv' : 'results.tsv');
+const out = filter
+  ? path.join('tmp', 'conformance-partial.tsv')
+  : path.join('tools', 'conformance', 'results.tsv');
 
 interface Row {
   group: string;

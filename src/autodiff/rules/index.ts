@@ -23,6 +23,10 @@ import { rectifierRules } from './rectifiers.js';
 import { reduceRules } from './reduce.js';
 import { resizeRules } from './resize.js';
 import { sigmoidRules } from './sigmoids.js';
+import { broadcastRules } from './broadcast.js';
+import { piecewiseConstantRules } from './piecewise-constant.js';
+import { softActivationRules } from './soft-activations.js';
+import { trigonometricRules } from './trigonometric.js';
 
 export type RuleTable = Readonly<Record<string, Rule>>;
 
@@ -45,6 +49,10 @@ const families: RuleTable[] = [
   indexingRules,
   padRules,
   resizeRules,
+  broadcastRules,
+  piecewiseConstantRules,
+  softActivationRules,
+  trigonometricRules,
 ];
 
 const exactRules: RuleTable = Object.assign({}, ...families) as RuleTable;

@@ -226,3 +226,14 @@ describe('recurrent layer options vs finite differences', () => {
     await check({ op: 'RNN', attrs: { activations: ['Relu'] }, seed: 9 });
   });
 });
+
+describe('recurrent exporter patterns', () => {
+  it('Gather of the last layer state (h_n[-1], as torch writes it) with a free batch size', async () => {
+    const { model, inputs } = recurrentModel({ op: 'LSTM', direction: 'bidirectional', initial: true });
+    const graph = model.graph!;
+    graph.node!.push(makeNode('Gather', ['y_h', 'last'], ['picked'], { axis: 0 }));
+    graph.initializer!.push({ name: 'last', dims: [], dataType: DataType.INT64, int64Data: [1] });
+    graph.output = [makeValueInfo('picked', undefined)];
+    await expectVjpMatchesFd(model, inputs, { eps: 1e-3, rtol: 3e-3 });
+  });
+});

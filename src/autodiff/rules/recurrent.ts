@@ -327,7 +327,7 @@ function initialState(tape: Tape, name: string, layout: number, d: number, row: 
         );
   const axesInput = ctx.opset >= 13 ? [ctx.constInt64([axis])] : [];
   const attrs = ctx.opset >= 13 ? {} : { axes: [axis] };
-  return tape.op('Squeeze', [parts[d], ...axesInput], row, attrs);
+  return tape.op('Squeeze', [parts[d], ...axesInput], row, attrs, unsqueezeBack([axis]));
 }
 
 function unrolledRule(spec: CellSpec): Rule {
@@ -479,16 +479,25 @@ function splitColumns(tape: Tape, x: string, sizes: number[], N: number): string
   return tape.ops('Split', [x, tape.ctx.constInt64(sizes)], shapes, { axis: 1 });
 }
 
+/**
+ * Squeeze's gradient as the matching Unsqueeze (not a Reshape to a shape with -1): ONNX Runtime's shape
+ * inference keeps the symbolic batch dim through it, which keeps session creation of long unrolled graphs fast.
+ */
+function unsqueezeBack(axes: number[]): Rule {
+  return (_node, ctx, [dY]) => [ctx.unsqueeze(dY!, axes)];
+}
+
 function squeezeStep(tape: Tape, piece: string, shape: Shape): string {
   const ctx = tape.ctx;
-  if (ctx.opset >= 13) return tape.op('Squeeze', [piece, ctx.constInt64([0])], shape);
-  return tape.op('Squeeze', [piece], shape, { axes: [0] });
+  if (ctx.opset >= 13) return tape.op('Squeeze', [piece, ctx.constInt64([0])], shape, {}, unsqueezeBack([0]));
+  return tape.op('Squeeze', [piece], shape, { axes: [0] }, unsqueezeBack([0]));
 }
 
 function unsqueezed(tape: Tape, x: string, axes: number[], shape: Shape): string {
   const ctx = tape.ctx;
-  if (ctx.opset >= 13) return tape.op('Unsqueeze', [x, ctx.constInt64(axes)], shape);
-  return tape.op('Unsqueeze', [x], shape, { axes });
+  const back: Rule = (_node, rctx, [dY]) => [rctx.squeeze(dY!, axes)];
+  if (ctx.opset >= 13) return tape.op('Unsqueeze', [x, ctx.constInt64(axes)], shape, {}, back);
+  return tape.op('Unsqueeze', [x], shape, { axes }, back);
 }
 
 /** Per step t, the [N, 1] masks (t < length) and its complement, or undefined without sequence_lens. */

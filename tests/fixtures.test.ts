@@ -32,6 +32,7 @@ import {
 import type { InputSpec, TensorData } from '../src/types.js';
 
 const EXPECTED_FIXTURES = [
+  'conv1d-sequence',
   'fashion-cnn',
   'sequence-lstm',
   'shapes-cnn',

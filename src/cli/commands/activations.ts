@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { activations, channelStats } from '../../methods/activations.js';
 import { activationFigure } from '../../methods/activation-figure.js';
 import { loadImageArgs } from '../images.js';
+import { inputKindHandler } from '../inputs/index.js';
 import {
   openModel,
   requireInputSpec,
@@ -26,13 +27,19 @@ export function register(program: Command, globals: () => GlobalFlags): void {
         'montage of every channel of a layer for one image, with the strongest channel beside the input',
       )
       .argument('<model>', 'ONNX model (or TF.js model.json)')
-      .argument('<image>', 'image file')
+      .argument('<image>', 'image file (sequence models: a .csv, .npy or .json sequence)')
       .option('--layer <name>', 'layer (tensor) name; default the last layer with spatial dims')
       .option('--out <file.png>', 'where to write the picture')
       .option('--colormap <name>', 'colormap for the channels', 'gray'),
   ).action(async (modelPath: string, imagePath: string, flags: ActivationsFlags) => {
     const model = await openModel(modelPath, flags);
     try {
+      const kind = inputKindHandler(model);
+      if (kind) {
+        const json = globals().json === true;
+        await kind.activations({ model, args: [imagePath], layer: flags.layer, out: flags.out, json });
+        return;
+      }
       const spec = requireInputSpec(model);
       const loaded = await loadImageArgs([imagePath], spec, undefined, flags);
       const acts = await activations(model, loaded.input, { layer: flags.layer });

@@ -10,6 +10,7 @@ import { EXPLAINERS, type Explainer, type ExplainerOption } from '../../explaine
 import { mapOverlay, mapsPerImage } from '../../explainers/render.js';
 import { checkColormap } from '../../render/colormap.js';
 import { loadImageArgs } from '../images.js';
+import { inputKindHandler } from '../inputs/index.js';
 import {
   miniBatchSize,
   openModel,
@@ -86,7 +87,7 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
     .command(explainer.id)
     .description(`${explainer.title}: ${explainer.description}`)
     .argument('<model>', 'ONNX model (or TF.js model.json)')
-    .argument('<images...>', 'image files or folders')
+    .argument('<images...>', 'image files or folders (sequence models: .csv, .npy or .json files)')
     .option('--out <file.png|dir>', 'where to write the overlay(s): a .png for one map, else a folder')
     .option(
       '--target <class>',
@@ -130,6 +131,19 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
 
     const model = await openModel(modelPath, flags);
     try {
+      const kind = inputKindHandler(model);
+      if (kind) {
+        const mbs = miniBatchSize(flags);
+        await kind.explain({
+          model,
+          explainer,
+          args: imageArgs,
+          options: { ...options, ...(mbs ? { miniBatchSize: mbs } : {}) },
+          out,
+          json: globals().json === true,
+        });
+        return;
+      }
       const loaded = await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);
       const progress = createProgress(explainer.id, !globals().json && globals().progress !== false);
       const mbs = miniBatchSize(flags);

@@ -53,3 +53,10 @@ export {
   type TableLoadOptions,
   type TableSampleSet,
 } from './data/samples.js';
+export {
+  parseTableCsv,
+  readTableCsv,
+  selectRows,
+  type TableColumns,
+  type TableData,
+} from './data/table-csv.js';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { activations, channelStats } from '../../methods/activations.js';
 import { activationFigure } from '../../methods/activation-figure.js';
 import { loadImageArgs } from '../images.js';
-import { inputKindHandler } from '../inputs/index.js';
+import { inputCommand } from '../inputs/index.js';
 import {
   openModel,
   requireInputSpec,
@@ -34,10 +34,10 @@ export function register(program: Command, globals: () => GlobalFlags): void {
   ).action(async (modelPath: string, imagePath: string, flags: ActivationsFlags) => {
     const model = await openModel(modelPath, flags);
     try {
-      const kind = inputKindHandler(model);
-      if (kind) {
-        const json = globals().json === true;
-        await kind.activations({ model, args: [imagePath], layer: flags.layer, out: flags.out, json });
+      // Models of another input kind (a sequence) draw their activations their own way.
+      const byKind = inputCommand(model, 'activations');
+      if (byKind) {
+        await byKind.run(model, [imagePath], { ...flags }, { modelPath, globals: globals() });
         return;
       }
       const spec = requireInputSpec(model);

@@ -10,7 +10,7 @@ import { EXPLAINERS, type Explainer, type ExplainerOption } from '../../explaine
 import { mapOverlay, mapsPerImage } from '../../explainers/render.js';
 import { checkColormap } from '../../render/colormap.js';
 import { loadImageArgs } from '../images.js';
-import { inputKindHandler } from '../inputs/index.js';
+import { addInputOptions, inputCommand } from '../inputs/index.js';
 import {
   miniBatchSize,
   openModel,
@@ -87,7 +87,10 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
     .command(explainer.id)
     .description(`${explainer.title}: ${explainer.description}`)
     .argument('<model>', 'ONNX model (or TF.js model.json)')
-    .argument('<images...>', 'image files or folders (sequence models: .csv, .npy or .json files)')
+    .argument(
+      '<images...>',
+      'image files or folders (sequence models: .csv, .npy or .json files; table models: one CSV)',
+    )
     .option('--out <file.png|dir>', 'where to write the overlay(s): a .png for one map, else a folder')
     .option(
       '--target <class>',
@@ -108,6 +111,7 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
     const value = option.kind === 'flag' ? option.flag : `${option.flag} <value>`;
     cmd.option(value, option.description);
   }
+  addInputOptions(cmd, explainer.id);
   withModelFlags(cmd).action(async (modelPath: string, imageArgs: string[], flags: Flags) => {
     const options: Record<string, unknown> = {};
     for (const option of explainer.options) {
@@ -131,25 +135,18 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
 
     const model = await openModel(modelPath, flags);
     try {
-      const kind = inputKindHandler(model);
-      if (kind) {
-        const mbs = miniBatchSize(flags);
-        await kind.explain({
-          model,
-          explainer,
-          args: imageArgs,
-          options: { ...options, ...(mbs ? { miniBatchSize: mbs } : {}) },
-          out,
-          json: globals().json === true,
-        });
-        return;
+      const mbs = miniBatchSize(flags);
+      const methodOptions = { ...options, ...(mbs ? { miniBatchSize: mbs } : {}) };
+      // Models of another input kind (a table, a sequence) run the command their own way.
+      const byKind = inputCommand(model, explainer.id);
+      if (byKind) {
+        const context = { modelPath, globals: globals(), explainer, options: methodOptions };
+        return await byKind.run(model, imageArgs, flags, context);
       }
       const loaded = await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);
       const progress = createProgress(explainer.id, !globals().json && globals().progress !== false);
-      const mbs = miniBatchSize(flags);
       const run = await explainer.run(model, loaded.input, {
-        ...options,
-        ...(mbs ? { miniBatchSize: mbs } : {}),
+        ...methodOptions,
         onProgress: progress.onProgress,
       });
       progress.stop();

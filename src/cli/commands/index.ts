@@ -13,6 +13,7 @@ import * as extremes from './extremes.js';
 import * as info from './info.js';
 import * as predict from './predict.js';
 import * as report from './report.js';
+import * as shapley from './shapley.js';
 
 export type Register = (program: Command, globals: () => GlobalFlags) => void;
 
@@ -25,6 +26,7 @@ export const COMMANDS: readonly { register: Register }[] = [
   classMax,
   embed,
   extremes,
+  shapley,
   report,
   convert,
 ];

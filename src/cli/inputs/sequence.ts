@@ -14,7 +14,27 @@ import { renderPlotPng, renderSvg } from '../../render/plot.js';
 import { writeFileAtomic } from '../../render/png.js';
 import type { OnnxModel } from '../../model.js';
 import { printJson } from '../output.js';
-import type { ActivationsCall, ExplainCall, InputKindHandler } from './index.js';
+import { EXPLAINERS, type Explainer } from '../../explainers/index.js';
+import type { CliFlags, InputCommand, InputCommandContext, InputKind } from './index.js';
+
+interface ExplainCall {
+  model: OnnxModel;
+  explainer: Explainer;
+  /** File / folder arguments. */
+  args: string[];
+  /** Parsed method options (target included). */
+  options: Record<string, unknown>;
+  out?: string;
+  json: boolean;
+}
+
+interface ActivationsCall {
+  model: OnnxModel;
+  args: string[];
+  layer?: string;
+  out?: string;
+  json: boolean;
+}
 
 export async function loadSequences(model: OnnxModel, args: readonly string[]): Promise<SequenceFile[]> {
   const { channels } = sequenceInput(model);
@@ -160,4 +180,39 @@ async function defaultTimeLayer(model: OnnxModel): Promise<string> {
   return chosen.name;
 }
 
-export const sequenceInputs: InputKindHandler = { explain, activations };
+const text = (flags: CliFlags, key: string): string | undefined =>
+  typeof flags[key] === 'string' ? (flags[key] as string) : undefined;
+
+function explainCommand(explainer: Explainer): InputCommand {
+  return {
+    options: [],
+    run: (model, args, flags, context: InputCommandContext) =>
+      explain({
+        model,
+        explainer,
+        args: [...args],
+        options: context.options ?? {},
+        out: text(flags, 'out'),
+        json: context.globals.json === true,
+      }),
+  };
+}
+
+/** Sequences run every heat-map command and `activations` their own way: batched by length, drawn over time. */
+export const SEQUENCE_INPUT: InputKind = {
+  kind: 'sequence',
+  commands: {
+    ...Object.fromEntries(EXPLAINERS.map((e) => [e.id, explainCommand(e)])),
+    activations: {
+      options: [],
+      run: (model, args, flags, context) =>
+        activations({
+          model,
+          args: [...args],
+          layer: text(flags, 'layer'),
+          out: text(flags, 'out'),
+          json: context.globals.json === true,
+        }),
+    },
+  },
+};

@@ -22,21 +22,48 @@ export function segmentOverlapsBox(
   return false;
 }
 
-/** The grid cell with the highest mean of `map` ([H, W]); its labels are the grid's feature map. */
-export function topGridCell(
+/** The `count` grid cells with the highest mean of `map` ([H, W]), best first, and the grid's feature map. */
+export function topGridCells(
   map: ArrayLike<number>,
   height: number,
   width: number,
   shape: GridShape,
-): { cell: number; labels: Int32Array } {
+  count = 1,
+): { cells: number[]; labels: Int32Array } {
   const grid = gridCells(height, width, shape.rows, shape.cols);
   const sums = new Float64Array(grid.count);
-  const counts = new Float64Array(grid.count);
+  const sizes = new Float64Array(grid.count);
   for (let i = 0; i < height * width; i++) {
     sums[grid.labels[i]] += map[i];
-    counts[grid.labels[i]] += 1;
+    sizes[grid.labels[i]] += 1;
   }
-  let cell = 0;
-  for (let c = 1; c < grid.count; c++) if (sums[c] / counts[c] > sums[cell] / counts[cell]) cell = c;
-  return { cell, labels: grid.labels };
+  const means = Array.from(sums, (s, c) => s / sizes[c]);
+  const cells = means
+    .map((_, c) => c)
+    .sort((a, b) => means[b] - means[a] || a - b)
+    .slice(0, count);
+  return { cells, labels: grid.labels };
+}
+
+/**
+ * The most important segments of explanation `m` of a run: the method's own top features when it worked on
+ * the grid's segments (`ownFeatures`: LIME, Kernel SHAP report `topFeatures` per explanation), else the grid
+ * cells with the highest mean map value.
+ */
+export function explainedSegments(
+  run: { maps: { data: ArrayLike<number>; dims: readonly number[] }; numbers: Record<string, unknown> },
+  m: number,
+  shape: GridShape,
+  count: number,
+  ownFeatures: boolean,
+): { cells: number[]; labels: Int32Array } {
+  const [, height, width] = run.maps.dims;
+  const explanations = run.numbers.explanations as { topFeatures?: number[] }[] | undefined;
+  const own = ownFeatures ? explanations?.[m]?.topFeatures : undefined;
+  if (own && own.length > 0) {
+    return { cells: own.slice(0, count), labels: gridCells(height, width, shape.rows, shape.cols).labels };
+  }
+  const size = height * width;
+  const map = Array.prototype.slice.call(run.maps.data, m * size, (m + 1) * size) as number[];
+  return topGridCells(map, height, width, shape, count);
 }

@@ -7,6 +7,8 @@ import type { GridShape } from '../lime/segment.js';
 
 export const DEFAULT_TIME_SEGMENTS = 8;
 export const DEFAULT_FREQUENCY_SEGMENTS = 8;
+/** Segments outlined and played back as 'most important' (LIME's numTopFeatures overrides it). */
+export const DEFAULT_TOP_SEGMENTS = 3;
 
 export interface TimeFrequencyOptions {
   numTimeSegments?: number;

@@ -1,0 +1,45 @@
+/**
+ * Input loaders by the kind the model declares (`netlens.input` kind): a kind listed here turns the command's
+ * file arguments into the model's batch and may draw and add to each map's output; every other model reads
+ * images.
+ */
+import type { Explainer, ExplainerRun } from '../../explainers/index.js';
+import type { LoadedImages } from '../../image/index.js';
+import type { RawImage } from '../../image/types.js';
+import type { OnnxModel } from '../../model.js';
+import type { ModelFlags } from '../options.js';
+import { loadAudioArgs } from './audio.js';
+
+export interface MapPictureRequest {
+  explainer: Explainer;
+  run: ExplainerRun;
+  /** Map index in the run (items are image-major). */
+  m: number;
+  /** Item the map explains. */
+  item: number;
+  /** The plain overlay of the map on the item's picture. */
+  overlay: RawImage;
+  options: Record<string, unknown>;
+}
+
+export interface LoadedInputs extends LoadedImages {
+  /** A better picture of a map than the plain overlay (e.g. with axes). */
+  picture?(request: MapPictureRequest): RawImage;
+  /** More files to write beside a map's picture, named by suffix (e.g. '-important.wav'). */
+  extraFiles?(request: Omit<MapPictureRequest, 'overlay'>): { suffix: string; bytes: Uint8Array }[];
+}
+
+export type InputLoader = (
+  args: readonly string[],
+  model: OnnxModel,
+  flags: ModelFlags,
+  limit?: number,
+) => Promise<LoadedInputs>;
+
+const LOADERS: Record<string, InputLoader> = { audio: loadAudioArgs };
+
+/** The loader for the model's input kind, or undefined for image models. */
+export function inputLoaderFor(model: OnnxModel): InputLoader | undefined {
+  const kind = model.inputDescription?.kind;
+  return typeof kind === 'string' ? LOADERS[kind] : undefined;
+}

@@ -128,3 +128,27 @@ describe('netlens commands on WAV files for an audio model', () => {
     });
   }
 });
+
+describe('netlens report on a folder of WAV files', () => {
+  it('writes the audio section: a figure and two players per window and method', async () => {
+    const out = path.join(work, 'report');
+    const run = await cli(
+      'report',
+      model,
+      clipDir,
+      '--limit',
+      '2',
+      '--sections',
+      'predictions,audio',
+      '--out',
+      out,
+    );
+    expect(run.stderr).toEqual([]);
+    expect(run.code).toBe(0);
+    const html = readFileSync(path.join(out, 'index.html'), 'utf8');
+    // 2 clips x (LIME, occlusion, Grad-CAM) x (top segments, the rest).
+    expect(html.match(/<audio controls/g)).toHaveLength(12);
+    expect(html.match(/src="data:audio\/wav;base64,UklGR/g)).toHaveLength(12);
+    expect(html).toContain('0000-noise-burst.wav');
+  }, 120_000);
+});

@@ -9,6 +9,7 @@ import { buildReport } from '../../report/report.js';
 import { SECTIONS } from '../../report/sections/index.js';
 import { loadReportDataset, type ReportDatasetFlags } from '../dataset.js';
 import { loadImageArgs } from '../images.js';
+import { inputLoaderFor, type LoadedInputs } from '../inputs/index.js';
 import {
   miniBatchSize,
   openModel,
@@ -62,7 +63,10 @@ export function register(program: Command, globals: () => GlobalFlags): void {
     const model = await openModel(modelPath, flags);
     try {
       const spec = requireInputSpec(model);
-      const loaded = await loadImageArgs(imageArgs, spec, limit, flags);
+      const custom = inputLoaderFor(model);
+      const loaded: LoadedInputs = custom
+        ? await custom(imageArgs, model, flags, limit)
+        : await loadImageArgs(imageArgs, spec, limit, flags);
       const predictions = await model.predict(loaded.input);
       const dataset = await loadReportDataset(model, flags);
       const showProgress = !globals().json && globals().progress !== false;
@@ -80,6 +84,7 @@ export function register(program: Command, globals: () => GlobalFlags): void {
           miniBatchSize: miniBatchSize(flags),
           seed,
           ...(dataset ? { dataset } : {}),
+          ...(loaded.audio ? { audio: loaded.audio } : {}),
         },
         SECTIONS,
         {

@@ -9,16 +9,9 @@ import path from 'node:path';
 import { encodeWav } from '../../audio/wav-encode.js';
 import { inspectWav, DEFAULT_MAX_SECONDS } from '../../audio/wav-header.js';
 import { decodeWav, type AudioClip } from '../../audio/wav.js';
-import { segmentAudio } from '../../audio/resynthesis.js';
 import { FileError, OptionError } from '../../errors.js';
 import { audioBatch } from '../../methods/audio/input.js';
-import { spectrogramFigure } from '../../methods/audio/figure.js';
-import { explainedSegments } from '../../methods/audio/localization.js';
-import {
-  DEFAULT_TOP_SEGMENTS,
-  timeFrequencyGrid,
-  type TimeFrequencyOptions,
-} from '../../methods/audio/segments.js';
+import { audioMapFigure, audioMapSound } from '../../methods/audio/present.js';
 import type { OnnxModel } from '../../model.js';
 import { parseNumber, type ModelFlags } from '../options.js';
 import type { LoadedInputs } from './index.js';
@@ -92,34 +85,19 @@ export async function loadAudioArgs(
   const paths = batch.windows.map((w) =>
     perClip[w.clip] === 1 ? files[w.clip] : files[w.clip].replace(/(\.[^./\\]+)?$/, `-w${w.index}$1`),
   );
-  const segmentsOf = (request: {
-    run: Parameters<typeof explainedSegments>[0];
-    m: number;
-    options: Record<string, unknown>;
-  }) => {
-    const options = request.options as TimeFrequencyOptions & { numTopFeatures?: number };
-    const used = timeFrequencyGrid(model, options);
-    const shape = used ?? timeFrequencyGrid(model, {})!;
-    const count = options.numTopFeatures ?? DEFAULT_TOP_SEGMENTS;
-    return explainedSegments(request.run, request.m, shape, count, used !== undefined);
-  };
   return {
     input: batch.input,
     images: batch.images,
     paths,
+    audio: { recipe, windows: batch.windows },
     picture(request) {
-      const { cells, labels } = segmentsOf(request);
-      return spectrogramFigure(request.overlay, recipe, {
-        startSeconds: batch.windows[request.item].startSeconds,
-        outline: { labels, segments: cells },
-      });
+      return audioMapFigure(model, recipe, batch.windows[request.item], request.overlay, request);
     },
     extraFiles(request) {
-      const { cells, labels } = segmentsOf(request);
-      const audio = segmentAudio(batch.windows[request.item].samples, recipe, labels, cells);
+      const sound = audioMapSound(model, recipe, batch.windows[request.item], request);
       return [
-        { suffix: '-important.wav', bytes: encodeWav(audio.kept, recipe.sampleRate) },
-        { suffix: '-rest.wav', bytes: encodeWav(audio.rest, recipe.sampleRate) },
+        { suffix: '-important.wav', bytes: encodeWav(sound.kept, recipe.sampleRate) },
+        { suffix: '-rest.wav', bytes: encodeWav(sound.rest, recipe.sampleRate) },
       ];
     },
   };

@@ -3,7 +3,9 @@
  * file arguments into the model's batch and may draw and add to each map's output; every other model reads
  * images.
  */
+import type { SpectrogramRecipe } from '../../audio/recipe.js';
 import type { Explainer, ExplainerRun } from '../../explainers/index.js';
+import type { ExplainedWindow } from '../../methods/audio/present.js';
 import type { LoadedImages } from '../../image/index.js';
 import type { RawImage } from '../../image/types.js';
 import type { OnnxModel } from '../../model.js';
@@ -23,6 +25,8 @@ export interface MapPictureRequest {
 }
 
 export interface LoadedInputs extends LoadedImages {
+  /** Audio models: the recipe and each window's samples (item order), for listening to explanations. */
+  audio?: { recipe: SpectrogramRecipe; windows: ExplainedWindow[] };
   /** A better picture of a map than the plain overlay (e.g. with axes). */
   picture?(request: MapPictureRequest): RawImage;
   /** More files to write beside a map's picture, named by suffix (e.g. '-important.wav'). */

@@ -2,7 +2,7 @@
  * WAV decoding (the `wavefile` library) to mono samples in [-1, 1], after the header has been checked by
  * `inspectWav`. Several channels are mixed down by averaging.
  */
-import wavefile from 'wavefile';
+import { WaveFile } from './libraries.js';
 import { AudioError } from '../errors.js';
 import { bytesReader, DEFAULT_MAX_SECONDS, inspectWav, type WavHeader } from './wav-header.js';
 
@@ -37,7 +37,7 @@ export async function decodeWav(
     name,
     options.maxSeconds ?? DEFAULT_MAX_SECONDS,
   );
-  const wav = new wavefile.WaveFile();
+  const wav = new WaveFile();
   let interleaved: ArrayLike<number>;
   try {
     wav.fromBuffer(bytes);

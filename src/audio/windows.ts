@@ -4,7 +4,7 @@
  * last window is zero-padded to full length, so every sample is in some window; a clip shorter than one
  * window gives one padded window.
  */
-import waveResampler from 'wave-resampler';
+import { resample } from './libraries.js';
 import { OptionError } from '../errors.js';
 import type { RawImage } from '../image/types.js';
 import type { SpectrogramRecipe } from './recipe.js';
@@ -22,7 +22,7 @@ export interface AudioWindow {
 
 export function resampleTo(samples: Float32Array, fromRate: number, toRate: number): Float32Array {
   if (fromRate === toRate) return samples;
-  return Float32Array.from(waveResampler.resample(samples, fromRate, toRate));
+  return Float32Array.from(resample(samples, fromRate, toRate));
 }
 
 /** Most windows one clip may give (a 10-minute clip at the fixture's 1.04 s windows gives 577). */

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { WaveFile } from '../../src/audio/libraries.js';
 import { decodeWav } from '../../src/audio/wav.js';
 import { fixtureDir, fixtureModelPath } from '../../src/data/manifest.js';
 import { cli } from '../helpers/cli.js';
@@ -68,8 +69,7 @@ describe('netlens commands on WAV files for an audio model', () => {
 
   it('a long clip is cut into windows, each one explained', async () => {
     const one = await decodeWav(readFileSync(tone), tone);
-    const wavefile = (await import('wavefile')).default;
-    const wav = new wavefile.WaveFile();
+    const wav = new WaveFile();
     const long = new Float32Array(one.samples.length * 2 + 2000);
     long.set(one.samples);
     long.set(one.samples, one.samples.length + 2000);

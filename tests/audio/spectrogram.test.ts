@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import wavefile from 'wavefile';
+import { WaveFile } from '../../src/audio/libraries.js';
 import { describe, expect, it } from 'vitest';
 import { bandCentresHz } from '../../src/audio/mel.js';
 import { spectrogramRecipe, type SpectrogramRecipe } from '../../src/audio/recipe.js';
@@ -59,7 +59,7 @@ describe('spectro-cnn audio pipeline', () => {
     const audio = await decodeWav(readFileSync(clip.file), clip.file);
     const rate = 44100;
     const up = resampleTo(audio.samples, recipe.sampleRate, rate);
-    const wav = new wavefile.WaveFile();
+    const wav = new WaveFile();
     const left = Int16Array.from(up, (v) => Math.round(v * 32767));
     const right = Int16Array.from(up, (v) => Math.round(v * 0.5 * 32767));
     wav.fromScratch(2, rate, '16', [left, right]);
@@ -90,7 +90,7 @@ describe('spectro-cnn audio pipeline', () => {
       ['64', (v) => v, 1e-7],
     ];
     for (const [depth, encode, tolerance] of cases) {
-      const wav = new wavefile.WaveFile();
+      const wav = new WaveFile();
       wav.fromScratch(1, 16000, depth, Array.from(samples, encode));
       const decoded = await decodeWav(wav.toBuffer(), `${depth}.wav`);
       expect(decoded.header.encoding).toBe(depth === '64' ? 'float' : 'pcm');

@@ -4,11 +4,11 @@
  * frequency axes with the top segments outlined, and each map gets the audio of its top segments and of the
  * rest.
  */
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeWav } from '../../audio/wav-encode.js';
-import { inspectWav, DEFAULT_MAX_SECONDS } from '../../audio/wav-header.js';
-import { decodeWav, type AudioClip } from '../../audio/wav.js';
+import type { AudioClip } from '../../audio/wav.js';
+import { readWavFile } from '../../node/wav-file.js';
 import { FileError, OptionError } from '../../errors.js';
 import { audioBatch } from '../../methods/audio/input.js';
 import { audioMapFigure, audioMapSound } from '../../methods/audio/present.js';
@@ -34,27 +34,6 @@ async function expandAudioPaths(args: readonly string[], limit?: number): Promis
   }
   if (out.length === 0) throw new OptionError('INVALID_OPTION', 'no audio files given');
   return limit !== undefined ? out.slice(0, limit) : out;
-}
-
-/** Header first (from a few bytes), so a huge or broken file is refused before its samples are read. */
-export async function readWavFile(file: string, maxSeconds = DEFAULT_MAX_SECONDS): Promise<AudioClip> {
-  const handle = await open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    await inspectWav(
-      async (offset, length) => {
-        const buffer = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
-        if (buffer.length > 0) await handle.read(buffer, 0, buffer.length, offset);
-        return buffer;
-      },
-      size,
-      file,
-      maxSeconds,
-    );
-  } finally {
-    await handle.close();
-  }
-  return decodeWav(await readFile(file), file, { maxSeconds });
 }
 
 export async function loadAudioArgs(

@@ -7,6 +7,10 @@ export type { OnnxRuntime, SessionSettings, GraphOptimizationLevel } from './onn
 export * from './image/index.js';
 export * from './render/index.js';
 export * from './methods/index.js';
+export * from './audio/index.js';
+export * from './methods/audio/index.js';
+export { readWavFile } from './node/wav-file.js';
+export { loadAudioSamples, type AudioSample } from './data/audio-samples.js';
 export {
   activations,
   channelStats,

@@ -20,6 +20,8 @@ export interface ModelFlags {
   std?: string;
   miniBatchSize?: string;
   threads?: string;
+  windowHop?: string;
+  maxSeconds?: string;
 }
 
 export interface GlobalFlags {
@@ -41,7 +43,9 @@ export function withModelFlags(cmd: Command): Command {
     .option('--mini-batch-size <n>', 'images per ONNX Runtime call (default 128)')
     .option('--threads <n>', 'ONNX Runtime intra-op threads')
     .option('--max-pixels <n>', 'refuse images with more pixels than this (default 40000000)')
-    .option('--to-gray', 'convert colour images to gray for 1-channel models');
+    .option('--to-gray', 'convert colour images to gray for 1-channel models')
+    .option('--window-hop <seconds>', 'audio models: seconds between window starts (default: one window)')
+    .option('--max-seconds <s>', 'audio models: refuse WAV files longer than this (default 600)');
 }
 
 export function parsePositiveInt(value: string, flag: string): number {

@@ -10,7 +10,7 @@ import { EXPLAINERS, type Explainer, type ExplainerOption } from '../../explaine
 import { mapOverlay, mapsPerImage } from '../../explainers/render.js';
 import { checkColormap } from '../../render/colormap.js';
 import { loadImageArgs } from '../images.js';
-import { addInputOptions, inputCommand } from '../inputs/index.js';
+import { addInputOptions, inputCommand, inputLoaderFor, type LoadedInputs } from '../inputs/index.js';
 import {
   miniBatchSize,
   openModel,
@@ -24,6 +24,7 @@ import {
   type GlobalFlags,
   type ModelFlags,
 } from '../options.js';
+import { writeFileAtomic } from '../../render/png.js';
 import { printJson, writePng } from '../output.js';
 import { createProgress } from '../progress.js';
 
@@ -143,7 +144,10 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
         const context = { modelPath, globals: globals(), explainer, options: methodOptions };
         return await byKind.run(model, imageArgs, flags, context);
       }
-      const loaded = await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);
+      const custom = inputLoaderFor(model);
+      const loaded: LoadedInputs = custom
+        ? await custom(imageArgs, model, flags)
+        : await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);
       const progress = createProgress(explainer.id, !globals().json && globals().progress !== false);
       const run = await explainer.run(model, loaded.input, {
         ...methodOptions,
@@ -159,16 +163,31 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
           throw new OptionError('INVALID_OPTION', `${count} maps to write: give --out a folder, not ${out}`);
         }
         if (!single) await mkdir(out, { recursive: true });
-        const pictures = Array.from({ length: count }, (_, m) =>
-          mapOverlay(explainer, run, m, loaded.images[Math.floor(m / k)], { colormap, alpha }),
+        const pictures = Array.from({ length: count }, (_, m) => {
+          const overlay = mapOverlay(explainer, run, m, loaded.images[Math.floor(m / k)], {
+            colormap,
+            alpha,
+          });
+          const request = { explainer, run, m, item: Math.floor(m / k), overlay, options };
+          return loaded.picture ? loaded.picture(request) : overlay;
+        });
+        // Every output is computed before the first file is written.
+        const extras = Array.from({ length: count }, (_, m) =>
+          loaded.extraFiles && !single
+            ? loaded.extraFiles({ explainer, run, m, item: Math.floor(m / k), options })
+            : [],
         );
         for (const [m, picture] of pictures.entries()) {
           const base = path.basename(loaded.paths[Math.floor(m / k)]).replace(/\.[^.]+$/, '');
-          const file = single
-            ? out
-            : path.join(out, `${base}-${explainer.id}${k > 1 ? `-${m % k}` : ''}.png`);
+          const stem = `${base}-${explainer.id}${k > 1 ? `-${m % k}` : ''}`;
+          const file = single ? out : path.join(out, `${stem}.png`);
           await writePng(file, picture);
           files.push(file);
+          for (const extra of extras[m]) {
+            const extraFile = path.join(out, `${stem}${extra.suffix}`);
+            await writeFileAtomic(extraFile, extra.bytes);
+            files.push(extraFile);
+          }
         }
       }
       if (globals().json) {

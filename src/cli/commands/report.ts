@@ -9,7 +9,13 @@ import { buildReport } from '../../report/report.js';
 import { SECTIONS } from '../../report/sections/index.js';
 import { loadReportDataset, type ReportDatasetFlags } from '../dataset.js';
 import { loadImageArgs } from '../images.js';
-import { addInputOptions, inputCommand, type CliFlags } from '../inputs/index.js';
+import {
+  addInputOptions,
+  inputCommand,
+  inputLoaderFor,
+  type CliFlags,
+  type LoadedInputs,
+} from '../inputs/index.js';
 import {
   miniBatchSize,
   openModel,
@@ -71,7 +77,10 @@ export function register(program: Command, globals: () => GlobalFlags): void {
           return await byKind.run(model, imageArgs, cliFlags, { modelPath, globals: globals() });
         }
         const spec = requireInputSpec(model);
-        const loaded = await loadImageArgs(imageArgs, spec, limit, flags);
+        const custom = inputLoaderFor(model);
+        const loaded: LoadedInputs = custom
+          ? await custom(imageArgs, model, flags, limit)
+          : await loadImageArgs(imageArgs, spec, limit, flags);
         const predictions = await model.predict(loaded.input);
         const dataset = await loadReportDataset(model, flags);
         const showProgress = !globals().json && globals().progress !== false;
@@ -89,6 +98,7 @@ export function register(program: Command, globals: () => GlobalFlags): void {
             miniBatchSize: miniBatchSize(flags),
             seed,
             ...(dataset ? { dataset } : {}),
+            ...(loaded.audio ? { audio: loaded.audio } : {}),
           },
           SECTIONS,
           {

@@ -198,7 +198,7 @@ describe('kernel-shap command', () => {
     expect((await sharp(out).metadata()).width).toBe(16);
     const bad = await cli('kernel-shap', modelPath, images[0], '--max-num-subsets', '3');
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr.join('\n')).toMatch(/maxNumSubsets must be an integer/);
+    expect(bad.stderr.join('\n')).toMatch(/--max-num-subsets must be an integer/);
   });
 });
 

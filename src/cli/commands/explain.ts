@@ -23,7 +23,7 @@ import {
   type GlobalFlags,
   type ModelFlags,
 } from '../options.js';
-import { printJson, writePng } from '../output.js';
+import { checkNoClobber, distinctStems, printJson, writePng } from '../output.js';
 import { createProgress } from '../progress.js';
 
 type Flags = ModelFlags & Record<string, string | boolean | undefined>;
@@ -81,6 +81,24 @@ export function parseTarget(flags: Flags, explainer: Explainer): unknown {
   return parts.length === 1 ? parts[0] : parts;
 }
 
+/** One file per map: `out` itself for a single map, else `<out>/<input stem>-<method>[-k].png`. */
+function mapFiles(
+  out: string,
+  inputs: readonly string[],
+  method: string,
+  k: number,
+  count: number,
+): string[] {
+  if (count === 1) return [out];
+  if (out.toLowerCase().endsWith('.png')) {
+    throw new OptionError('INVALID_OPTION', `${count} maps to write: give --out a folder, not ${out}`);
+  }
+  const stems = distinctStems(inputs);
+  return Array.from({ length: count }, (_, m) =>
+    path.join(out, `${stems[Math.floor(m / k)]}-${method}${k > 1 ? `-${m % k}` : ''}.png`),
+  );
+}
+
 function registerExplainer(program: Command, globals: () => GlobalFlags, explainer: Explainer): void {
   const cmd = program
     .command(explainer.id)
@@ -88,6 +106,7 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
     .argument('<model>', 'ONNX model (or TF.js model.json)')
     .argument('<images...>', 'image files or folders')
     .option('--out <file.png|dir>', 'where to write the overlay(s): a .png for one map, else a folder')
+    .option('--force', 'overwrite output files that exist')
     .option(
       '--target <class>',
       'class index or name to explain (default: the predicted class); a,b,c = one per image',
@@ -141,24 +160,15 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
       progress.stop();
       const k = mapsPerImage(run, loaded.images.length);
       const count = run.maps.dims[0];
-      const files: string[] = [];
-      if (out) {
-        const single = count === 1;
-        if (!single && out.toLowerCase().endsWith('.png')) {
-          throw new OptionError('INVALID_OPTION', `${count} maps to write: give --out a folder, not ${out}`);
-        }
-        if (!single) await mkdir(out, { recursive: true });
-        const pictures = Array.from({ length: count }, (_, m) =>
-          mapOverlay(explainer, run, m, loaded.images[Math.floor(m / k)], { colormap, alpha }),
-        );
-        for (const [m, picture] of pictures.entries()) {
-          const base = path.basename(loaded.paths[Math.floor(m / k)]).replace(/\.[^.]+$/, '');
-          const file = single
-            ? out
-            : path.join(out, `${base}-${explainer.id}${k > 1 ? `-${m % k}` : ''}.png`);
-          await writePng(file, picture);
-          files.push(file);
-        }
+      const files = out ? mapFiles(out, loaded.paths, explainer.id, k, count) : [];
+      await checkNoClobber(files, flags.force === true);
+      // Every picture is drawn before the first is written: a failure leaves no partial set of files.
+      const pictures = files.map((_, m) =>
+        mapOverlay(explainer, run, m, loaded.images[Math.floor(m / k)], { colormap, alpha }),
+      );
+      for (const [m, file] of files.entries()) {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writePng(file, pictures[m]);
       }
       if (globals().json) {
         printJson({

@@ -85,6 +85,8 @@ export function register(program: Command, globals: () => GlobalFlags): void {
         const dataset = await loadReportDataset(model, flags);
         const showProgress = !globals().json && globals().progress !== false;
         const progress = createProgress('report', showProgress);
+        await mkdir(flags.out, { recursive: true });
+        const file = path.join(flags.out, 'index.html');
         const report = await buildReport(
           {
             model,
@@ -104,18 +106,23 @@ export function register(program: Command, globals: () => GlobalFlags): void {
           {
             only,
             onSection: (section, i, total) => progress.onProgress({ done: i, total, stage: section.title }),
+            // Each finished section is on disk at once: an interrupted run keeps what it had.
+            onPage: (html) => writeFileAtomic(file, html),
           },
         );
         progress.stop();
-        await mkdir(flags.out, { recursive: true });
-        const file = path.join(flags.out, 'index.html');
         await writeFileAtomic(file, report.html);
-        if (globals().json) printJson({ file, sections: report.rendered, skipped: report.skipped });
-        else {
-          process.stdout.write(`wrote ${file} (${report.rendered.length} sections`);
+        if (globals().json) {
+          printJson({ file, sections: report.rendered, skipped: report.skipped, failed: report.failed });
+        } else {
+          const notes = [
+            report.skipped.length ? `not shown: ${report.skipped.map((s) => s.id).join(', ')}` : '',
+            report.failed.length ? `failed: ${report.failed.map((s) => s.id).join(', ')}` : '',
+          ].filter(Boolean);
           process.stdout.write(
-            report.skipped.length ? `; not shown: ${report.skipped.map((s) => s.id).join(', ')})\n` : ')\n',
+            `wrote ${file} (${report.rendered.length} sections${notes.length ? `; ${notes.join('; ')}` : ''})\n`,
           );
+          for (const f of report.failed) process.stdout.write(`section ${f.id} failed: ${f.error}\n`);
         }
       } finally {
         await model.dispose();

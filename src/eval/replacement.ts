@@ -5,6 +5,7 @@
 import { OptionError } from '../errors.js';
 import { gaussianBlur } from '../methods/gaussian-blur.js';
 import { channelMeans } from '../methods/image-layout.js';
+import type { TensorData } from '../types.js';
 import { createRandom } from '../util/random.js';
 import { imageOf, type EvalContext } from './context.js';
 
@@ -28,13 +29,20 @@ export function checkReplacement(value: unknown): Replacement {
   return value as Replacement;
 }
 
+/** Blurred copies per input batch and sigma: deletion and insertion of every method share them. */
+const blurred = new WeakMap<TensorData, Map<number, Float32Array>>();
+
 /** One replacement image per input image, in the model's layout: a flat array like `ctx.input.data`. */
 export function replacementImages(ctx: EvalContext, options: ReplacementOptions = {}): Float32Array {
   const kind = checkReplacement(options.replacement ?? 'blur');
   const { geo } = ctx;
   if (kind === 'blur') {
     const sigma = options.blurSigma ?? Math.min(geo.height, geo.width) / 10;
-    return gaussianBlur(ctx.input, geo, sigma).data;
+    let bySigma = blurred.get(ctx.input);
+    if (!bySigma) blurred.set(ctx.input, (bySigma = new Map()));
+    let images = bySigma.get(sigma);
+    if (!images) bySigma.set(sigma, (images = gaussianBlur(ctx.input, geo, sigma).data));
+    return images;
   }
   const out = new Float32Array(ctx.input.data.length);
   const random = createRandom(options.seed ?? 0);

@@ -26,6 +26,10 @@ export interface ReportInput {
    * `input`; `names` are display names per item.
    */
   dataset?: { input: TensorData; labels?: Int32Array; names?: string[] };
+  /** The model with every learned layer re-initialised, for the maps' sanity verdicts (opened on first use). */
+  randomizedModel?: () => Promise<Model | undefined>;
+  /** Leave out the metric cards under the maps. */
+  noMetricCards?: boolean;
 }
 
 export interface ReportSection {

@@ -47,6 +47,8 @@ export interface EvaluateOptions {
   numSamples?: number;
   /** Layers randomised at most, from the top (default all). */
   maxLayers?: number;
+  /** Randomisation steps measured, evenly spread, the last always included (default: every layer). */
+  checkpoints?: number;
   miniBatchSize?: number;
   onProgress?: ProgressCallback;
 }
@@ -260,6 +262,7 @@ export async function evaluateExplainers(
           const r = await modelRandomization(options.randomization!, input, batch, explain, {
             seed,
             maxLayers: options.maxLayers,
+            checkpoints: options.checkpoints,
           });
           const last = r.steps[r.steps.length - 1];
           values['randomization-spearman'] = last.similarity.spearman;
@@ -273,6 +276,7 @@ export async function evaluateExplainers(
             seed,
             mode: 'independent',
             maxLayers: options.maxLayers,
+            checkpoints: options.checkpoints,
           });
           values['independent-spearman'] = classes.map((_, i) =>
             mean(r.steps.map((s) => s.similarity.spearman[i])),

@@ -30,6 +30,11 @@ export interface RandomizationOptions {
   seed?: number;
   /** Randomise at most this many layers from the top (default: all). */
   maxLayers?: number;
+  /**
+   * Measure only this many steps, evenly spread and always including the last one (default: every step);
+   * deep models have dozens of learned layers and each step opens a new model.
+   */
+  checkpoints?: number;
   onProgress?: ProgressCallback;
 }
 
@@ -86,8 +91,23 @@ export async function modelRandomization(
   }
   const layers = learnedLayers(source.proto);
   const count = Math.min(layers.length, options.maxLayers ?? layers.length);
+  const checkpoints = Math.min(count, options.checkpoints ?? count);
+  if (!Number.isInteger(checkpoints) || checkpoints < 1) {
+    throw new OptionError(
+      'INVALID_OPTION',
+      `checkpoints must be a positive integer, got ${options.checkpoints}`,
+    );
+  }
+  const chosen =
+    checkpoints === 1
+      ? [count - 1]
+      : [
+          ...new Set(
+            Array.from({ length: checkpoints }, (_, j) => Math.round((j * (count - 1)) / (checkpoints - 1))),
+          ),
+        ];
   const steps: RandomizationStep[] = [];
-  for (let k = 0; k < count; k++) {
+  for (const [done, k] of chosen.entries()) {
     const which = mode === 'cascading' ? Array.from({ length: k + 1 }, (_, j) => j) : [k];
     const model = await source.open(randomizeLayers(source.proto, which, options.seed ?? 0));
     try {
@@ -100,7 +120,7 @@ export async function modelRandomization(
     } finally {
       await model.dispose();
     }
-    options.onProgress?.({ done: k + 1, total: count, stage: `${mode} randomisation` });
+    options.onProgress?.({ done: done + 1, total: chosen.length, stage: `${mode} randomisation` });
   }
   return { mode, steps };
 }

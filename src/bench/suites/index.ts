@@ -2,6 +2,7 @@
 import type { BenchSuite } from '../context.js';
 import { coreSuite } from './core.js';
 import { datasetSuite } from './dataset.js';
+import { evaluateSuite } from './evaluate.js';
 import { gradientSuite } from './gradient.js';
 import { perturbationSuite } from './perturbation.js';
 import { tableSuite } from './table.js';
@@ -12,4 +13,5 @@ export const SUITES: readonly BenchSuite[] = [
   gradientSuite,
   datasetSuite,
   tableSuite,
+  evaluateSuite,
 ];

@@ -27,12 +27,42 @@ import {
 } from '../options.js';
 import { printJson } from '../output.js';
 import { createProgress } from '../progress.js';
+import { learnedLayers, randomizeLayers } from '../../onnx/randomize.js';
+import { OnnxModel } from '../../model.js';
+import { nodeRuntime } from '../../node/load.js';
+
+/** The model with every learned layer re-initialised, opened on first use (seed 0) and disposed after. */
+function lazyRandomizedModel(model: OnnxModel) {
+  let opened: Promise<OnnxModel | undefined> | undefined;
+  return {
+    // A model without learned layers has nothing to randomise: its cards carry no sanity verdict.
+    get: (): Promise<OnnxModel | undefined> => {
+      const layers = learnedLayers(model.proto);
+      opened ??=
+        layers.length === 0
+          ? Promise.resolve(undefined)
+          : OnnxModel.create(
+              randomizeLayers(
+                model.proto,
+                layers.map((_, i) => i),
+              ),
+              nodeRuntime,
+              { labels: model.labels, inputSpec: model.inputSpec, source: `${model.source} (randomised)` },
+            );
+      return opened;
+    },
+    dispose: async () => {
+      await (await opened)?.dispose();
+    },
+  };
+}
 
 interface ReportFlags extends ModelFlags, ReportDatasetFlags {
   out: string;
   limit?: string;
   sections?: string;
   seed: string;
+  metricCards: boolean;
 }
 
 export function register(program: Command, globals: () => GlobalFlags): void {
@@ -51,7 +81,8 @@ export function register(program: Command, globals: () => GlobalFlags): void {
         'bundled sample set for the dataset sections (embedding, max/min images)',
       )
       .option('--dataset <folder>', 'folder of images for the dataset sections')
-      .option('--dataset-limit <n>', 'use at most the first n items of the data set'),
+      .option('--dataset-limit <n>', 'use at most the first n items of the data set')
+      .option('--no-metric-cards', 'leave out the deletion / insertion / sanity card under each map'),
   );
   addInputOptions(cmd, 'report').action(
     async (modelPath: string, imageArgs: string[], flags: ReportFlags) => {
@@ -69,6 +100,7 @@ export function register(program: Command, globals: () => GlobalFlags): void {
         throw new OptionError('INVALID_OPTION', `--seed must be an integer, got '${flags.seed}'`);
       const limit = flags.limit ? parsePositiveInt(flags.limit, '--limit') : undefined;
       const model = await openModel(modelPath, flags);
+      const randomized = lazyRandomizedModel(model);
       try {
         // Models of another input kind (a table) build their own report.
         const byKind = inputCommand(model, 'report');
@@ -101,6 +133,7 @@ export function register(program: Command, globals: () => GlobalFlags): void {
             seed,
             ...(dataset ? { dataset } : {}),
             ...(loaded.audio ? { audio: loaded.audio } : {}),
+            ...(flags.metricCards ? { randomizedModel: randomized.get } : { noMetricCards: true }),
           },
           SECTIONS,
           {
@@ -125,6 +158,7 @@ export function register(program: Command, globals: () => GlobalFlags): void {
           for (const f of report.failed) process.stdout.write(`section ${f.id} failed: ${f.error}\n`);
         }
       } finally {
+        await randomized.dispose();
         await model.dispose();
       }
     },

@@ -58,6 +58,12 @@ export const projectionSuite: BenchSuite = {
   name: 'projection',
   async run(ctx) {
     const rows: BenchRow[] = [];
+    // These runs take minutes each: each row is also printed as soon as it is measured.
+    const push = rows.push.bind(rows);
+    rows.push = (...added: BenchRow[]) => {
+      for (const r of added) process.stderr.write(`bench: ${r.what}; ${r.note ?? ''}\n`);
+      return push(...added);
+    };
     const runs = await sklearnRuns();
     const sizes = ctx.quick ? [2000] : [5000, 20000, 70000];
     for (const n of sizes) {

@@ -6,6 +6,7 @@ import { evaluateSuite } from './evaluate.js';
 import { gradientSuite } from './gradient.js';
 import { perturbationSuite } from './perturbation.js';
 import { tableSuite } from './table.js';
+import { projectionSuite } from './projection.js';
 
 export const SUITES: readonly BenchSuite[] = [
   coreSuite,
@@ -14,4 +15,5 @@ export const SUITES: readonly BenchSuite[] = [
   datasetSuite,
   tableSuite,
   evaluateSuite,
+  projectionSuite,
 ];

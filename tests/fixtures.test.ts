@@ -204,7 +204,7 @@ describe('fixture zoo', () => {
       } else bytes += info.size;
     };
     walk(fixturesRoot());
-    expect(bytes).toBeLessThanOrEqual(12 * 1024 * 1024);
+    expect(bytes).toBeLessThanOrEqual(16 * 1024 * 1024);
   });
 
   it('fails with typed errors for unknown fixtures and wrong sample kinds', () => {

@@ -150,5 +150,6 @@ export async function buildTableReport(input: TableReportInput): Promise<BuiltRe
     html: page(`netlens report — ${input.modelName}`, meta, sections),
     rendered: sections.map((s) => s.id),
     skipped: [],
+    failed: [],
   };
 }

@@ -8,6 +8,7 @@ import * as classMax from './class-max.js';
 import * as convert from './convert.js';
 import * as deepdream from './deepdream.js';
 import * as embed from './embed.js';
+import * as evaluate from './evaluate.js';
 import * as explain from './explain.js';
 import * as extremes from './extremes.js';
 import * as info from './info.js';
@@ -28,5 +29,6 @@ export const COMMANDS: readonly { register: Register }[] = [
   extremes,
   shapley,
   report,
+  evaluate,
   convert,
 ];

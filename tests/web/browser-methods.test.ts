@@ -1,0 +1,164 @@
+/**
+ * The browser build (onnxruntime-web, WASM, in a Web Worker) computes the same maps as Node for the same
+ * image files: Grad-CAM, saliency, integrated gradients and occlusion on two fixture models.
+ */
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXPLAINERS, type Explainer, type ExplainerRun } from '../../src/explainers/index.js';
+import type { OnnxModel } from '../../src/model.js';
+import type { TensorData } from '../../src/types.js';
+import { loadImagesForModel } from '../../src/image/index.js';
+import { loadModel } from '../../src/node/load.js';
+import { chromiumAvailable, launchBrowser } from '../helpers/browser.js';
+import { serveFolders, type StaticServer } from '../helpers/static-server.js';
+import { ensureWebBuild } from '../helpers/web-build.js';
+
+const CASES = [
+  { fixture: 'shapes-cnn', image: '0000-circle.png' },
+  { fixture: 'fashion-cnn', image: '0004-coat.png' },
+];
+const METHODS: { id: string; options: Record<string, unknown> }[] = [
+  { id: 'gradcam', options: {} },
+  { id: 'saliency', options: {} },
+  { id: 'integrated-gradients', options: { numSteps: 16 } },
+  { id: 'occlusion', options: {} },
+];
+
+interface BrowserRun {
+  pixels: number[];
+  maps: Record<string, { data: number[]; dims: number[]; classes: (number | null)[] }>;
+  progressEvents: number;
+}
+
+/** In the page: decode the image with the browser's codec, then run every method in the worker. */
+const RUN_IN_PAGE = `async ({ model, image, methods }) => {
+  const nl = await import('/lib/netlens.js');
+  const worker = new nl.NetlensWorker();
+  const bytes = new Uint8Array(await (await fetch(model)).arrayBuffer());
+  const summary = await worker.load({ model: bytes });
+  const decoded = await nl.decodeImageBlob(await (await fetch(image)).blob(), {
+    channels: summary.inputSpec.channels === 1 ? 1 : 3,
+  });
+  const input = nl.prepareImages([decoded], summary.inputSpec);
+  const maps = {};
+  let progressEvents = 0;
+  for (const { id, options } of methods) {
+    const run = await worker.explain(id, input, options, () => progressEvents++);
+    maps[id] = { data: Array.from(run.maps.data), dims: run.maps.dims, classes: run.classes };
+  }
+  worker.terminate();
+  return { pixels: Array.from(decoded.data), maps, progressEvents };
+}`;
+
+/**
+ * How far the map itself moves when the input moves by float32 rounding (relative 1e-7, what two backends'
+ * different summation orders amount to), times 4. Zero for maps that are smooth in the input; large only where
+ * the method crosses non-differentiable points, as integrated gradients does on shapes-cnn: its path passes
+ * MaxPool ties (flat backgrounds) where the routed gradient flips with the last bit of the inputs.
+ */
+async function roundingSensitivity(
+  explainer: Explainer,
+  model: OnnxModel,
+  input: TensorData,
+  options: Record<string, unknown>,
+  reference: ExplainerRun,
+): Promise<number> {
+  if (explainer.id !== 'integrated-gradients') return 0;
+  const nudged = { data: input.data.map((v, i) => v * (1 + 1e-7 * Math.sin(i))), dims: input.dims };
+  const moved = await explainer.run(model, nudged, options);
+  let d = 0;
+  for (let i = 0; i < moved.maps.data.length; i++)
+    d = Math.max(d, Math.abs(moved.maps.data[i] - reference.maps.data[i]));
+  return 4 * d;
+}
+
+function maxAbs(values: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i]));
+  return m;
+}
+
+describe('netlens/web in headless Chromium', () => {
+  let server: StaticServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    expect(chromiumAvailable(), 'Debian chromium is required for browser tests').toBe(true);
+    server = await serveFolders({ '/lib/': ensureWebBuild(), '/fixtures/': path.resolve('fixtures') });
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    await page.goto(server.url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const { fixture, image } of CASES) {
+    it(`matches Node on ${fixture} for ${METHODS.map((m) => m.id).join(', ')}`, async () => {
+      const modelPath = `fixtures/${fixture}/model.onnx`;
+      const imagePath = `fixtures/${fixture}/samples/images/${image}`;
+      const inBrowser = (await page.evaluate(
+        `(${RUN_IN_PAGE})(${JSON.stringify({
+          model: `/${modelPath}`,
+          image: `/${imagePath}`,
+          methods: METHODS,
+        })})`,
+      )) as BrowserRun;
+
+      const model = await loadModel(modelPath);
+      const { input, images } = await loadImagesForModel([imagePath], model.inputSpec!);
+      // The browser's decoder gives the same pixels as Node's, so both sides explain the same input.
+      expect(inBrowser.pixels).toEqual(Array.from(images[0].data));
+      expect(inBrowser.progressEvents).toBeGreaterThan(0);
+      for (const { id, options } of METHODS) {
+        const explainer = EXPLAINERS.find((e) => e.id === id)!;
+        const node = await explainer.run(model, input, options);
+        const web = inBrowser.maps[id];
+        expect(web.dims).toEqual(node.maps.dims);
+        expect(web.classes).toEqual(node.classes);
+        const scale = maxAbs(node.maps.data);
+        expect(scale, `${id} map is not all zero`).toBeGreaterThan(0);
+        let diff = 0;
+        for (let i = 0; i < web.data.length; i++)
+          diff = Math.max(diff, Math.abs(web.data[i] - node.maps.data[i]));
+        const tolerance = Math.max(
+          1e-4 * scale,
+          await roundingSensitivity(explainer, model, input, options, node),
+        );
+        expect(diff, `${id}: max |browser − node| against max |map| ${scale}`).toBeLessThanOrEqual(tolerance);
+      }
+      await model.dispose();
+    });
+  }
+});
+
+describe('netlens/web backends', () => {
+  it('says clearly when WebGPU is asked for and the browser has none', async () => {
+    const server = await serveFolders({ '/lib/': ensureWebBuild(), '/fixtures/': path.resolve('fixtures') });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      const outcome = (await page.evaluate(`(async () => {
+        const nl = await import('/lib/netlens.js');
+        try {
+          await nl.loadModel('/fixtures/shapes-cnn/model.onnx', { backend: 'webgpu' });
+          return { loaded: true };
+        } catch (err) {
+          return { loaded: false, code: err.code, message: err.message };
+        }
+      })()`)) as { loaded: boolean; code?: string; message?: string };
+      // Chromium runs with --disable-gpu here, so no adapter can be had.
+      expect(outcome.loaded).toBe(false);
+      expect(outcome.code).toBe('RUNTIME_ERROR');
+      expect(outcome.message).toMatch(/WebGPU was asked for .*use backend 'wasm'/);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+});

@@ -5,12 +5,11 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXPLAINERS, type Explainer, type ExplainerRun } from '../../src/explainers/index.js';
-import type { OnnxModel } from '../../src/model.js';
-import type { TensorData } from '../../src/types.js';
+import { EXPLAINERS } from '../../src/explainers/index.js';
 import { loadImagesForModel } from '../../src/image/index.js';
 import { loadModel } from '../../src/node/load.js';
 import { chromiumAvailable, launchBrowser } from '../helpers/browser.js';
+import { maxAbs, maxAbsDiff, roundingSensitivity } from '../helpers/map-compare.js';
 import { serveFolders, type StaticServer } from '../helpers/static-server.js';
 import { ensureWebBuild } from '../helpers/web-build.js';
 
@@ -50,34 +49,6 @@ const RUN_IN_PAGE = `async ({ model, image, methods }) => {
   worker.terminate();
   return { pixels: Array.from(decoded.data), maps, progressEvents };
 }`;
-
-/**
- * How far the map itself moves when the input moves by float32 rounding (relative 1e-7, what two backends'
- * different summation orders amount to), times 4. Zero for maps that are smooth in the input; large only where
- * the method crosses non-differentiable points, as integrated gradients does on shapes-cnn: its path passes
- * MaxPool ties (flat backgrounds) where the routed gradient flips with the last bit of the inputs.
- */
-async function roundingSensitivity(
-  explainer: Explainer,
-  model: OnnxModel,
-  input: TensorData,
-  options: Record<string, unknown>,
-  reference: ExplainerRun,
-): Promise<number> {
-  if (explainer.id !== 'integrated-gradients') return 0;
-  const nudged = { data: input.data.map((v, i) => v * (1 + 1e-7 * Math.sin(i))), dims: input.dims };
-  const moved = await explainer.run(model, nudged, options);
-  let d = 0;
-  for (let i = 0; i < moved.maps.data.length; i++)
-    d = Math.max(d, Math.abs(moved.maps.data[i] - reference.maps.data[i]));
-  return 4 * d;
-}
-
-function maxAbs(values: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i]));
-  return m;
-}
 
 describe('netlens/web in headless Chromium', () => {
   let server: StaticServer;
@@ -122,9 +93,7 @@ describe('netlens/web in headless Chromium', () => {
         expect(web.classes).toEqual(node.classes);
         const scale = maxAbs(node.maps.data);
         expect(scale, `${id} map is not all zero`).toBeGreaterThan(0);
-        let diff = 0;
-        for (let i = 0; i < web.data.length; i++)
-          diff = Math.max(diff, Math.abs(web.data[i] - node.maps.data[i]));
+        const diff = maxAbsDiff(web.data, node.maps.data);
         const tolerance = Math.max(
           1e-4 * scale,
           await roundingSensitivity(explainer, model, input, options, node),

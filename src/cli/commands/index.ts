@@ -9,6 +9,7 @@ import * as convert from './convert.js';
 import * as deepdream from './deepdream.js';
 import * as embed from './embed.js';
 import * as explain from './explain.js';
+import * as exportGraph from './export.js';
 import * as extremes from './extremes.js';
 import * as info from './info.js';
 import * as predict from './predict.js';
@@ -27,4 +28,5 @@ export const COMMANDS: readonly { register: Register }[] = [
   extremes,
   report,
   convert,
+  exportGraph,
 ];

@@ -14,6 +14,7 @@ import * as extremes from './extremes.js';
 import * as info from './info.js';
 import * as predict from './predict.js';
 import * as report from './report.js';
+import * as serve from './serve.js';
 
 export type Register = (program: Command, globals: () => GlobalFlags) => void;
 
@@ -29,4 +30,5 @@ export const COMMANDS: readonly { register: Register }[] = [
   report,
   convert,
   exportGraph,
+  serve,
 ];

@@ -10,7 +10,7 @@ import { loadImagesForModel } from '../../src/image/index.js';
 import { loadModel } from '../../src/node/load.js';
 import { chromiumAvailable, launchBrowser } from '../helpers/browser.js';
 import { maxAbs, maxAbsDiff, roundingSensitivity } from '../helpers/map-compare.js';
-import { serveFolders, type StaticServer } from '../helpers/static-server.js';
+import { serveFolders, type StaticServer } from '../../src/bench/static-server.js';
 import { ensureWebBuild } from '../helpers/web-build.js';
 
 const CASES = [

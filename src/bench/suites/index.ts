@@ -1,8 +1,15 @@
 /** Every bench suite; a method adds its suite file and one line here. */
 import type { BenchSuite } from '../context.js';
+import { browserSuite } from './browser.js';
 import { coreSuite } from './core.js';
 import { datasetSuite } from './dataset.js';
 import { gradientSuite } from './gradient.js';
 import { perturbationSuite } from './perturbation.js';
 
-export const SUITES: readonly BenchSuite[] = [coreSuite, perturbationSuite, gradientSuite, datasetSuite];
+export const SUITES: readonly BenchSuite[] = [
+  coreSuite,
+  perturbationSuite,
+  gradientSuite,
+  datasetSuite,
+  browserSuite,
+];

@@ -1,4 +1,4 @@
-/** A throwaway static file server for browser tests: URL prefixes mapped to folders, loopback only. */
+/** A throwaway static file server for browser runs (bench, tests): URL prefixes mapped to folders, loopback only. */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

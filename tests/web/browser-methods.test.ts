@@ -2,6 +2,8 @@
  * The browser build (onnxruntime-web, WASM, in a Web Worker) computes the same maps as Node for the same
  * image files: Grad-CAM, saliency, integrated gradients and occlusion on two fixture models.
  */
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +127,43 @@ describe('netlens/web backends', () => {
       expect(outcome.loaded).toBe(false);
       expect(outcome.code).toBe('RUNTIME_ERROR');
       expect(outcome.message).toMatch(/WebGPU was asked for .*use backend 'wasm'/);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+});
+
+describe('docs/browser.md', () => {
+  it('runs the page example as written', async () => {
+    const doc = await readFile(path.resolve('docs/browser.md'), 'utf8');
+    const html = /```html\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(html, 'docs/browser.md has an ```html example').toBeDefined();
+    const dir = await mkdtemp(path.join(tmpdir(), 'netlens-doc-'));
+    await writeFile(path.join(dir, 'example.html'), html!);
+    const server = await serveFolders({
+      '/netlens/dist/browser/': ensureWebBuild(),
+      '/netlens/fixtures/': path.resolve('fixtures'),
+      '/page/': dir,
+    });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/page/example.html`);
+      await page.waitForFunction(() => document.getElementById('out')?.textContent !== '', undefined, {
+        timeout: 30_000,
+      });
+      expect(await page.textContent('#out')).toBe('class 1 (square)');
+      const coloured = await page.$eval('#cam', (canvas) => {
+        const c = canvas as HTMLCanvasElement;
+        const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < px.length; i += 4) {
+          if (Math.max(px[i], px[i + 1], px[i + 2]) - Math.min(px[i], px[i + 1], px[i + 2]) > 40) n++;
+        }
+        return n / (c.width * c.height);
+      });
+      expect(coloured).toBeGreaterThan(0.05);
     } finally {
       await browser.close();
       await server.close();

@@ -35,7 +35,8 @@ interface BrowserRun {
 /** In the page: decode the image with the browser's codec, then run every method in the worker. */
 const RUN_IN_PAGE = `async ({ model, image, methods }) => {
   const nl = await import('/lib/netlens.js');
-  const worker = new nl.NetlensWorker();
+  // One worker for every case: ONNX Runtime's WASM is compiled once, each case loads its model into it.
+  const worker = (globalThis.netlensTestWorker ??= new nl.NetlensWorker());
   const bytes = new Uint8Array(await (await fetch(model)).arrayBuffer());
   const summary = await worker.load({ model: bytes });
   const decoded = await nl.decodeImageBlob(await (await fetch(image)).blob(), {
@@ -48,7 +49,6 @@ const RUN_IN_PAGE = `async ({ model, image, methods }) => {
     const run = await worker.explain(id, input, options, () => progressEvents++);
     maps[id] = { data: Array.from(run.maps.data), dims: run.maps.dims, classes: run.classes };
   }
-  worker.terminate();
   return { pixels: Array.from(decoded.data), maps, progressEvents };
 }`;
 

@@ -101,7 +101,7 @@ describe('netlens serve in headless Chromium', () => {
     );
 
     const before = await heatMapPixels(page);
-    await page.fill('#opacity', '0.9');
+    await page.fill('#opacity', '0.35');
     await page.waitForFunction((first) => {
       const c = document.querySelector('[data-testid="heatmap"]') as HTMLCanvasElement;
       const now = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
@@ -123,6 +123,17 @@ describe('netlens serve in headless Chromium', () => {
     const meta = await sharp(saved).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 28, 28]);
     expect(await colouredShare(await sharp(saved).png().toBuffer())).toBeGreaterThan(0.05);
+
+    // Two methods side by side, then the layer's activations.
+    await page.click('[data-testid="compare"]');
+    await page.selectOption('#method', 'gradcam');
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="caption"]')?.textContent?.startsWith('Grad-CAM'),
+    );
+    await page.click('[data-testid="compare"]');
+    expect(await page.$$eval('[data-testid="side-by-side"] canvas', (c) => c.length)).toBe(2);
+    await page.click('[data-testid="activations"]');
+    await page.waitForSelector('[data-testid="montage"]');
 
     await page.screenshot({ path: path.join(ARTIFACTS, 'explorer.png'), fullPage: true });
     const heat = await page.locator('[data-testid="heatmap"]').screenshot();

@@ -9,6 +9,7 @@ import { inputLayout, layerLayoutOf } from '../onnx/metadata.js';
 import { DataType, cloneModel, makeValueInfo, opsetVersion, type ModelProto } from '../onnx/proto.js';
 import { appendVjp, type AppendedVjp } from './merge.js';
 import { GraphOps } from './ops.js';
+import type { BackpropRule } from '../types.js';
 
 export const TARGET_INPUT = 'target';
 export const EXPLAINED_CLASS_OUTPUT = 'explained_class';
@@ -28,7 +29,7 @@ export interface ExportContext {
   height: number;
   width: number;
   /** Appends the VJP of the score (seeded) with respect to `wrt`, fed by `input` in place of the model input. */
-  vjp(wrt: string, input: string, seed: string, prefix: string): AppendedVjp;
+  vjp(wrt: string, input: string, seed: string, prefix: string, rule?: BackpropRule): AppendedVjp;
 }
 
 export async function exportContext(
@@ -94,8 +95,8 @@ export async function exportContext(
     channels,
     height,
     width,
-    vjp(wrt, input, seedTensor, prefix) {
-      const built = buildVjpGraph(model.proto, { output: reduction, wrt: [wrt], rule: 'gradient', shapes });
+    vjp(wrt, input, seedTensor, prefix, rule = 'gradient') {
+      const built = buildVjpGraph(model.proto, { output: reduction, wrt: [wrt], rule, shapes });
       return appendVjp(graph, built, {
         prefix,
         inputs: { [model.inputName]: input, [built.seedName]: seedTensor },

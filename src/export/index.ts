@@ -11,8 +11,8 @@ import type { OnnxModel } from '../model.js';
 import { topologicalNodes } from '../onnx/graph.js';
 import { makeValueInfo, type ModelProto } from '../onnx/proto.js';
 import { EXPLAINED_CLASS_OUTPUT, TARGET_INPUT, exportContext, type ExportContext } from './context.js';
-import { emitGradCam } from './methods/grad-cam.js';
-import { emitInputXGradient, emitSaliency } from './methods/gradient.js';
+import { emitGradientCam } from './methods/grad-cam.js';
+import { emitInputXGradient, emitRuleGradient } from './methods/gradient.js';
 import { emitIntegratedGradients } from './methods/integrated-gradients.js';
 
 export { EXPLAINED_CLASS_OUTPUT, TARGET_INPUT };
@@ -25,7 +25,7 @@ export interface ExportOptions {
   /** Take the class to explain as an int64 [N] input named `target` instead of the predicted class. */
   targetInput?: boolean;
   reductionLayer?: string;
-  /** Grad-CAM. */
+  /** Gradient CAMs (gradcam, hirescam, layercam). */
   featureLayer?: string;
   outputUpsampling?: ResizeMethod;
   /** Gradient methods. */
@@ -40,8 +40,12 @@ type Emitter = (ctx: ExportContext, options: ExportOptions) => string | Promise<
 
 /** Methods whose maths fits in a graph, by their CLI command names. */
 const EMITTERS: Record<string, Emitter> = {
-  gradcam: emitGradCam,
-  saliency: emitSaliency,
+  gradcam: (ctx, o) => emitGradientCam('gradcam', ctx, o),
+  hirescam: (ctx, o) => emitGradientCam('hirescam', ctx, o),
+  layercam: (ctx, o) => emitGradientCam('layercam', ctx, o),
+  saliency: (ctx, o) => emitRuleGradient('gradient', ctx, o),
+  'guided-backprop': (ctx, o) => emitRuleGradient('guided', ctx, o),
+  deconvnet: (ctx, o) => emitRuleGradient('deconvnet', ctx, o),
   'input-x-gradient': emitInputXGradient,
   'integrated-gradients': emitIntegratedGradients,
 };

@@ -26,7 +26,11 @@ const FIXTURES = {
 
 const CASES: { method: string; options: Record<string, unknown> }[] = [
   { method: 'gradcam', options: {} },
+  { method: 'hirescam', options: {} },
+  { method: 'layercam', options: { outputUpsampling: 'bilinear' } },
   { method: 'saliency', options: {} },
+  { method: 'guided-backprop', options: {} },
+  { method: 'deconvnet', options: { channelReduction: 'sum' } },
   { method: 'input-x-gradient', options: {} },
   { method: 'integrated-gradients', options: { numSteps: 8, method: 'riemannMiddle' } },
 ];

@@ -1,4 +1,7 @@
-/** Grad-CAM as graph ops: ReLU(Σ_c mean_ij(∂y/∂A_c) · A_c), up-sampled as netlens up-samples it. */
+/**
+ * Gradient CAMs as graph ops, up-sampled as netlens up-samples them: Grad-CAM ReLU(Σ_c mean_ij(∂y/∂A_c) · A_c),
+ * HiResCAM ReLU(Σ_c ∂y/∂A_c ⊙ A_c), LayerCAM ReLU(Σ_c ReLU(∂y/∂A_c) ⊙ A_c).
+ */
 import { UnsupportedError } from '../../errors.js';
 import type { ResizeMethod } from '../../image/resample.js';
 import type { ExportContext } from '../context.js';
@@ -9,21 +12,32 @@ export interface GradCamExportOptions {
   outputUpsampling?: ResizeMethod;
 }
 
-export async function emitGradCam(ctx: ExportContext, options: GradCamExportOptions): Promise<string> {
+export type GradientCam = 'gradcam' | 'hirescam' | 'layercam';
+
+export async function emitGradientCam(
+  variant: GradientCam,
+  ctx: ExportContext,
+  options: GradCamExportOptions,
+): Promise<string> {
   const layer = options.featureLayer ?? (await ctx.model.featureLayer());
   await ctx.model.checkLayer(layer);
   const dims = ctx.shapes[layer] ?? [];
   if (dims.length !== 4 || ctx.layerLayout !== 'NCHW') {
     throw new UnsupportedError(
       'UNSUPPORTED_MODEL',
-      `Grad-CAM export needs an NCHW feature layer; '${layer}' has dims [${dims.join(', ')}] (${ctx.layerLayout})`,
+      `${variant} export needs an NCHW feature layer; '${layer}' has dims [${dims.join(', ')}] (${ctx.layerLayout})`,
     );
   }
   const [, , h, w] = dims;
   const { ops } = ctx;
   const grad = ctx.vjp(layer, ctx.model.inputName, ctx.seed, 'netlens/vjp/').grads[0];
-  const sums = ops.reduce('ReduceSum', grad, [2, 3], true);
-  const weights = ops.op('Mul', [sums, ops.floats([], [1 / (h * w)], 'inv_pixels')]);
+  let weights: string;
+  if (variant === 'gradcam') {
+    const sums = ops.reduce('ReduceSum', grad, [2, 3], true);
+    weights = ops.op('Mul', [sums, ops.floats([], [1 / (h * w)], 'inv_pixels')]);
+  } else {
+    weights = variant === 'layercam' ? ops.op('Relu', [grad]) : grad;
+  }
   const weighted = ops.reduce('ReduceSum', ops.op('Mul', [weights, layer]), [1], false);
   const cam = ops.op('Relu', [weighted]);
   return emitUpsample(

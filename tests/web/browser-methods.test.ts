@@ -52,22 +52,35 @@ const RUN_IN_PAGE = `async ({ model, image, methods }) => {
   return { pixels: Array.from(decoded.data), maps, progressEvents };
 }`;
 
+// One browser and one server for the whole file (docs example pages included).
+let server: StaticServer;
+let browser: Browser;
+let docPages: string;
+
+beforeAll(async () => {
+  expect(chromiumAvailable(), 'Debian chromium is required for browser tests').toBe(true);
+  docPages = await mkdtemp(path.join(tmpdir(), 'netlens-doc-'));
+  server = await serveFolders({
+    '/lib/': ensureWebBuild(),
+    '/fixtures/': path.resolve('fixtures'),
+    '/netlens/dist/browser/': ensureWebBuild(),
+    '/netlens/fixtures/': path.resolve('fixtures'),
+    '/page/': docPages,
+  });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
 describe('netlens/web in headless Chromium', () => {
-  let server: StaticServer;
-  let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    expect(chromiumAvailable(), 'Debian chromium is required for browser tests').toBe(true);
-    server = await serveFolders({ '/lib/': ensureWebBuild(), '/fixtures/': path.resolve('fixtures') });
-    browser = await launchBrowser();
     page = await browser.newPage();
     await page.goto(server.url);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   for (const { fixture, image } of CASES) {
@@ -109,10 +122,8 @@ describe('netlens/web in headless Chromium', () => {
 
 describe('netlens/web backends', () => {
   it('says clearly when WebGPU is asked for and the browser has none', async () => {
-    const server = await serveFolders({ '/lib/': ensureWebBuild(), '/fixtures/': path.resolve('fixtures') });
-    const browser = await launchBrowser();
+    const page = await browser.newPage();
     try {
-      const page = await browser.newPage();
       await page.goto(server.url);
       const outcome = (await page.evaluate(`(async () => {
         const nl = await import('/lib/netlens.js');
@@ -128,8 +139,7 @@ describe('netlens/web backends', () => {
       expect(outcome.code).toBe('RUNTIME_ERROR');
       expect(outcome.message).toMatch(/WebGPU was asked for .*use backend 'wasm'/);
     } finally {
-      await browser.close();
-      await server.close();
+      await page.close();
     }
   });
 });
@@ -139,16 +149,9 @@ describe('docs/browser.md', () => {
     const doc = await readFile(path.resolve('docs/browser.md'), 'utf8');
     const html = /```html\n([\s\S]*?)```/.exec(doc)?.[1];
     expect(html, 'docs/browser.md has an ```html example').toBeDefined();
-    const dir = await mkdtemp(path.join(tmpdir(), 'netlens-doc-'));
-    await writeFile(path.join(dir, 'example.html'), html!);
-    const server = await serveFolders({
-      '/netlens/dist/browser/': ensureWebBuild(),
-      '/netlens/fixtures/': path.resolve('fixtures'),
-      '/page/': dir,
-    });
-    const browser = await launchBrowser();
+    await writeFile(path.join(docPages, 'example.html'), html!);
+    const page = await browser.newPage();
     try {
-      const page = await browser.newPage();
       await page.goto(`${server.url}/page/example.html`);
       await page.waitForFunction(() => document.getElementById('out')?.textContent !== '', undefined, {
         timeout: 30_000,
@@ -165,8 +168,7 @@ describe('docs/browser.md', () => {
       });
       expect(coloured).toBeGreaterThan(0.05);
     } finally {
-      await browser.close();
-      await server.close();
+      await page.close();
     }
   });
 });

@@ -29,10 +29,12 @@ import { parseOptions, type FormValues } from './options';
 import { RawCanvas } from './RawCanvas';
 import { Scatter, type ScatterPoint } from './Scatter';
 import {
+  concatShards,
   decodeAll,
   fetchBytes,
   fetchImages,
   fetchSession,
+  fetchTfjs,
   type ImageItem,
   type SessionInfo,
 } from './session';
@@ -69,13 +71,7 @@ async function tfjsFromFiles(files: readonly File[]): Promise<TfjsModelFiles> {
       shards.push(new Uint8Array(await shard.arrayBuffer()));
     }
   }
-  const weights = new Uint8Array(shards.reduce((n, s) => n + s.length, 0));
-  let offset = 0;
-  for (const s of shards) {
-    weights.set(s, offset);
-    offset += s.length;
-  }
-  return { modelJson, weights };
+  return { modelJson, weights: concatShards(shards) };
 }
 
 export function App() {
@@ -154,10 +150,10 @@ export function App() {
       setSession(info);
       if (info.model) {
         const images = await fetchImages(info.images);
-        if (info.model.url.toLowerCase().endsWith('.json')) {
-          throw new Error('open TF.js models by dropping model.json with its weight files');
-        }
-        await openModel(info.model.name, await fetchBytes(info.model.url), images);
+        const model = info.model.url.toLowerCase().endsWith('.json')
+          ? await fetchTfjs(info.model.url)
+          : await fetchBytes(info.model.url);
+        await openModel(info.model.name, model, images);
       } else if (info.fixtures.length > 0) {
         await openFixture(info, info.fixtures[0].name);
       }

@@ -1,5 +1,5 @@
 /** What the server offers (named files and bundled fixtures), and reading files into bytes and images. */
-import { decodeImageBlob, type RawImage } from '../../src/web/index';
+import { decodeImageBlob, type RawImage, type TfjsModelFiles } from '../../src/web/index';
 
 export interface ServedFile {
   name: string;
@@ -42,4 +42,26 @@ export async function fetchImages(files: readonly ServedFile[]): Promise<ImageIt
 
 export function decodeAll(items: readonly ImageItem[], channels: 1 | 3): Promise<RawImage[]> {
   return Promise.all(items.map((item) => decodeImageBlob(item.blob, { channels })));
+}
+
+/** A TF.js model.json served by URL, with its weight shards from beside it (concatenated in manifest order). */
+export async function fetchTfjs(url: string): Promise<TfjsModelFiles> {
+  const base = new URL(url, document.baseURI);
+  const modelJson = (await (await fetch(base)).json()) as { weightsManifest?: { paths: string[] }[] };
+  const shards: Uint8Array[] = [];
+  for (const group of modelJson.weightsManifest ?? []) {
+    for (const p of group.paths) shards.push(await fetchBytes(new URL(p, base).href));
+  }
+  return { modelJson, weights: concatShards(shards) };
+}
+
+/** TF.js weight shards, in manifest order, as the one buffer the importer reads. */
+export function concatShards(shards: readonly Uint8Array[]): Uint8Array {
+  const weights = new Uint8Array(shards.reduce((n, s) => n + s.length, 0));
+  let offset = 0;
+  for (const s of shards) {
+    weights.set(s, offset);
+    offset += s.length;
+  }
+  return weights;
 }

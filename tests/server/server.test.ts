@@ -90,6 +90,27 @@ describe('netlens serve: what is reachable', () => {
   });
 });
 
+describe('netlens serve: a TF.js model', () => {
+  it('serves model.json with the weight shards beside it', async () => {
+    const tfjs = path.join(dir, 'tfjs');
+    await mkdir(tfjs);
+    await writeFile(path.join(tfjs, 'model.json'), '{"weightsManifest":[{"paths":["w.bin"]}]}');
+    await writeFile(path.join(tfjs, 'w.bin'), 'weights');
+    const served = await createExplorer({
+      model: path.join(tfjs, 'model.json'),
+      appDir: path.join(dir, 'app'),
+    });
+    try {
+      const session = (await served.inject({ url: '/api/session' })).json<SessionInfo>();
+      expect(session.model?.url).toBe('/files/0/model.json');
+      expect((await served.inject({ url: '/files/0/w.bin' })).body).toBe('weights');
+      expect((await served.inject({ url: '/files/0/../secret.txt' })).statusCode).toBe(404);
+    } finally {
+      await served.close();
+    }
+  });
+});
+
 function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port, timeout: 2000 });

@@ -57,9 +57,15 @@ function fileUrl(rootIndex: number, relative: string): string {
   return `/files/${rootIndex}/${relative.split('/').map(encodeURIComponent).join('/')}`;
 }
 
+/** The model named on the command line: the root that serves it and its file name inside that root. */
+interface NamedModel {
+  root: number;
+  file: string;
+}
+
 async function describeSession(
   roots: Root[],
-  modelRoot: number | undefined,
+  named: NamedModel | undefined,
   imageRoots: number[],
   fixtureRoots: number[],
   maxUploadBytes: number,
@@ -83,10 +89,7 @@ async function describeSession(
       images: sampleImages.map((rel) => ({ name: path.posix.basename(rel), url: fileUrl(index, rel) })),
     });
   }
-  const model =
-    modelRoot === undefined
-      ? undefined
-      : { name: roots[modelRoot].label, url: fileUrl(modelRoot, path.basename(roots[modelRoot].real)) };
+  const model = named && { name: roots[named.root].label, url: fileUrl(named.root, named.file) };
   return { ...(model ? { model } : {}), images, fixtures, maxUploadBytes };
 }
 
@@ -106,18 +109,15 @@ export async function createExplorer(options: ExplorerOptions): Promise<FastifyI
     );
   }
   const roots: Root[] = [];
-  let modelRoot: number | undefined;
+  let named: NamedModel | undefined;
   if (options.model) {
-    // A TF.js model.json needs its weight shards: serve its folder, open the file in it.
     const root = await makeRoot(options.model);
     if (root.kind !== 'file')
       throw new FileError('NOT_A_FILE', `model ${options.model} is a folder, expected a file`);
-    roots.push(
-      root.real.toLowerCase().endsWith('.json')
-        ? { ...(await makeRoot(path.dirname(root.real), options.model)), kind: 'folder' }
-        : root,
-    );
-    modelRoot = 0;
+    // A TF.js model.json needs its weight shards: serve its folder, open the file in it.
+    const tfjs = root.real.toLowerCase().endsWith('.json');
+    roots.push(tfjs ? await makeRoot(path.dirname(root.real), options.model) : root);
+    named = { root: 0, file: path.basename(root.real) };
   }
   const imageRoots: number[] = [];
   for (const image of options.images ?? []) {
@@ -127,17 +127,13 @@ export async function createExplorer(options: ExplorerOptions): Promise<FastifyI
   for (const [name, dir] of Object.entries(options.fixtures ?? {})) {
     fixtureRoots.push(roots.push(await makeRoot(dir, name)) - 1);
   }
-  const modelFileName =
-    modelRoot === undefined ? undefined : path.basename((await makeRoot(options.model!)).real);
 
   const app = Fastify({ bodyLimit: maxUploadBytes, logger: false });
   const uploads = new Map<string, { bytes: Buffer; type: string }>();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.get('/api/session', async () => {
-    const session = await describeSession(roots, modelRoot, imageRoots, fixtureRoots, maxUploadBytes);
-    if (session.model && modelFileName) session.model.url = fileUrl(modelRoot!, modelFileName);
-    return session;
+    return describeSession(roots, named, imageRoots, fixtureRoots, maxUploadBytes);
   });
 
   app.get<{ Params: { root: string; '*': string } }>('/files/:root/*', async (request, reply) => {

@@ -3,13 +3,19 @@ import type { BenchSuite } from '../context.js';
 import { browserSuite } from './browser.js';
 import { coreSuite } from './core.js';
 import { datasetSuite } from './dataset.js';
+import { evaluateSuite } from './evaluate.js';
 import { gradientSuite } from './gradient.js';
 import { perturbationSuite } from './perturbation.js';
+import { tableSuite } from './table.js';
+import { projectionSuite } from './projection.js';
 
 export const SUITES: readonly BenchSuite[] = [
   coreSuite,
   perturbationSuite,
   gradientSuite,
   datasetSuite,
+  tableSuite,
+  evaluateSuite,
+  projectionSuite,
   browserSuite,
 ];

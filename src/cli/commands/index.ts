@@ -8,6 +8,7 @@ import * as classMax from './class-max.js';
 import * as convert from './convert.js';
 import * as deepdream from './deepdream.js';
 import * as embed from './embed.js';
+import * as evaluate from './evaluate.js';
 import * as explain from './explain.js';
 import * as exportGraph from './export.js';
 import * as extremes from './extremes.js';
@@ -15,6 +16,7 @@ import * as info from './info.js';
 import * as predict from './predict.js';
 import * as report from './report.js';
 import * as serve from './serve.js';
+import * as shapley from './shapley.js';
 
 export type Register = (program: Command, globals: () => GlobalFlags) => void;
 
@@ -27,7 +29,9 @@ export const COMMANDS: readonly { register: Register }[] = [
   classMax,
   embed,
   extremes,
+  shapley,
   report,
+  evaluate,
   convert,
   exportGraph,
   serve,

@@ -1,5 +1,6 @@
 /** Every bench suite; a method adds its suite file and one line here. */
 import type { BenchSuite } from '../context.js';
+import { browserSuite } from './browser.js';
 import { coreSuite } from './core.js';
 import { datasetSuite } from './dataset.js';
 import { evaluateSuite } from './evaluate.js';
@@ -16,4 +17,5 @@ export const SUITES: readonly BenchSuite[] = [
   tableSuite,
   evaluateSuite,
   projectionSuite,
+  browserSuite,
 ];

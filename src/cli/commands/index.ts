@@ -10,10 +10,12 @@ import * as deepdream from './deepdream.js';
 import * as embed from './embed.js';
 import * as evaluate from './evaluate.js';
 import * as explain from './explain.js';
+import * as exportGraph from './export.js';
 import * as extremes from './extremes.js';
 import * as info from './info.js';
 import * as predict from './predict.js';
 import * as report from './report.js';
+import * as serve from './serve.js';
 import * as shapley from './shapley.js';
 
 export type Register = (program: Command, globals: () => GlobalFlags) => void;
@@ -31,4 +33,6 @@ export const COMMANDS: readonly { register: Register }[] = [
   report,
   evaluate,
   convert,
+  exportGraph,
+  serve,
 ];

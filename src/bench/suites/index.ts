@@ -2,8 +2,10 @@
 import type { BenchSuite } from '../context.js';
 import { coreSuite } from './core.js';
 import { datasetSuite } from './dataset.js';
+import { evaluateSuite } from './evaluate.js';
 import { gradientSuite } from './gradient.js';
 import { perturbationSuite } from './perturbation.js';
+import { tableSuite } from './table.js';
 import { projectionSuite } from './projection.js';
 
 export const SUITES: readonly BenchSuite[] = [
@@ -11,5 +13,7 @@ export const SUITES: readonly BenchSuite[] = [
   perturbationSuite,
   gradientSuite,
   datasetSuite,
+  tableSuite,
+  evaluateSuite,
   projectionSuite,
 ];

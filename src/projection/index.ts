@@ -79,12 +79,14 @@ export async function project(
   }
 }
 
-export { tsne, EXACT_MAX_POINTS } from './tsne.js';
+export { tsne, EXACT_MAX_POINTS, FFT_MIN_POINTS } from './tsne.js';
 export type { TsneOptions, TsneResult, TsneAlgorithm } from './tsne.js';
 export { umap } from './umap.js';
 export type { UmapOptions, UmapResult } from './umap.js';
 export { pca } from './pca.js';
-export type { PcaOptions, PcaResult } from './pca.js';
+export type { PcaOptions, PcaResult, PcaSolver } from './pca.js';
+export { APPROXIMATE_MIN_POINTS } from './neighbors.js';
+export type { NeighbourSearch } from './neighbors.js';
 export { prepareDistance, DISTANCE_NAMES } from './distances.js';
 export type { Distance, DistanceName, DistanceFunction, PreparedDistance } from './distances.js';
 export { gaussianMixture } from './gaussian-mixture.js';

@@ -7,8 +7,10 @@ the real architectures (Conv/BN folded by the exporter's eval mode; HardSwish, S
 
 Run with Debian's Python (python3-torch, torchvision, onnx): /usr/bin/python3 tools/bench/export_torchvision.py
 """
+import json
 import os
 
+import onnx
 import torch
 import torchvision
 
@@ -18,6 +20,17 @@ MODELS = {
     'efficientnet-b0': torchvision.models.efficientnet_b0,
 }
 OUT = os.path.join(os.path.dirname(__file__), '..', '..', 'bench', 'models')
+# torchvision's ImageNet preprocessing, so netlens knows the input is an image and how to normalise it.
+INPUT = {
+    'height': 224,
+    'width': 224,
+    'channels': 3,
+    'layout': 'NCHW',
+    'channelOrder': 'RGB',
+    'scale': 1 / 255,
+    'mean': [0.485, 0.456, 0.406],
+    'std': [0.229, 0.224, 0.225],
+}
 
 
 def main():
@@ -36,6 +49,10 @@ def main():
             opset_version=13,
             do_constant_folding=True,
         )
+        exported = onnx.load(path)
+        entry = exported.metadata_props.add()
+        entry.key, entry.value = 'netlens.input', json.dumps(INPUT)
+        onnx.save(exported, path)
         print('wrote', path)
 
 

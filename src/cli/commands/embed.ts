@@ -83,7 +83,7 @@ function projectionOptions(flags: EmbedFlags, seed: number): EmbedOptions {
       ? { maxIterations: parsePositiveInt(flags.maxIterations, '--max-iterations') }
       : {}),
     ...(flags.algorithm
-      ? { algorithm: parseChoice(flags.algorithm, '--algorithm', ['barneshut', 'exact'] as const) }
+      ? { algorithm: parseChoice(flags.algorithm, '--algorithm', ['barneshut', 'exact', 'fft'] as const) }
       : {}),
     ...(flags.distance
       ? { distance: parseChoice(flags.distance, '--distance', DISTANCE_NAMES) as DistanceName }
@@ -136,7 +136,10 @@ export function register(program: Command, globals: () => GlobalFlags): void {
         .option('--learn-rate <r>', "t-SNE learning rate (default 500, or 'auto')")
         .option('--theta <t>', 'Barnes-Hut accuracy/speed trade-off (default 0.5)')
         .option('--max-iterations <n>', 't-SNE iterations (default 1000)')
-        .option('--algorithm <a>', 't-SNE algorithm: barneshut (default) or exact')
+        .option(
+          '--algorithm <a>',
+          't-SNE algorithm: barneshut, exact or fft (default: fft from 30 000 points, else barneshut)',
+        )
         .option('--distance <d>', 't-SNE/UMAP input distance (default euclidean)')
         .option('--standardize', 'standardise the features first')
         .option('--seed <n>', 'random seed', '0'),

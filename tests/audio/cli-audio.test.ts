@@ -152,3 +152,25 @@ describe('netlens report on a folder of WAV files', () => {
     expect(html).toContain('0000-noise-burst.wav');
   }, 120_000);
 });
+
+describe('coarse maps on audio models', () => {
+  it('LIME with one value per cell still outlines and plays cells of the full picture', async () => {
+    const out = path.join(work, 'lime-none.png');
+    const run = await cli(
+      'lime',
+      model,
+      tone,
+      '--output-upsampling',
+      'none',
+      '--num-samples',
+      '128',
+      '--out',
+      out,
+    );
+    expect(run.stderr).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(existsSync(out)).toBe(true);
+    const kept = await decodeWav(readFileSync(path.join(work, 'lime-none-important.wav')), 'kept');
+    expect(kept.samples.some((v) => v !== 0)).toBe(true);
+  }, 60_000);
+});

@@ -163,9 +163,7 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
         });
         // Every output is computed before the first file is written.
         const extras = Array.from({ length: count }, (_, m) =>
-          loaded.extraFiles && !single
-            ? loaded.extraFiles({ explainer, run, m, item: Math.floor(m / k), options })
-            : [],
+          loaded.extraFiles ? loaded.extraFiles({ explainer, run, m, item: Math.floor(m / k), options }) : [],
         );
         for (const [m, picture] of pictures.entries()) {
           const base = path.basename(loaded.paths[Math.floor(m / k)]).replace(/\.[^.]+$/, '');
@@ -174,7 +172,10 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
           await writePng(file, picture);
           files.push(file);
           for (const extra of extras[m]) {
-            const extraFile = path.join(out, `${stem}${extra.suffix}`);
+            // Beside a single picture: out.png → out-important.wav.
+            const extraFile = single
+              ? `${out.replace(/\.png$/i, '')}${extra.suffix}`
+              : path.join(out, `${stem}${extra.suffix}`);
             await writeFileAtomic(extraFile, extra.bytes);
             files.push(extraFile);
           }

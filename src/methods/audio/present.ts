@@ -59,10 +59,7 @@ export function audioMapSound(
   window: ExplainedWindow,
   request: AudioMapRequest,
 ): { kept: Float32Array; rest: Float32Array } {
-  const frames = Math.floor((recipe.clipSamples - recipe.nFft) / recipe.hop) + 1;
-  const { cells, labels } = topSegmentsOf(model, {
-    picture: { height: recipe.melBands, width: frames },
-    ...request,
-  });
+  const picture = { height: recipe.melBands, width: frameCount(recipe) };
+  const { cells, labels } = topSegmentsOf(model, { picture, ...request });
   return segmentAudio(window.samples, recipe, labels, cells);
 }

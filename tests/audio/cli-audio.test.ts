@@ -174,3 +174,20 @@ describe('coarse maps on audio models', () => {
     expect(kept.samples.some((v) => v !== 0)).toBe(true);
   }, 60_000);
 });
+
+describe('predict and Kernel SHAP on WAV files', () => {
+  it('predict classifies every committed clip as its label', async () => {
+    const run = await cli('--json', 'predict', model, clipDir, '--top', '1');
+    expect(run.code).toBe(0);
+    const rows = JSON.parse(run.stdout) as { file: string; top: { label: string }[] }[];
+    expect(rows).toHaveLength(16);
+    for (const row of rows) expect(path.basename(row.file)).toContain(row.top[0].label);
+  }, 60_000);
+
+  it('kernel-shap runs on the 8 x 8 time x frequency grid', async () => {
+    const run = await cli('--json', 'kernel-shap', model, tone, '--max-num-subsets', '128');
+    expect(run.code).toBe(0);
+    const json = JSON.parse(run.stdout) as { explanations: { numFeatures: number }[] };
+    expect(json.explanations[0].numFeatures).toBe(64);
+  }, 60_000);
+});

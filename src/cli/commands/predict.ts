@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { topK } from '../../methods/classify.js';
 import { loadImageArgs } from '../images.js';
+import { inputLoaderFor } from '../inputs/index.js';
 import {
   openModel,
   parsePositiveInt,
@@ -30,7 +31,10 @@ export function register(program: Command, globals: () => GlobalFlags): void {
     const k = parsePositiveInt(flags.top, '--top');
     const model = await openModel(modelPath, flags);
     try {
-      const loaded = await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);
+      const custom = inputLoaderFor(model);
+      const loaded = custom
+        ? await custom(imageArgs, model, flags)
+        : await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);
       const progress = createProgress('predict', !globals().json && globals().progress !== false);
       const prediction = await model.predict(loaded.input, { onProgress: progress.onProgress });
       progress.stop();

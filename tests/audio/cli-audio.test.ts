@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { WaveFile } from '../../src/audio/libraries.js';
 import { decodeWav } from '../../src/audio/wav.js';
@@ -139,7 +140,7 @@ describe('netlens report on a folder of WAV files', () => {
       '--limit',
       '2',
       '--sections',
-      'predictions,audio',
+      'audio,gradcam',
       '--out',
       out,
     );
@@ -150,6 +151,11 @@ describe('netlens report on a folder of WAV files', () => {
     expect(html.match(/<audio controls/g)).toHaveLength(12);
     expect(html.match(/src="data:audio\/wav;base64,UklGR/g)).toHaveLength(12);
     expect(html).toContain('0000-noise-burst.wav');
+    // The Grad-CAM section draws its maps with axes too: wider than the 4x spectrogram (256 px) alone.
+    const gradcam = html.slice(html.indexOf('<section id="gradcam"'));
+    const png = /data:image\/png;base64,([A-Za-z0-9+/=]+)/.exec(gradcam)![1];
+    const { width } = await sharp(Buffer.from(png, 'base64')).metadata();
+    expect(width).toBeGreaterThan(256 + 40);
   }, 120_000);
 });
 

@@ -111,6 +111,12 @@ describe('netlens commands on WAV files for an audio model', () => {
       /mu-law/,
     ],
     [
+      'an RF64 file',
+      () => badFile('big.wav', Buffer.concat([Buffer.from('RF64'), header(1, 16, 8000, 1, 0).subarray(4)])),
+      'UNSUPPORTED_AUDIO',
+      /RF64/,
+    ],
+    [
       '12-bit PCM',
       () => badFile('pcm12.wav', Buffer.concat([header(1, 12, 8000, 1, 96), Buffer.alloc(96)])),
       'UNSUPPORTED_AUDIO',

@@ -203,3 +203,13 @@ describe('predict and Kernel SHAP on WAV files', () => {
     expect(json.explanations[0].numFeatures).toBe(64);
   }, 60_000);
 });
+
+describe('spectrogram pictures for an audio model', () => {
+  it('are read as images, as before the model described its audio', async () => {
+    const png = path.join(fixtureDir('spectro-cnn'), 'samples', 'images', '0010-tone.png');
+    const run = await cli('--json', 'predict', model, png, '--top', '1');
+    expect(run.code).toBe(0);
+    const rows = JSON.parse(run.stdout) as { top: { label: string }[] }[];
+    expect(rows[0].top[0].label).toBe('tone');
+  });
+});

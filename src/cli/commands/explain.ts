@@ -10,7 +10,7 @@ import { EXPLAINERS, type Explainer, type ExplainerOption } from '../../explaine
 import { mapOverlay, mapsPerImage } from '../../explainers/render.js';
 import { checkColormap } from '../../render/colormap.js';
 import { loadImageArgs } from '../images.js';
-import { inputLoaderFor, type LoadedInputs } from '../inputs/index.js';
+import { pictureLoaderFor, type LoadedInputs } from '../inputs/picture-kinds.js';
 import {
   miniBatchSize,
   openModel,
@@ -132,7 +132,7 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
 
     const model = await openModel(modelPath, flags);
     try {
-      const custom = inputLoaderFor(model);
+      const custom = pictureLoaderFor(model);
       const loaded: LoadedInputs = custom
         ? await custom(imageArgs, model, flags)
         : await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);

@@ -9,7 +9,7 @@ import { buildReport } from '../../report/report.js';
 import { SECTIONS } from '../../report/sections/index.js';
 import { loadReportDataset, type ReportDatasetFlags } from '../dataset.js';
 import { loadImageArgs } from '../images.js';
-import { inputLoaderFor, type LoadedInputs } from '../inputs/index.js';
+import { pictureLoaderFor, type LoadedInputs } from '../inputs/picture-kinds.js';
 import {
   miniBatchSize,
   openModel,
@@ -63,7 +63,7 @@ export function register(program: Command, globals: () => GlobalFlags): void {
     const model = await openModel(modelPath, flags);
     try {
       const spec = requireInputSpec(model);
-      const custom = inputLoaderFor(model);
+      const custom = pictureLoaderFor(model);
       const loaded: LoadedInputs = custom
         ? await custom(imageArgs, model, flags, limit)
         : await loadImageArgs(imageArgs, spec, limit, flags);

@@ -1,7 +1,8 @@
 /**
- * Input loaders by the kind the model declares (`netlens.input` kind): a kind listed here turns the command's
- * file arguments into the model's batch and may draw and add to each map's output; every other model reads
- * images.
+ * Input kinds whose tensor is still a picture (audio: the spectrogram), keyed by the kind the model declares
+ * (`netlens.input` kind): the kind's loader turns the command's file arguments into the model's image batch,
+ * so the image path of every command runs unchanged, and may draw and add to each map's output. Kinds with
+ * inputs of their own (sequences, tables) have their own handlers; every other model reads images.
  */
 import type { SpectrogramRecipe } from '../../audio/recipe.js';
 import type { Explainer, ExplainerRun } from '../../explainers/index.js';
@@ -43,7 +44,7 @@ export type InputLoader = (
 const LOADERS: Record<string, InputLoader> = { audio: loadAudioArgs };
 
 /** The loader for the model's input kind, or undefined for image models. */
-export function inputLoaderFor(model: OnnxModel): InputLoader | undefined {
+export function pictureLoaderFor(model: OnnxModel): InputLoader | undefined {
   const kind = model.inputDescription?.kind;
   return typeof kind === 'string' ? LOADERS[kind] : undefined;
 }

@@ -44,6 +44,8 @@ export {
   type PointingGameOptions,
   type PointingGameResult,
 } from './eval/pointing-game.js';
+export * from './eval/index.js';
+export { learnedLayers, randomizeLayers, type LearnedLayer } from './onnx/randomize.js';
 export { fixtureModelPath } from './data/manifest.js';
 export {
   loadImageSamples,
@@ -57,3 +59,10 @@ export {
   type TableLoadOptions,
   type TableSampleSet,
 } from './data/samples.js';
+export {
+  parseTableCsv,
+  readTableCsv,
+  selectRows,
+  type TableColumns,
+  type TableData,
+} from './data/table-csv.js';

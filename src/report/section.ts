@@ -29,6 +29,10 @@ export interface ReportInput {
   dataset?: { input: TensorData; labels?: Int32Array; names?: string[] };
   /** Audio models: the spectrogram recipe and each item's window of audio (item order). */
   audio?: { recipe: SpectrogramRecipe; windows: { samples: Float32Array; startSeconds: number }[] };
+  /** The model with every learned layer re-initialised, for the maps' sanity verdicts (opened on first use). */
+  randomizedModel?: () => Promise<Model | undefined>;
+  /** Leave out the metric cards under the maps. */
+  noMetricCards?: boolean;
 }
 
 export interface ReportSection {

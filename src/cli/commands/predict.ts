@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { topK } from '../../methods/classify.js';
 import { loadImageArgs } from '../images.js';
-import { pictureLoaderFor } from '../inputs/picture-kinds.js';
+import { inputLoaderFor } from '../inputs/index.js';
 import {
   openModel,
   parsePositiveInt,
@@ -31,7 +31,7 @@ export function register(program: Command, globals: () => GlobalFlags): void {
     const k = parsePositiveInt(flags.top, '--top');
     const model = await openModel(modelPath, flags);
     try {
-      const custom = pictureLoaderFor(model);
+      const custom = inputLoaderFor(model);
       const loaded = custom
         ? await custom(imageArgs, model, flags)
         : await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);

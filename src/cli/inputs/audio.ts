@@ -15,7 +15,7 @@ import { audioMapFigure, audioMapSound } from '../../methods/audio/present.js';
 import type { OnnxModel } from '../../model.js';
 import { loadImageArgs } from '../images.js';
 import { parseNumber, requireInputSpec, type ModelFlags } from '../options.js';
-import type { LoadedInputs } from './picture-kinds.js';
+import type { LoadedInputs } from './index.js';
 
 /** Files stay as given; a folder becomes its .wav files in name order. */
 async function expandAudioPaths(args: readonly string[], limit?: number): Promise<string[]> {

@@ -5,6 +5,7 @@ import { audioMapFigure } from '../../methods/audio/present.js';
 import { encodePng } from '../../render/png.js';
 import { resizeForDisplay } from '../display.js';
 import { escapeHtml, figure } from '../html.js';
+import { metricCardHtml, metricCards } from '../metric-card.js';
 import type { ReportSection } from '../section.js';
 
 export function explainerSection(explainer: Explainer): ReportSection {
@@ -12,12 +13,13 @@ export function explainerSection(explainer: Explainer): ReportSection {
     id: explainer.id,
     title: explainer.title,
     async render(input) {
-      const run = await explainer.run(input.model, input.input, {
+      const options = {
         ...(explainer.reportOptions ?? {}),
         ...(explainer.seeded ? { seed: input.seed } : {}),
         ...(input.miniBatchSize ? { miniBatchSize: input.miniBatchSize } : {}),
-        onProgress: input.onProgress,
-      });
+      };
+      const run = await explainer.run(input.model, input.input, { ...options, onProgress: input.onProgress });
+      const cards = input.noMetricCards ? undefined : await metricCards(input, explainer, run, options);
       const k = mapsPerImage(run, input.images.length);
       const figures: string[] = [];
       for (let m = 0; m < run.maps.dims[0]; m++) {
@@ -32,8 +34,9 @@ export function explainerSection(explainer: Explainer): ReportSection {
               { run, m, options: explainer.reportOptions ?? {} },
             )
           : mapOverlay(explainer, run, m, resizeForDisplay(input.images[item]));
+        const card = cards ? metricCardHtml(cards[m]) : '';
         figures.push(
-          figure(await encodePng(picture), `${input.names[Math.floor(m / k)]}: ${run.descriptions[m]}`),
+          `<div>${figure(await encodePng(picture), `${input.names[Math.floor(m / k)]}: ${run.descriptions[m]}`)}${card}</div>`,
         );
       }
       const scale = explainer.signed

@@ -61,6 +61,13 @@ export async function inspectWav(
   maxSeconds = DEFAULT_MAX_SECONDS,
 ): Promise<WavHeader> {
   const head = await read(0, 12);
+  const container = head.length >= 4 ? fourCc(head, 0) : '';
+  if (container === 'RF64' || container === 'RIFX') {
+    throw new AudioError(
+      'UNSUPPORTED_AUDIO',
+      `${name}: ${container} WAV files are not supported; expected RIFF`,
+    );
+  }
   if (head.length < 12 || fourCc(head, 0) !== 'RIFF' || fourCc(head, 8) !== 'WAVE') {
     throw new AudioError('INVALID_AUDIO', `${name} is not a WAV file (no RIFF/WAVE header)`);
   }

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { WaveFile } from '../../src/audio/libraries.js';
 import { decodeWav } from '../../src/audio/wav.js';
@@ -110,6 +111,12 @@ describe('netlens commands on WAV files for an audio model', () => {
       /mu-law/,
     ],
     [
+      'an RF64 file',
+      () => badFile('big.wav', Buffer.concat([Buffer.from('RF64'), header(1, 16, 8000, 1, 0).subarray(4)])),
+      'UNSUPPORTED_AUDIO',
+      /RF64/,
+    ],
+    [
       '12-bit PCM',
       () => badFile('pcm12.wav', Buffer.concat([header(1, 12, 8000, 1, 96), Buffer.alloc(96)])),
       'UNSUPPORTED_AUDIO',
@@ -139,7 +146,7 @@ describe('netlens report on a folder of WAV files', () => {
       '--limit',
       '2',
       '--sections',
-      'predictions,audio',
+      'audio,gradcam',
       '--out',
       out,
     );
@@ -150,5 +157,59 @@ describe('netlens report on a folder of WAV files', () => {
     expect(html.match(/<audio controls/g)).toHaveLength(12);
     expect(html.match(/src="data:audio\/wav;base64,UklGR/g)).toHaveLength(12);
     expect(html).toContain('0000-noise-burst.wav');
+    // The Grad-CAM section draws its maps with axes too: wider than the 4x spectrogram (256 px) alone.
+    const gradcam = html.slice(html.indexOf('<section id="gradcam"'));
+    const png = /data:image\/png;base64,([A-Za-z0-9+/=]+)/.exec(gradcam)![1];
+    const { width } = await sharp(Buffer.from(png, 'base64')).metadata();
+    expect(width).toBeGreaterThan(256 + 40);
   }, 120_000);
+});
+
+describe('coarse maps on audio models', () => {
+  it('LIME with one value per cell still outlines and plays cells of the full picture', async () => {
+    const out = path.join(work, 'lime-none.png');
+    const run = await cli(
+      'lime',
+      model,
+      tone,
+      '--output-upsampling',
+      'none',
+      '--num-samples',
+      '128',
+      '--out',
+      out,
+    );
+    expect(run.stderr).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(existsSync(out)).toBe(true);
+    const kept = await decodeWav(readFileSync(path.join(work, 'lime-none-important.wav')), 'kept');
+    expect(kept.samples.some((v) => v !== 0)).toBe(true);
+  }, 60_000);
+});
+
+describe('predict and Kernel SHAP on WAV files', () => {
+  it('predict classifies every committed clip as its label', async () => {
+    const run = await cli('--json', 'predict', model, clipDir, '--top', '1');
+    expect(run.code).toBe(0);
+    const rows = JSON.parse(run.stdout) as { file: string; top: { label: string }[] }[];
+    expect(rows).toHaveLength(16);
+    for (const row of rows) expect(path.basename(row.file)).toContain(row.top[0].label);
+  }, 60_000);
+
+  it('kernel-shap runs on the 8 x 8 time x frequency grid', async () => {
+    const run = await cli('--json', 'kernel-shap', model, tone, '--max-num-subsets', '128');
+    expect(run.code).toBe(0);
+    const json = JSON.parse(run.stdout) as { explanations: { numFeatures: number }[] };
+    expect(json.explanations[0].numFeatures).toBe(64);
+  }, 60_000);
+});
+
+describe('spectrogram pictures for an audio model', () => {
+  it('are read as images, as before the model described its audio', async () => {
+    const png = path.join(fixtureDir('spectro-cnn'), 'samples', 'images', '0010-tone.png');
+    const run = await cli('--json', 'predict', model, png, '--top', '1');
+    expect(run.code).toBe(0);
+    const rows = JSON.parse(run.stdout) as { top: { label: string }[] }[];
+    expect(rows[0].top[0].label).toBe('tone');
+  });
 });

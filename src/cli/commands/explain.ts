@@ -183,7 +183,8 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
         return loaded.picture ? loaded.picture(request) : overlay;
       });
       const extras = files.map((file, m) =>
-        loaded.extraFiles && files.length > 1
+        // Beside each picture, also a single out.png (→ out-important.wav).
+        loaded.extraFiles && file.endsWith('.png')
           ? loaded
               .extraFiles({ explainer, run, m, item: Math.floor(m / k), options })
               .map((extra) => ({ file: file.replace(/\.png$/, extra.suffix), bytes: extra.bytes }))

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { topK } from '../../methods/classify.js';
 import { loadImageArgs } from '../images.js';
-import { addInputOptions, inputCommand, type CliFlags } from '../inputs/index.js';
+import { addInputOptions, inputCommand, inputLoaderFor, type CliFlags } from '../inputs/index.js';
 import {
   openModel,
   parsePositiveInt,
@@ -39,7 +39,10 @@ export function register(program: Command, globals: () => GlobalFlags): void {
           const cliFlags = flags as unknown as CliFlags;
           return await byKind.run(model, imageArgs, cliFlags, { modelPath, globals: globals() });
         }
-        const loaded = await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);
+        const custom = inputLoaderFor(model);
+        const loaded = custom
+          ? await custom(imageArgs, model, flags)
+          : await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);
         const progress = createProgress('predict', !globals().json && globals().progress !== false);
         const prediction = await model.predict(loaded.input, { onProgress: progress.onProgress });
         progress.stop();

@@ -13,7 +13,8 @@ import { FileError, OptionError } from '../../errors.js';
 import { audioBatch } from '../../methods/audio/input.js';
 import { audioMapFigure, audioMapSound } from '../../methods/audio/present.js';
 import type { OnnxModel } from '../../model.js';
-import { parseNumber, type ModelFlags } from '../options.js';
+import { loadImageArgs } from '../images.js';
+import { parseNumber, requireInputSpec, type ModelFlags } from '../options.js';
 import type { LoadedInputs } from './index.js';
 
 /** Files stay as given; a folder becomes its .wav files in name order. */
@@ -36,6 +37,20 @@ async function expandAudioPaths(args: readonly string[], limit?: number): Promis
   return limit !== undefined ? out.slice(0, limit) : out;
 }
 
+const PICTURE_FILE = /\.(png|jpe?g|webp)$/i;
+
+/** Spectrogram pictures given instead of audio: image files, or folders without .wav files. */
+async function arePictures(args: readonly string[]): Promise<boolean> {
+  for (const arg of args) {
+    const info = await stat(arg).catch(() => undefined);
+    if (!info) return false;
+    if (info.isDirectory()) {
+      if ((await readdir(arg)).some((n) => n.toLowerCase().endsWith('.wav'))) return false;
+    } else if (!PICTURE_FILE.test(arg)) return false;
+  }
+  return args.length > 0;
+}
+
 export async function loadAudioArgs(
   args: readonly string[],
   model: OnnxModel,
@@ -54,6 +69,8 @@ export async function loadAudioArgs(
       `--window-hop must be a positive number of seconds, got ${hopSeconds}`,
     );
   }
+  // The network itself sees pictures: spectrogram images are read as images, as for any image model.
+  if (await arePictures(args)) return loadImageArgs(args, requireInputSpec(model), limit, flags);
   const files = await expandAudioPaths(args, limit);
   const clips: AudioClip[] = [];
   for (const file of files) clips.push(await readWavFile(file, maxSeconds));

@@ -56,14 +56,18 @@ export function explainedSegments(
   shape: GridShape,
   count: number,
   ownFeatures: boolean,
+  picture?: { height: number; width: number },
 ): { cells: number[]; labels: Int32Array } {
   const [, height, width] = run.maps.dims;
+  // Labels at the picture's size (a map may be coarser, e.g. LIME with outputUpsampling 'none').
+  const labelsAt = (): Int32Array =>
+    gridCells(picture?.height ?? height, picture?.width ?? width, shape.rows, shape.cols).labels;
   const explanations = run.numbers.explanations as { topFeatures?: number[] }[] | undefined;
   const own = ownFeatures ? explanations?.[m]?.topFeatures : undefined;
   if (own && own.length > 0) {
-    return { cells: own.slice(0, count), labels: gridCells(height, width, shape.rows, shape.cols).labels };
+    return { cells: own.slice(0, count), labels: labelsAt() };
   }
   const size = height * width;
   const map = Array.prototype.slice.call(run.maps.data, m * size, (m + 1) * size) as number[];
-  return topGridCells(map, height, width, shape, count);
+  return { cells: topGridCells(map, height, width, shape, count).cells, labels: labelsAt() };
 }

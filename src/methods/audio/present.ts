@@ -2,7 +2,7 @@
  * One map of an explanation over an audio window, ready to show and hear: the figure with axes and the top
  * segments outlined, and the audio of those segments and of the rest. Shared by the CLI and the report.
  */
-import type { SpectrogramRecipe } from '../../audio/recipe.js';
+import { frameCount, type SpectrogramRecipe } from '../../audio/recipe.js';
 import { segmentAudio } from '../../audio/resynthesis.js';
 import type { RawImage } from '../../image/types.js';
 import { spectrogramFigure } from './figure.js';
@@ -20,6 +20,8 @@ export interface AudioMapRequest {
   m: number;
   /** The options the method ran with (segment counts, numTopFeatures, segmentation). */
   options: Record<string, unknown>;
+  /** Size of the spectrogram picture when the map is coarser. */
+  picture?: { height: number; width: number };
 }
 
 /** The top segments of map m: the method's own when it ran on the time × frequency grid, else the best cells. */
@@ -31,7 +33,8 @@ export function topSegmentsOf(
   const used = timeFrequencyGrid(model, options);
   const shape = used ?? timeFrequencyGrid(model, {})!;
   const count = options.numTopFeatures ?? DEFAULT_TOP_SEGMENTS;
-  return explainedSegments(request.run, request.m, shape, count, used !== undefined);
+  const picture = request.picture;
+  return explainedSegments(request.run, request.m, shape, count, used !== undefined, picture);
 }
 
 export function audioMapFigure(
@@ -42,7 +45,7 @@ export function audioMapFigure(
   request: AudioMapRequest,
   title?: string,
 ): RawImage {
-  const { cells, labels } = topSegmentsOf(model, request);
+  const { cells, labels } = topSegmentsOf(model, { picture: overlay, ...request });
   return spectrogramFigure(overlay, recipe, {
     startSeconds: window.startSeconds,
     outline: { labels, segments: cells },
@@ -56,6 +59,7 @@ export function audioMapSound(
   window: ExplainedWindow,
   request: AudioMapRequest,
 ): { kept: Float32Array; rest: Float32Array } {
-  const { cells, labels } = topSegmentsOf(model, request);
+  const picture = { height: recipe.melBands, width: frameCount(recipe) };
+  const { cells, labels } = topSegmentsOf(model, { picture, ...request });
   return segmentAudio(window.samples, recipe, labels, cells);
 }

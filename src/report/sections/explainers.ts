@@ -1,6 +1,7 @@
 /** One report section per heat-map explainer: each image with the map over it. */
 import { EXPLAINERS, type Explainer } from '../../explainers/index.js';
 import { mapOverlay, mapsPerImage } from '../../explainers/render.js';
+import { audioMapFigure } from '../../methods/audio/present.js';
 import { encodePng } from '../../render/png.js';
 import { resizeForDisplay } from '../display.js';
 import { escapeHtml, figure } from '../html.js';
@@ -22,8 +23,17 @@ export function explainerSection(explainer: Explainer): ReportSection {
       const k = mapsPerImage(run, input.images.length);
       const figures: string[] = [];
       for (let m = 0; m < run.maps.dims[0]; m++) {
-        const image = resizeForDisplay(input.images[Math.floor(m / k)]);
-        const picture = mapOverlay(explainer, run, m, image);
+        const item = Math.floor(m / k);
+        // Audio models: the map over the spectrogram with time and frequency axes and its top segments.
+        const picture = input.audio
+          ? audioMapFigure(
+              input.model,
+              input.audio.recipe,
+              input.audio.windows[item],
+              mapOverlay(explainer, run, m, input.images[item]),
+              { run, m, options: explainer.reportOptions ?? {} },
+            )
+          : mapOverlay(explainer, run, m, resizeForDisplay(input.images[item]));
         const card = cards ? metricCardHtml(cards[m]) : '';
         figures.push(
           `<div>${figure(await encodePng(picture), `${input.names[Math.floor(m / k)]}: ${run.descriptions[m]}`)}${card}</div>`,

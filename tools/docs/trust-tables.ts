@@ -106,7 +106,23 @@ function markdown(evaluation: Evaluation): string {
   return `${lines.join('\n')}\n\nRanking by mean rank: ${ranking}.\n`;
 }
 
-const wanted = process.argv.slice(2);
+const wanted = process.argv.slice(2).filter((a) => a !== '--replot');
+if (process.argv.includes('--replot')) {
+  // Redraw the curves from docs/trust-figures.json without measuring again.
+  const saved = JSON.parse(await readFile(path.resolve('docs/trust-figures.json'), 'utf8')) as Record<
+    string,
+    { methods: Evaluation['methods'] }
+  >;
+  for (const [name, evaluation] of Object.entries(saved)) {
+    for (const plot of evaluationPlots(evaluation)) {
+      await writeFileAtomic(
+        path.resolve(`docs/images/trust-${name}-${plot.id}.png`),
+        await renderPlotPng(plot.spec, { scale: 1.5 }),
+      );
+    }
+  }
+  process.exit(0);
+}
 const all = ['shapes-cnn', 'fashion-cnn', 'mobilenet-v2'];
 const targets = wanted.length ? wanted : all;
 const figuresFile = path.resolve('docs/trust-figures.json');

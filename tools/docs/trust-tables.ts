@@ -6,6 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { format } from 'prettier';
 import { fixtureModelPath, imagePixels, loadImageSamples } from '../../src/data/samples.js';
 import { evaluateExplainers, type Evaluation, type EvaluateOptions } from '../../src/eval/evaluate.js';
 import { METRIC_IDS, type MetricId } from '../../src/eval/metrics.js';
@@ -199,7 +200,7 @@ for (const name of targets) {
     methods: evaluation.methods.map((m) => ({ method: m.method, summary: m.summary, curves: m.curves })),
     ranking: evaluation.ranking,
   };
-  await writeFile(figuresFile, `${JSON.stringify(figures, null, 1)}\n`);
+  await writeFile(figuresFile, await format(JSON.stringify(figures), { parser: 'json' }));
   process.stdout.write(`\n### ${name} (${evaluation.images} images)\n\n${markdown(evaluation)}\n`);
   await model.dispose();
 }

@@ -7,6 +7,10 @@ export type { OnnxRuntime, SessionSettings, GraphOptimizationLevel } from './onn
 export * from './image/index.js';
 export * from './render/index.js';
 export * from './methods/index.js';
+export * from './audio/index.js';
+export * from './methods/audio/index.js';
+export { readWavFile } from './node/wav-file.js';
+export { loadAudioSamples, type AudioSample } from './data/audio-samples.js';
 export {
   activations,
   channelStats,
@@ -56,3 +60,10 @@ export {
   type TableLoadOptions,
   type TableSampleSet,
 } from './data/samples.js';
+export {
+  parseTableCsv,
+  readTableCsv,
+  selectRows,
+  type TableColumns,
+  type TableData,
+} from './data/table-csv.js';

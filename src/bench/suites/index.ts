@@ -5,11 +5,15 @@ import { datasetSuite } from './dataset.js';
 import { evaluateSuite } from './evaluate.js';
 import { gradientSuite } from './gradient.js';
 import { perturbationSuite } from './perturbation.js';
+import { tableSuite } from './table.js';
+import { projectionSuite } from './projection.js';
 
 export const SUITES: readonly BenchSuite[] = [
   coreSuite,
   perturbationSuite,
   gradientSuite,
   datasetSuite,
+  tableSuite,
   evaluateSuite,
+  projectionSuite,
 ];

@@ -14,6 +14,7 @@ import * as extremes from './extremes.js';
 import * as info from './info.js';
 import * as predict from './predict.js';
 import * as report from './report.js';
+import * as shapley from './shapley.js';
 
 export type Register = (program: Command, globals: () => GlobalFlags) => void;
 
@@ -26,6 +27,7 @@ export const COMMANDS: readonly { register: Register }[] = [
   classMax,
   embed,
   extremes,
+  shapley,
   report,
   evaluate,
   convert,

@@ -45,6 +45,7 @@ export {
   type PointingGameResult,
 } from './eval/pointing-game.js';
 export * from './eval/index.js';
+export { EXPLAINERS, type Explainer, type ExplainerOption, type ExplainerRun } from './explainers/index.js';
 export { learnedLayers, randomizeLayers, type LearnedLayer } from './onnx/randomize.js';
 export { fixtureModelPath } from './data/manifest.js';
 export {

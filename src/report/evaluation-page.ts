@@ -45,14 +45,17 @@ function lineSpec(
         ? { field: 'x', type: 'ordinal', title: xTitle, sort: null, axis: { labelAngle: -30 } }
         : { field: 'x', type: 'quantitative', title: xTitle, axis: { format: '%' } },
       y: { field: 'y', type: 'quantitative', title: yTitle },
-      color: { field: 'method', type: 'nominal', title: 'method' },
+      // Twenty distinct colours: a table of a dozen methods plus controls stays readable.
+      color: { field: 'method', type: 'nominal', title: 'method', scale: { scheme: 'tableau20' } },
     },
     config: { font: PLOT_FONT },
   };
 }
 
 /** Vega-lite specs of every curve the evaluation has, keyed by a short id. */
-export function evaluationPlots(evaluation: Evaluation): { id: string; spec: TopLevelSpec }[] {
+export function evaluationPlots(
+  evaluation: Pick<Evaluation, 'methods'>,
+): { id: string; spec: TopLevelSpec }[] {
   const plots: { id: string; spec: TopLevelSpec }[] = [];
   for (const curve of CURVES) {
     const values = evaluation.methods.flatMap((m) => {

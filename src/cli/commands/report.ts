@@ -9,6 +9,7 @@ import { buildReport } from '../../report/report.js';
 import { SECTIONS } from '../../report/sections/index.js';
 import { loadReportDataset, type ReportDatasetFlags } from '../dataset.js';
 import { loadImageArgs } from '../images.js';
+import { inputKindHandler } from '../inputs/index.js';
 import {
   miniBatchSize,
   openModel,
@@ -47,20 +48,40 @@ export function register(program: Command, globals: () => GlobalFlags): void {
       .option('--dataset-limit <n>', 'use at most the first n items of the data set'),
   ).action(async (modelPath: string, imageArgs: string[], flags: ReportFlags) => {
     const only = flags.sections?.split(',').map((s) => s.trim());
-    for (const id of only ?? []) {
-      if (!SECTIONS.some((s) => s.id === id)) {
-        throw new OptionError(
-          'INVALID_OPTION',
-          `unknown report section '${id}': expected ${SECTIONS.map((s) => s.id).join(', ')}`,
-        );
-      }
-    }
     const seed = Number(flags.seed);
     if (!Number.isInteger(seed))
       throw new OptionError('INVALID_OPTION', `--seed must be an integer, got '${flags.seed}'`);
     const limit = flags.limit ? parsePositiveInt(flags.limit, '--limit') : undefined;
     const model = await openModel(modelPath, flags);
     try {
+      const kind = inputKindHandler(model);
+      if (kind) {
+        await kind.report({
+          model,
+          modelName: path.basename(modelPath),
+          args: imageArgs,
+          out: flags.out,
+          limit,
+          ...(only ? { only } : {}),
+          seed,
+          samples: flags.samples,
+          dataset: flags.dataset,
+          datasetLimit: flags.datasetLimit
+            ? parsePositiveInt(flags.datasetLimit, '--dataset-limit')
+            : undefined,
+          json: globals().json === true,
+          progress: !globals().json && globals().progress !== false,
+        });
+        return;
+      }
+      for (const id of only ?? []) {
+        if (!SECTIONS.some((s) => s.id === id)) {
+          throw new OptionError(
+            'INVALID_OPTION',
+            `unknown report section '${id}': expected ${SECTIONS.map((s) => s.id).join(', ')}`,
+          );
+        }
+      }
       const spec = requireInputSpec(model);
       const loaded = await loadImageArgs(imageArgs, spec, limit, flags);
       const predictions = await model.predict(loaded.input);

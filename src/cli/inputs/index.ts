@@ -26,11 +26,30 @@ export interface ActivationsCall {
   json: boolean;
 }
 
+export interface ReportCall {
+  model: OnnxModel;
+  modelName: string;
+  args: string[];
+  out: string;
+  limit?: number;
+  /** Report sections to run (ids), default all. */
+  only?: string[];
+  seed: number;
+  /** A bundled sample set or a folder for the data set sections. */
+  samples?: string;
+  dataset?: string;
+  datasetLimit?: number;
+  json: boolean;
+  progress: boolean;
+}
+
 export interface InputKindHandler {
   /** A heat-map explainer command (`netlens occlusion`, `netlens saliency`, ...). */
   explain(call: ExplainCall): Promise<void>;
   /** `netlens activations`. */
   activations(call: ActivationsCall): Promise<void>;
+  /** `netlens report`. */
+  report(call: ReportCall): Promise<void>;
 }
 
 const KINDS: Record<string, InputKindHandler> = {

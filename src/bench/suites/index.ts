@@ -4,5 +4,12 @@ import { coreSuite } from './core.js';
 import { datasetSuite } from './dataset.js';
 import { gradientSuite } from './gradient.js';
 import { perturbationSuite } from './perturbation.js';
+import { sequenceSuite } from './sequence.js';
 
-export const SUITES: readonly BenchSuite[] = [coreSuite, perturbationSuite, gradientSuite, datasetSuite];
+export const SUITES: readonly BenchSuite[] = [
+  coreSuite,
+  perturbationSuite,
+  gradientSuite,
+  datasetSuite,
+  sequenceSuite,
+];

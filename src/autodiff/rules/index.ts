@@ -24,6 +24,10 @@ import { recurrentRules } from './recurrent.js';
 import { reduceRules } from './reduce.js';
 import { resizeRules } from './resize.js';
 import { sigmoidRules } from './sigmoids.js';
+import { broadcastRules } from './broadcast.js';
+import { piecewiseConstantRules } from './piecewise-constant.js';
+import { softActivationRules } from './soft-activations.js';
+import { trigonometricRules } from './trigonometric.js';
 
 export type RuleTable = Readonly<Record<string, Rule>>;
 
@@ -46,6 +50,10 @@ const families: RuleTable[] = [
   indexingRules,
   padRules,
   resizeRules,
+  broadcastRules,
+  piecewiseConstantRules,
+  softActivationRules,
+  trigonometricRules,
   recurrentRules,
 ];
 

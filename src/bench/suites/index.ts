@@ -2,9 +2,12 @@
 import type { BenchSuite } from '../context.js';
 import { coreSuite } from './core.js';
 import { datasetSuite } from './dataset.js';
+import { evaluateSuite } from './evaluate.js';
 import { gradientSuite } from './gradient.js';
 import { perturbationSuite } from './perturbation.js';
 import { sequenceSuite } from './sequence.js';
+import { tableSuite } from './table.js';
+import { projectionSuite } from './projection.js';
 
 export const SUITES: readonly BenchSuite[] = [
   coreSuite,
@@ -12,4 +15,7 @@ export const SUITES: readonly BenchSuite[] = [
   gradientSuite,
   datasetSuite,
   sequenceSuite,
+  tableSuite,
+  evaluateSuite,
+  projectionSuite,
 ];

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { activations, channelStats } from '../../methods/activations.js';
 import { activationFigure } from '../../methods/activation-figure.js';
 import { loadImageArgs } from '../images.js';
-import { inputKindHandler } from '../inputs/index.js';
+import { inputCommand } from '../inputs/index.js';
 import {
   openModel,
   requireInputSpec,
@@ -11,12 +11,13 @@ import {
   type GlobalFlags,
   type ModelFlags,
 } from '../options.js';
-import { printJson, writePng } from '../output.js';
+import { checkNoClobber, printJson, writePng } from '../output.js';
 
 interface ActivationsFlags extends ModelFlags {
   layer?: string;
   out?: string;
   colormap: string;
+  force?: boolean;
 }
 
 export function register(program: Command, globals: () => GlobalFlags): void {
@@ -30,14 +31,16 @@ export function register(program: Command, globals: () => GlobalFlags): void {
       .argument('<image>', 'image file (sequence models: a .csv, .npy or .json sequence)')
       .option('--layer <name>', 'layer (tensor) name; default the last layer with spatial dims')
       .option('--out <file.png>', 'where to write the picture')
+      .option('--force', 'overwrite the output file if it exists')
       .option('--colormap <name>', 'colormap for the channels', 'gray'),
   ).action(async (modelPath: string, imagePath: string, flags: ActivationsFlags) => {
+    if (flags.out) await checkNoClobber([flags.out], flags.force === true);
     const model = await openModel(modelPath, flags);
     try {
-      const kind = inputKindHandler(model);
-      if (kind) {
-        const json = globals().json === true;
-        await kind.activations({ model, args: [imagePath], layer: flags.layer, out: flags.out, json });
+      // Models of another input kind (a sequence) draw their activations their own way.
+      const byKind = inputCommand(model, 'activations');
+      if (byKind) {
+        await byKind.run(model, [imagePath], { ...flags }, { modelPath, globals: globals() });
         return;
       }
       const spec = requireInputSpec(model);

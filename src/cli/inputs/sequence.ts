@@ -14,10 +14,48 @@ import { renderPlotPng, renderSvg } from '../../render/plot.js';
 import { writeFileAtomic } from '../../render/png.js';
 import type { OnnxModel } from '../../model.js';
 import { printJson } from '../output.js';
+import { parsePositiveInt } from '../options.js';
 import { loadSequenceSamples } from '../../data/samples.js';
 import { buildSequenceReport, SEQUENCE_SECTIONS } from '../../report/sequence-report.js';
 import { createProgress } from '../progress.js';
-import type { ActivationsCall, ExplainCall, InputKindHandler, ReportCall } from './index.js';
+import { EXPLAINERS, type Explainer } from '../../explainers/index.js';
+import type { CliFlags, InputCommand, InputCommandContext, InputKind } from './index.js';
+
+interface ExplainCall {
+  model: OnnxModel;
+  explainer: Explainer;
+  /** File / folder arguments. */
+  args: string[];
+  /** Parsed method options (target included). */
+  options: Record<string, unknown>;
+  out?: string;
+  json: boolean;
+}
+
+interface ActivationsCall {
+  model: OnnxModel;
+  args: string[];
+  layer?: string;
+  out?: string;
+  json: boolean;
+}
+
+interface ReportCall {
+  model: OnnxModel;
+  modelName: string;
+  args: string[];
+  out: string;
+  limit?: number;
+  /** Report sections to run (ids), default all. */
+  only?: string[];
+  seed: number;
+  /** A bundled sample set or a folder for the data set sections. */
+  samples?: string;
+  dataset?: string;
+  datasetLimit?: number;
+  json: boolean;
+  progress: boolean;
+}
 
 export async function loadSequences(model: OnnxModel, args: readonly string[]): Promise<SequenceFile[]> {
   const { channels } = sequenceInput(model);
@@ -228,4 +266,67 @@ async function report(call: ReportCall): Promise<void> {
   }
 }
 
-export const sequenceInputs: InputKindHandler = { explain, activations, report };
+const text = (flags: CliFlags, key: string): string | undefined =>
+  typeof flags[key] === 'string' ? (flags[key] as string) : undefined;
+
+function explainCommand(explainer: Explainer): InputCommand {
+  return {
+    options: [],
+    run: (model, args, flags, context: InputCommandContext) =>
+      explain({
+        model,
+        explainer,
+        args: [...args],
+        options: context.options ?? {},
+        out: text(flags, 'out'),
+        json: context.globals.json === true,
+      }),
+  };
+}
+
+/** Sequences run every heat-map command and `activations` their own way: batched by length, drawn over time. */
+export const SEQUENCE_INPUT: InputKind = {
+  kind: 'sequence',
+  commands: {
+    ...Object.fromEntries(EXPLAINERS.map((e) => [e.id, explainCommand(e)])),
+    report: {
+      options: [],
+      run: (model, args, flags, context) => {
+        const count = (key: string, flag: string) =>
+          text(flags, key) !== undefined ? parsePositiveInt(text(flags, key)!, flag) : undefined;
+        const seed = Number(text(flags, 'seed') ?? '0');
+        if (!Number.isInteger(seed)) {
+          throw new OptionError('INVALID_OPTION', `--seed must be an integer, got '${text(flags, 'seed')}'`);
+        }
+        const only = text(flags, 'sections')
+          ?.split(',')
+          .map((id) => id.trim());
+        return report({
+          model,
+          modelName: path.basename(context.modelPath),
+          args: [...args],
+          out: text(flags, 'out')!,
+          limit: count('limit', '--limit'),
+          ...(only ? { only } : {}),
+          seed,
+          samples: text(flags, 'samples'),
+          dataset: text(flags, 'dataset'),
+          datasetLimit: count('datasetLimit', '--dataset-limit'),
+          json: context.globals.json === true,
+          progress: !context.globals.json && context.globals.progress !== false,
+        });
+      },
+    },
+    activations: {
+      options: [],
+      run: (model, args, flags, context) =>
+        activations({
+          model,
+          args: [...args],
+          layer: text(flags, 'layer'),
+          out: text(flags, 'out'),
+          json: context.globals.json === true,
+        }),
+    },
+  },
+};

@@ -60,6 +60,10 @@ export {
   type TableLoadOptions,
   type TableSampleSet,
 } from './data/samples.js';
+export { explainSequences, type SequenceExplanation, type SequenceItem } from './methods/sequence/explain.js';
+export { sequenceActivations, type SequenceActivations } from './methods/sequence/activations.js';
+export { loadSequenceArgs, readSequenceFile, type SequenceFile } from './data/sequence-files.js';
+export { EXPLAINERS, type Explainer } from './explainers/index.js';
 export {
   parseTableCsv,
   readTableCsv,

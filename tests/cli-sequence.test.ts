@@ -1,5 +1,5 @@
 /** Sequence models at the command line: explainers and activations on CSV / .npy / JSON files, bad input. */
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dump } from 'npyjs';
@@ -108,4 +108,30 @@ describe('bad sequence input: one line, typed, non-zero exit, no output file', (
       expect((await readdir(dir)).some((f) => f.startsWith(`${name}.png`))).toBe(false);
     });
   }
+});
+
+describe('netlens report on a sequence model', () => {
+  it('writes predictions, activations and attributions over time, the embedding and the extremes', async () => {
+    const out = path.join(dir, 'report');
+    const run = await cli(
+      '--json',
+      'report',
+      'fixtures/conv1d-sequence/model.onnx',
+      csv,
+      '--samples',
+      'conv1d-sequence',
+      '--dataset-limit',
+      '24',
+      '--out',
+      out,
+    );
+    expect(run.stderr).toEqual([]);
+    expect(run.code).toBe(0);
+    const json = JSON.parse(run.stdout);
+    expect(json.sections).toEqual(['predictions', 'activations', 'attributions', 'embedding', 'extremes']);
+    const html = await readFile(path.join(out, 'index.html'), 'utf8');
+    for (const title of ['Occlusion sensitivity', 'Integrated gradients', 'Grad-CAM'])
+      expect(html).toContain(title);
+    expect(html).not.toContain('class="skip"');
+  });
 });

@@ -42,6 +42,7 @@ interface Case {
   peephole?: boolean;
   attrs?: AttrMap;
   seed?: number;
+  opset?: number;
 }
 
 const BATCH = 3;
@@ -102,7 +103,7 @@ function recurrentModel(c: Case): { model: ModelProto; inputs: Record<string, Te
     inputs: fed,
     outputs: [makeValueInfo('y', undefined)],
     initializers: weights,
-    opset: layout === 1 ? 14 : 13,
+    opset: c.opset ?? (layout === 1 ? 14 : 13),
   });
   return { model, inputs };
 }
@@ -225,6 +226,14 @@ describe('recurrent layer options vs finite differences', () => {
     });
     await check({ op: 'RNN', attrs: { activations: ['Relu'] }, seed: 9 });
   });
+});
+
+describe('recurrent layers at opset 11 (Split, Squeeze and Unsqueeze take attributes)', () => {
+  for (const op of ['LSTM', 'GRU', 'RNN'] as const) {
+    it(`${op} bidirectional with sequence_lens and initial states`, async () => {
+      await check({ op, direction: 'bidirectional', lens: [3, 1, 4], initial: true, opset: 11 });
+    });
+  }
 });
 
 describe('recurrent exporter patterns', () => {

@@ -6,6 +6,7 @@ import { datasetSuite } from './dataset.js';
 import { evaluateSuite } from './evaluate.js';
 import { gradientSuite } from './gradient.js';
 import { perturbationSuite } from './perturbation.js';
+import { sequenceSuite } from './sequence.js';
 import { tableSuite } from './table.js';
 import { projectionSuite } from './projection.js';
 
@@ -14,6 +15,7 @@ export const SUITES: readonly BenchSuite[] = [
   perturbationSuite,
   gradientSuite,
   datasetSuite,
+  sequenceSuite,
   tableSuite,
   evaluateSuite,
   projectionSuite,

@@ -87,14 +87,6 @@ export function register(program: Command, globals: () => GlobalFlags): void {
   addInputOptions(cmd, 'report').action(
     async (modelPath: string, imageArgs: string[], flags: ReportFlags) => {
       const only = flags.sections?.split(',').map((s) => s.trim());
-      for (const id of only ?? []) {
-        if (!SECTIONS.some((s) => s.id === id)) {
-          throw new OptionError(
-            'INVALID_OPTION',
-            `unknown report section '${id}': expected ${SECTIONS.map((s) => s.id).join(', ')}`,
-          );
-        }
-      }
       const seed = Number(flags.seed);
       if (!Number.isInteger(seed))
         throw new OptionError('INVALID_OPTION', `--seed must be an integer, got '${flags.seed}'`);
@@ -107,6 +99,14 @@ export function register(program: Command, globals: () => GlobalFlags): void {
         if (byKind) {
           const cliFlags = flags as unknown as CliFlags;
           return await byKind.run(model, imageArgs, cliFlags, { modelPath, globals: globals() });
+        }
+        for (const id of only ?? []) {
+          if (!SECTIONS.some((s) => s.id === id)) {
+            throw new OptionError(
+              'INVALID_OPTION',
+              `unknown report section '${id}': expected ${SECTIONS.map((s) => s.id).join(', ')}`,
+            );
+          }
         }
         const spec = requireInputSpec(model);
         const custom = inputLoaderFor(model);

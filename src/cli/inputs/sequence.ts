@@ -14,6 +14,10 @@ import { renderPlotPng, renderSvg } from '../../render/plot.js';
 import { writeFileAtomic } from '../../render/png.js';
 import type { OnnxModel } from '../../model.js';
 import { printJson } from '../output.js';
+import { parsePositiveInt } from '../options.js';
+import { loadSequenceSamples } from '../../data/samples.js';
+import { buildSequenceReport, SEQUENCE_SECTIONS } from '../../report/sequence-report.js';
+import { createProgress } from '../progress.js';
 import { EXPLAINERS, type Explainer } from '../../explainers/index.js';
 import type { CliFlags, InputCommand, InputCommandContext, InputKind } from './index.js';
 
@@ -34,6 +38,23 @@ interface ActivationsCall {
   layer?: string;
   out?: string;
   json: boolean;
+}
+
+interface ReportCall {
+  model: OnnxModel;
+  modelName: string;
+  args: string[];
+  out: string;
+  limit?: number;
+  /** Report sections to run (ids), default all. */
+  only?: string[];
+  seed: number;
+  /** A bundled sample set or a folder for the data set sections. */
+  samples?: string;
+  dataset?: string;
+  datasetLimit?: number;
+  json: boolean;
+  progress: boolean;
 }
 
 export async function loadSequences(model: OnnxModel, args: readonly string[]): Promise<SequenceFile[]> {
@@ -180,6 +201,71 @@ async function defaultTimeLayer(model: OnnxModel): Promise<string> {
   return chosen.name;
 }
 
+/** Label strings of a labels file as class indices (names or numbers). */
+function classIndices(model: OnnxModel, labels: readonly string[]): Int32Array {
+  return Int32Array.from(labels, (label) => {
+    const byName = model.labels?.indexOf(label) ?? -1;
+    const index = byName >= 0 ? byName : /^\d+$/.test(label) ? Number(label) : -1;
+    if (index < 0 || (model.labels && index >= model.labels.length)) {
+      throw new OptionError('INVALID_INPUT', `label '${label}' is not a class of the model`);
+    }
+    return index;
+  });
+}
+
+async function report(call: ReportCall): Promise<void> {
+  const { model } = call;
+  for (const id of call.only ?? []) {
+    if (!SEQUENCE_SECTIONS.includes(id)) {
+      throw new OptionError(
+        'INVALID_OPTION',
+        `unknown report section '${id}': expected ${SEQUENCE_SECTIONS.join(', ')}`,
+      );
+    }
+  }
+  if (call.samples !== undefined && call.dataset !== undefined) {
+    throw new OptionError('INVALID_OPTION', 'give --samples or --dataset, not both');
+  }
+  const loaded = await loadSequences(model, call.args);
+  const sequences = (call.limit ? loaded.slice(0, call.limit) : loaded).map((s) => ({
+    ...s,
+    name: path.basename(s.name),
+  }));
+  let dataset: { sequences: Float32Array[]; labels?: Int32Array; names?: string[] } | undefined;
+  if (call.samples !== undefined) {
+    const set = loadSequenceSamples(call.samples);
+    const n = Math.min(set.count, call.datasetLimit ?? set.count);
+    dataset = { sequences: set.sequences.slice(0, n), labels: set.labels.slice(0, n) };
+  } else if (call.dataset !== undefined) {
+    const { channels } = sequenceInput(model);
+    const set = await loadSequenceArgs([call.dataset], { channels, limit: call.datasetLimit });
+    dataset = {
+      sequences: set.sequences.map((s) => s.values),
+      names: set.sequences.map((s) => path.basename(s.name)),
+      ...(set.labels ? { labels: classIndices(model, set.labels) } : {}),
+    };
+  }
+  const progress = createProgress('report', call.progress);
+  const built = await buildSequenceReport({
+    model,
+    modelName: call.modelName,
+    sequences,
+    ...(dataset ? { dataset } : {}),
+    seed: call.seed,
+    ...(call.only ? { only: call.only } : {}),
+    onProgress: progress.onProgress,
+  });
+  progress.stop();
+  await mkdir(call.out, { recursive: true });
+  const file = path.join(call.out, 'index.html');
+  await writeFileAtomic(file, built.html);
+  if (call.json) printJson({ file, sections: built.rendered, skipped: built.skipped });
+  else {
+    const skipped = built.skipped.length ? `; not shown: ${built.skipped.map((s) => s.id).join(', ')}` : '';
+    process.stdout.write(`wrote ${file} (${built.rendered.length} sections${skipped})\n`);
+  }
+}
+
 const text = (flags: CliFlags, key: string): string | undefined =>
   typeof flags[key] === 'string' ? (flags[key] as string) : undefined;
 
@@ -203,6 +289,34 @@ export const SEQUENCE_INPUT: InputKind = {
   kind: 'sequence',
   commands: {
     ...Object.fromEntries(EXPLAINERS.map((e) => [e.id, explainCommand(e)])),
+    report: {
+      options: [],
+      run: (model, args, flags, context) => {
+        const count = (key: string, flag: string) =>
+          text(flags, key) !== undefined ? parsePositiveInt(text(flags, key)!, flag) : undefined;
+        const seed = Number(text(flags, 'seed') ?? '0');
+        if (!Number.isInteger(seed)) {
+          throw new OptionError('INVALID_OPTION', `--seed must be an integer, got '${text(flags, 'seed')}'`);
+        }
+        const only = text(flags, 'sections')
+          ?.split(',')
+          .map((id) => id.trim());
+        return report({
+          model,
+          modelName: path.basename(context.modelPath),
+          args: [...args],
+          out: text(flags, 'out')!,
+          limit: count('limit', '--limit'),
+          ...(only ? { only } : {}),
+          seed,
+          samples: text(flags, 'samples'),
+          dataset: text(flags, 'dataset'),
+          datasetLimit: count('datasetLimit', '--dataset-limit'),
+          json: context.globals.json === true,
+          progress: !context.globals.json && context.globals.progress !== false,
+        });
+      },
+    },
     activations: {
       options: [],
       run: (model, args, flags, context) =>

@@ -9,6 +9,7 @@ import { tensorToImages } from '../../image/normalize.js';
 import type { RawImage } from '../../image/types.js';
 import type { InputSpec, TensorData } from '../../types.js';
 import { product } from '../batch.js';
+import { sequenceThumbnail } from '../sequence/thumbnail.js';
 
 export interface DatasetSource {
   /** Number of items. */
@@ -156,6 +157,10 @@ export function sequenceSource(
         data.set(values[item], k * length);
       });
       return { data, dims: [indices.length, length / channels, channels] };
+    },
+    picture: async (index) => {
+      checkIndices(count, [index]);
+      return sequenceThumbnail(values[index], channels);
     },
   };
 }

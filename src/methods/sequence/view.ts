@@ -10,7 +10,7 @@
  *
  * The wrapped model's own input layout may be NTC, TNC or NCT; the view converts batches and input gradients.
  */
-import { OptionError } from '../../errors.js';
+import { OptionError, UnsupportedError } from '../../errors.js';
 import type {
   BatchOptions,
   InputSpec,
@@ -41,6 +41,13 @@ export function sequenceInput(model: Model): { layout: SequenceLayout; channels:
   const description = (model as { inputDescription?: Record<string, unknown> }).inputDescription;
   const declared = description?.layout;
   const layout: SequenceLayout = declared === 'TNC' || declared === 'NCT' ? declared : 'NTC';
+  if (layout === 'TNC') {
+    // Model runs split batches along axis 0, which is time here.
+    throw new UnsupportedError(
+      'UNSUPPORTED_MODEL',
+      `'${model.inputName}' is time-major [T, N, C]; only batch-first inputs ([N, T, C] or [N, C, T]) are supported`,
+    );
+  }
   const fromShape = shape[layout === 'NCT' ? 1 : 2];
   const channels =
     typeof description?.channels === 'number'

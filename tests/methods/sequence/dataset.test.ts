@@ -62,3 +62,19 @@ describe('sequence data sets', () => {
     expect(result.layer.agreement10).toBeGreaterThan(0.9);
   });
 });
+
+describe('sequence thumbnails', () => {
+  it('draws each channel as a line: every column of a two-step ramp holds the line colour', async () => {
+    const source = sequenceSource([Float32Array.from([0, 1])], 1);
+    const picture = await source.picture!(0);
+    expect([picture.width, picture.height, picture.channels]).toEqual([96, 48, 3]);
+    for (let x = 0; x < picture.width; x++) {
+      let coloured = 0;
+      for (let y = 0; y < picture.height; y++) if (picture.data[(y * 96 + x) * 3] !== 255) coloured++;
+      expect(coloured, `column ${x}`).toBeGreaterThan(0);
+    }
+    // Low values at the bottom left, high at the top right.
+    expect(picture.data[(46 * 96 + 0) * 3]).not.toBe(255);
+    expect(picture.data[(1 * 96 + 95) * 3]).not.toBe(255);
+  });
+});

@@ -9,12 +9,16 @@ import { explainSequences } from '../../../src/methods/sequence/explain.js';
 import { loadModel } from '../../../src/node/load.js';
 
 describe('Grad-CAM on conv1d-sequence', () => {
-  it('peaks inside the ground-truth window for at least 90% of the samples', async () => {
+  it('peaks inside the ground-truth window for at least 90% of the samples, other windows far less', async () => {
     const model = await loadModel('fixtures/conv1d-sequence/model.onnx');
     const set = loadSequenceSamples('conv1d-sequence');
-    const items = set.sequences.map((values, i) => ({ values, length: set.lengths[i] }));
+    // The first 120 samples (docs/sequence-figures.json measures all 200: every one inside).
+    const count = 120;
+    const items = set.sequences.slice(0, count).map((values, i) => ({ values, length: set.lengths[i] }));
     const gradcam = EXPLAINERS.find((e) => e.id === 'gradcam')!;
-    const results = await explainSequences(model, gradcam, items, { target: Array.from(set.labels) });
+    const results = await explainSequences(model, gradcam, items, {
+      target: Array.from(set.labels.slice(0, count)),
+    });
     let inside = 0;
     results.forEach((r, i) => {
       expect(r.map.dims).toEqual([1, set.lengths[i], 1]);
@@ -23,17 +27,17 @@ describe('Grad-CAM on conv1d-sequence', () => {
       const [first, last] = set.windows[i];
       if (peak >= first && peak <= last) inside++;
     });
-    const rate = inside / set.count;
+    const rate = inside / count;
     expect(rate).toBeGreaterThanOrEqual(0.9);
     // Control: the same maps against the windows of other sequences (shifted by one) score far lower.
     let shifted = 0;
     results.forEach((r, i) => {
       const map = Array.from(r.map.data);
       const peak = map.indexOf(Math.max(...map));
-      const [first, last] = set.windows[(i + 1) % set.count];
+      const [first, last] = set.windows[(i + 1) % count];
       if (peak >= first && peak <= last) shifted++;
     });
-    expect(shifted / set.count).toBeLessThan(0.4);
+    expect(shifted / count).toBeLessThan(0.4);
     await model.dispose();
   });
 });

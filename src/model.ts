@@ -474,8 +474,9 @@ export class OnnxModel implements Model, LinearHeadSource {
     );
     // Zeros: the normalised value of the spec's mean pixel. Shapes do not depend on values anyway.
     const input = { data: new Float32Array(batch * product(itemDims)), dims: [batch, ...itemDims] };
-    const out = await runRaw(this.runtime, session, this.feedsFor(input), session.outputNames);
-    const dims = new Map<string, number[]>([[this.inputName, input.dims]]);
+    const feeds = this.feedsFor(input);
+    const out = await runRaw(this.runtime, session, feeds, session.outputNames);
+    const dims = new Map<string, number[]>(Object.entries(feeds).map(([name, t]) => [name, t.dims]));
     const types = new Map<string, string>();
     for (const [name, tensor] of Object.entries(out)) {
       dims.set(name, [...tensor.dims]);

@@ -126,6 +126,8 @@ export interface RegionTarget {
   kind: 'region';
   class?: ClassTarget | readonly ClassTarget[];
   mask?: TensorData | 'predicted';
+  /** Inclusive box [x0, y0, x1, y1] in map pixels: the mask is the box (instead of `mask`). */
+  box?: readonly number[];
 }
 
 /**
@@ -384,7 +386,7 @@ function regionSeeds(
     classes.push(best);
   }
   const seeds = new Float32Array(n * numClasses * plane);
-  const mask = target.mask ?? 'predicted';
+  const mask = target.box ? boxMask(h, w, target.box) : (target.mask ?? 'predicted');
   if (mask !== 'predicted') {
     const md = mask.dims;
     const ok = mask.data.length === plane || mask.data.length === n * plane;

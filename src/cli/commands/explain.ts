@@ -75,6 +75,32 @@ export function parseTarget(flags: Flags, explainer: Explainer): unknown {
     }
     return { kind: 'region', class: asClass(flags.regionClass) };
   }
+  if (typeof flags.region === 'string' || typeof flags.step === 'string') {
+    if (!explainer.generalTargets) {
+      throw new OptionError('INVALID_OPTION', `--region and --step are not available for ${explainer.id}`);
+    }
+    // Kept as typed: a label that reads as a number ('7' of a digit recogniser) wins over the index.
+    const classes = typeof flags.target === 'string' ? split(flags.target) : [];
+    if (classes.length > 1) {
+      throw new OptionError('INVALID_OPTION', '--target takes one class with --region or --step');
+    }
+    const cls = classes[0];
+    if (typeof flags.step === 'string') {
+      const m = /^(\d+)(?:-(\d+))?$/.exec(flags.step.trim());
+      if (!m)
+        throw new OptionError(
+          'INVALID_OPTION',
+          `--step must be a step or a span like 3-9, got '${flags.step}'`,
+        );
+      const step: number | [number, number] = m[2] ? [Number(m[1]), Number(m[2])] : Number(m[1]);
+      return { kind: 'step', step, ...(cls !== undefined ? { class: cls } : {}) };
+    }
+    const region = String(flags.region).trim();
+    const base = { kind: 'region', ...(cls !== undefined ? { class: cls } : {}) };
+    if (region === 'predicted') return base;
+    if (region.startsWith('box:')) return { ...base, box: parseNumberList(region.slice(4), '--region box') };
+    throw new OptionError('INVALID_OPTION', `--region must be predicted or box:x0,y0,x1,y1, got '${region}'`);
+  }
   if (typeof flags.target !== 'string') return undefined;
   const parts = split(flags.target).map(asClass);
   if (parts.length === 0) throw new OptionError('INVALID_OPTION', '--target is empty');
@@ -119,6 +145,14 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
       .option(
         '--region-class <class>',
         'segmentation: explain the sum of this class over the pixels predicted as it',
+      )
+      .option(
+        '--region <predicted|box:x0,y0,x1,y1>',
+        'dense map: explain the class (--target; one-channel maps: the foreground) summed over its predicted pixels or a box',
+      )
+      .option(
+        '--step <t|t0-t1>',
+        'sequence output: explain a time step or span (class: --target, else the predicted one)',
       );
   }
   if (explainer.seeded) cmd.option('--seed <n>', 'random seed', '0');

@@ -1,5 +1,7 @@
 /** The command line on the output-kind fixtures: predict per kind, region / time-step targets, held inputs. */
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createProgress, setProgressMode } from '../src/cli/progress.js';
 import { readNpy, writeNpy } from '../src/util/npy.js';
@@ -87,6 +89,31 @@ describe('progress without a terminal', () => {
     expect(lines).toContain('occlusion: 1,000 forward passes, about 2 min left');
     expect(lines.at(-1)).toBe('occlusion: forward passes 1000/1000 (100%)');
     expect(lines.length).toBeLessThan(60);
+  });
+});
+
+describe('maps as numbers', () => {
+  it('--save-maps writes the maps as .npy, equal to what --json-maps prints', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'netlens-maps-'));
+    const file = path.join(dir, 'maps.npy');
+    const run = await cli(
+      '--json',
+      'gradcam',
+      ctc,
+      digits,
+      '--step',
+      '3-5',
+      '--save-maps',
+      file,
+      '--json-maps',
+    );
+    expect(run.stderr).toEqual([]);
+    const json = JSON.parse(run.stdout);
+    const saved = readNpy(new Uint8Array(await readFile(file)), file);
+    expect(saved.dims).toEqual(json.mapDims);
+    expect(json.maps).toHaveLength(saved.data.length);
+    saved.data.forEach((v, i) => expect(json.maps[i]).toBeCloseTo(v, 5));
+    expect(json.files).toEqual([file]);
   });
 });
 

@@ -9,6 +9,8 @@ import { OptionError } from '../../errors.js';
 import { EXPLAINERS, type Explainer, type ExplainerOption } from '../../explainers/index.js';
 import { mapOverlay, mapsPerImage } from '../../explainers/render.js';
 import { checkColormap } from '../../render/colormap.js';
+import { writeFileAtomic } from '../../render/png.js';
+import { writeNpy } from '../../util/npy.js';
 import { loadImageArgs } from '../images.js';
 import {
   miniBatchSize,
@@ -133,6 +135,8 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
     .argument('<images...>', 'image files or folders')
     .option('--out <file.png|dir>', 'where to write the overlay(s): a .png for one map, else a folder')
     .option('--force', 'overwrite output files that exist')
+    .option('--save-maps <file.npy>', 'also write the maps as one float32 .npy array [maps, H, W] for NumPy')
+    .option('--json-maps', 'with --json: include the map values themselves')
     .option(
       '--target <class>',
       'class index or name to explain (default: the predicted class); a,b,c = one per image',
@@ -195,7 +199,8 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
       const k = mapsPerImage(run, loaded.images.length);
       const count = run.maps.dims[0];
       const files = out ? mapFiles(out, loaded.paths, explainer.id, k, count) : [];
-      await checkNoClobber(files, flags.force === true);
+      const npy = typeof flags.saveMaps === 'string' ? flags.saveMaps : undefined;
+      await checkNoClobber(npy ? [...files, npy] : files, flags.force === true);
       // Every picture is drawn before the first is written: a failure leaves no partial set of files.
       const pictures = files.map((_, m) =>
         mapOverlay(explainer, run, m, loaded.images[Math.floor(m / k)], { colormap, alpha }),
@@ -204,6 +209,10 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
         await mkdir(path.dirname(file), { recursive: true });
         await writePng(file, pictures[m]);
       }
+      if (npy) {
+        await writeFileAtomic(npy, writeNpy(run.maps));
+        files.push(npy);
+      }
       if (globals().json) {
         printJson({
           method: explainer.id,
@@ -211,6 +220,7 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
           classes: run.classes,
           descriptions: run.descriptions,
           mapDims: run.maps.dims,
+          ...(flags.jsonMaps === true ? { maps: run.maps.data } : {}),
           files,
           ...run.numbers,
         });

@@ -771,13 +771,44 @@ export class OnnxModel implements Model, LinearHeadSource {
       return Promise.reject(err);
     }
     const key = JSON.stringify([request.output, request.wrt, rule]);
+    if (this.itemDimsVary())
+      return Promise.resolve(this.vjpPerItemDims(request.output, [...request.wrt], rule));
+    return this.cachedVjp(request.output, [...request.wrt], rule, key);
+  }
+
+  private cachedVjp(
+    output: string,
+    wrt: string[],
+    rule: BackpropRule,
+    key: string,
+    itemDims?: number[],
+  ): Promise<VjpFunction> {
     let compiled = this.vjps.get(key);
     if (!compiled) {
-      compiled = this.compileVjp(request.output, [...request.wrt], rule, key);
+      compiled = this.compileVjp(output, wrt, rule, key, itemDims);
       this.vjps.set(key, compiled);
       compiled.catch(() => this.vjps.delete(key));
     }
     return compiled;
+  }
+
+  /** Whether the input has free dims besides the batch (a sequence length). */
+  private itemDimsVary(): boolean {
+    return this.mainInput.shape.slice(1).some((d) => typeof d !== 'number');
+  }
+
+  /**
+   * A VJP for an input whose item dims vary: shapes are concrete in a VJP graph (recurrent layers are unrolled
+   * over the time length), so one graph is built and cached per item dims seen.
+   */
+  private vjpPerItemDims(output: string, wrt: string[], rule: BackpropRule): VjpFunction {
+    return async (inputs, dY, options) => {
+      const main = isTensorData(inputs) ? inputs : inputs[this.inputName];
+      const itemDims = main ? main.dims.slice(1) : this.exampleItemDims();
+      const key = JSON.stringify([output, wrt, rule, itemDims]);
+      const compiled = await this.cachedVjp(output, wrt, rule, key, itemDims);
+      return compiled(inputs, dY, options);
+    };
   }
 
   private async compileVjp(
@@ -785,8 +816,9 @@ export class OnnxModel implements Model, LinearHeadSource {
     wrt: string[],
     rule: BackpropRule,
     key: string,
+    probeDims?: number[],
   ): Promise<VjpFunction> {
-    const shapes = await this.tensorShapes();
+    const shapes = await this.tensorShapes(probeDims);
     const built = buildVjpGraph(this.proto, { output, wrt, rule, shapes });
     const session = await this.sessions.get(`vjp:${key}`, () => built.model, `the gradient of '${output}'`);
     const outputShape = shapes[output];

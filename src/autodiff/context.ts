@@ -272,6 +272,9 @@ export class Emitter {
   }
 
   reshapeLike(x: string, like: string): string {
+    // A 0 in a Reshape target copies the input's dim unless allowzero is set (opset 14+): an empty tensor's
+    // gradient is the empty tensor of its shape, whatever the opset.
+    if (this.shape(like).includes(0)) return this.zerosLike(like);
     return this.op('Reshape', [x, this.reshapeTarget(like)]);
   }
 

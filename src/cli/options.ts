@@ -24,8 +24,11 @@ export interface ModelFlags {
   std?: string;
   miniBatchSize?: string;
   threads?: string;
+  windowHop?: string;
+  maxSeconds?: string;
   exampleDims?: string;
-  input?: string[];
+  /** Every `--input` value, one per line (commander accumulates the repeated flag). */
+  input?: string;
   outputKind?: string;
 }
 
@@ -50,10 +53,12 @@ export function withModelFlags(cmd: Command): Command {
     .option('--threads <n>', 'ONNX Runtime intra-op threads')
     .option('--max-pixels <n>', 'refuse images with more pixels than this (default 40000000)')
     .option('--to-gray', 'convert colour images to gray for 1-channel models')
+    .option('--window-hop <seconds>', 'audio models: seconds between window starts (default: one window)')
+    .option('--max-seconds <s>', 'audio models: refuse WAV files longer than this (default 600)')
     .option(
       '--input <name=file.npy|value>',
       'value of another model input, held fixed (repeatable): a .npy file or comma-separated numbers',
-      (value: string, previous: string[] = []) => [...previous, value],
+      (value: string, previous?: string) => (previous ? `${previous}\n${value}` : value),
     )
     .option(
       '--output-kind <kind|name=kind>',
@@ -175,7 +180,7 @@ export async function openModel(modelPath: string, flags: ModelFlags): Promise<O
     miniBatchSize: miniBatchSize(flags),
     threads: flags.threads ? parsePositiveInt(flags.threads, '--threads') : undefined,
     ...(flags.exampleDims ? { exampleDims: parseDims(flags.exampleDims, '--example-dims') } : {}),
-    ...(flags.input?.length ? { inputs: await parseInputs(flags.input) } : {}),
+    ...(flags.input ? { inputs: await parseInputs(flags.input.split('\n')) } : {}),
     ...(flags.outputKind ? { outputKinds: parseOutputKind(flags.outputKind) } : {}),
   });
 }

@@ -1,7 +1,15 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { floatTensor, int64Tensor, makeModel, makeNode, makeValueInfo } from '../../src/onnx/proto.js';
 import type { TensorData } from '../../src/types.js';
-import { expectVjpMatchesFd, oneOpModel, positive, randomTensor, uniform, wellSeparated } from './harness.js';
+import {
+  expectVjpMatchesFd,
+  oneOpModel,
+  positive,
+  randomTensor,
+  runVjp,
+  uniform,
+  wellSeparated,
+} from './harness.js';
 
 type Dims = (number | string)[];
 const BATCH = 3;
@@ -143,4 +151,23 @@ describe('arithmetic rules vs finite differences', () => {
       });
     }
   }
+});
+
+describe('Pow at a zero base', () => {
+  it('the exponent gradient is 0 where the base is 0 (not 0·ln 0 = NaN)', async () => {
+    const model = oneOpModel({
+      op: 'Pow',
+      inputs: [
+        { name: 'a', shape: [4] },
+        { name: 'p', shape: [4] },
+      ],
+    });
+    const a = { data: Float32Array.from([0, 0, 1.5, 2]), dims: [4] };
+    const p = { data: Float32Array.from([2, 1.5, 2, 0.5]), dims: [4] };
+    const run = await runVjp(model, { a, p }, { data: Float32Array.from([1, 1, 1, 1]), dims: [4] });
+    const dP = Array.from(run.grads[1].data);
+    expect(dP.slice(0, 2)).toEqual([0, 0]);
+    expect(dP[2]).toBeCloseTo(1.5 ** 2 * Math.log(1.5), 5);
+    expect(dP[3]).toBeCloseTo(Math.sqrt(2) * Math.log(2), 5);
+  });
 });

@@ -11,16 +11,16 @@ import {
 } from '../../src/onnx/proto.js';
 import { expectVjpMatchesFd, probeShapes, randomTensor, runVjp, uniform, wellSeparated } from './harness.js';
 
-/** x → Relu → r → Hardmax → h → Add(h, r) → y, plus an off-path branch x → Hardmax → z. */
-function modelWithHardmax(onPath: boolean): ModelProto {
+/** x → Relu → r → LpNormalization → h → Add(h, r) → y, plus an off-path branch x → LpNormalization → z. */
+function modelWithLpNorm(onPath: boolean): ModelProto {
   const nodes = [makeNode('Relu', ['x'], ['r'], {}, 'relu1')];
   if (onPath) {
-    nodes.push(makeNode('Hardmax', ['r'], ['h'], { axis: 1 }, 'the_hardmax'));
+    nodes.push(makeNode('LpNormalization', ['r'], ['h'], { axis: 1 }, 'the_lp_norm'));
     nodes.push(makeNode('Add', ['h', 'r'], ['y'], {}, 'add1'));
   } else {
     nodes.push(makeNode('Exp', ['r'], ['y'], {}, 'exp1'));
   }
-  nodes.push(makeNode('Hardmax', ['x'], ['z'], { axis: 1 }, 'off_path_hardmax'));
+  nodes.push(makeNode('LpNormalization', ['x'], ['z'], { axis: 1 }, 'off_path_lp_norm'));
   return makeModel({
     nodes,
     inputs: [makeValueInfo('x', ['N', 4])],
@@ -30,7 +30,7 @@ function modelWithHardmax(onPath: boolean): ModelProto {
 
 describe('VJP graph builder', () => {
   it('names unknown tensors with a LayerError and suggestions', async () => {
-    const model = modelWithHardmax(false);
+    const model = modelWithLpNorm(false);
     const shapes = await probeShapes(model);
     const build = (output: string, wrt: string[]) => () =>
       buildVjpGraph(model, { output, wrt, rule: 'gradient', shapes });
@@ -45,7 +45,7 @@ describe('VJP graph builder', () => {
   });
 
   it('refuses an op without a rule on the path, naming op, node and path', async () => {
-    const model = modelWithHardmax(true);
+    const model = modelWithLpNorm(true);
     const shapes = await probeShapes(model);
     let error: unknown;
     try {
@@ -56,20 +56,20 @@ describe('VJP graph builder', () => {
     expect(error).toBeInstanceOf(UnsupportedError);
     const e = error as UnsupportedError;
     expect(e.code).toBe('UNSUPPORTED_OP');
-    expect(e.message).toContain('Hardmax');
-    expect(e.message).toContain("'the_hardmax'");
+    expect(e.message).toContain('LpNormalization');
+    expect(e.message).toContain("'the_lp_norm'");
     expect(e.message).toContain('x → r → h → y');
     expect(e.message).not.toContain('\n');
   });
 
   it('ignores ops off the path: other branches and ops upstream of wrt', async () => {
     const rand = uniform(3);
-    const offBranch = modelWithHardmax(false);
+    const offBranch = modelWithLpNorm(false);
     await expectVjpMatchesFd(offBranch, { x: wellSeparated(rand, [3, 4]) }, { output: 'y', eps: 1e-3 });
-    // wrt = r, downstream of x: the Hardmax between r and y is on the path, but one upstream of r is not.
+    // wrt = r, downstream of x: the LpNormalization between r and y is on the path, but one upstream of r is not.
     const upstream = makeModel({
       nodes: [
-        makeNode('Hardmax', ['x'], ['hx'], { axis: 1 }),
+        makeNode('LpNormalization', ['x'], ['hx'], { axis: 1 }),
         makeNode('Add', ['x', 'hx'], ['r']),
         makeNode('Exp', ['r'], ['y']),
       ],
@@ -174,7 +174,7 @@ describe('VJP graph builder', () => {
     const model = makeModel({
       nodes: [
         makeNode('Relu', ['x'], ['a']),
-        makeNode('Hardmax', ['a'], ['b'], { axis: 1 }, 'blocker'),
+        makeNode('LpNormalization', ['a'], ['b'], { axis: 1 }, 'blocker'),
         makeNode('Exp', ['x'], ['c']),
         makeNode('Add', ['b', 'c'], ['y']),
         makeNode('Shape', ['x'], ['s']),
@@ -188,9 +188,9 @@ describe('VJP graph builder', () => {
     expect(byName.b.differentiable).toBe(true);
     expect(byName.c.differentiable).toBe(true);
     expect(byName.a.differentiable).toBe(false);
-    expect(byName.a.blockedBy).toEqual({ opType: 'Hardmax', nodeName: 'blocker' });
-    // x reaches y through Exp (fine) and through the Hardmax (blocked): blocked.
-    expect(byName.x.blockedBy?.opType).toBe('Hardmax');
+    expect(byName.a.blockedBy).toEqual({ opType: 'LpNormalization', nodeName: 'blocker' });
+    // x reaches y through Exp (fine) and through the LpNormalization (blocked): blocked.
+    expect(byName.x.blockedBy?.opType).toBe('LpNormalization');
     expect(byName.s.reason).toBe('integer tensor');
     expect(byName.other.differentiable).toBe(false);
     expect(byName.other.reason).toMatch(/does not influence/);

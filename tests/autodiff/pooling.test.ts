@@ -72,6 +72,24 @@ const maxCases: PoolCase[] = [
     opsets: [11, 17],
   },
   {
+    name: "pads 2 past a 3x3 kernel's overhang",
+    x: [2, 2, 6, 5],
+    attrs: { kernel_shape: [3, 3], pads: [2, 2, 2, 2] },
+    opsets: [12, 17],
+  },
+  {
+    name: '5x5 stride 1 pad 2 (sorted route)',
+    x: [2, 2, 6, 7],
+    attrs: { kernel_shape: [5, 5], pads: [2, 2, 2, 2] },
+    opsets: [11, 17],
+  },
+  {
+    name: 'dilated 7x8 kernel, stride 2 (Indices output, sorted route)',
+    x: [2, 1, 24, 26],
+    attrs: { kernel_shape: [7, 8], dilations: [3, 2], strides: [2, 2], pads: [2, 3, 2, 3] },
+    opsets: [11, 17],
+  },
+  {
     name: '2x2 stride 2 on odd sizes (tiling, last row dropped)',
     x: [2, 2, 5, 7],
     attrs: { kernel_shape: [2, 2], strides: [2, 2] },
@@ -218,8 +236,8 @@ function referenceMaxPoolGrad(
   [oh, ow]: number[],
   attrs: { kernel: number[]; strides: number[]; pads: number[]; dilations: number[] },
   dY: Float32Array,
-): Float32Array {
-  const grad = new Float32Array(x.length);
+): Float64Array {
+  const grad = new Float64Array(x.length);
   for (let plane = 0; plane < n * c; plane++) {
     for (let i = 0; i < oh; i++) {
       for (let j = 0; j < ow; j++) {
@@ -263,6 +281,21 @@ describe('MaxPool backward vs its definition on tie-heavy inputs', () => {
     ['2x2 stride 2', { kernel: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1] }, [17]],
     ['2x3 dilated', { kernel: [2, 3], strides: [1, 2], pads: [0, 1, 1, 0], dilations: [2, 1] }, [12, 17]],
     [
+      '3x3 stride 1, pads 2 (at the overhang: MaxUnpool with its own kernel and pads)',
+      { kernel: [3, 3], strides: [1, 1], pads: [2, 2, 2, 2], dilations: [1, 1] },
+      [12, 17],
+    ],
+    [
+      '5x5 stride 1 pad 2 (25 classes: sorted route)',
+      { kernel: [5, 5], strides: [1, 1], pads: [2, 2, 2, 2], dilations: [1, 1] },
+      [11, 17],
+    ],
+    [
+      '4x5 dilated 2, stride 1 (Indices output, sorted route)',
+      { kernel: [4, 5], strides: [1, 1], pads: [1, 2, 3, 2], dilations: [2, 2] },
+      [11, 16],
+    ],
+    [
       '6x6 stride 2 (Indices output)',
       { kernel: [6, 6], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1] },
       [17],
@@ -292,4 +325,35 @@ describe('MaxPool backward vs its definition on tie-heavy inputs', () => {
       });
     }
   }
+});
+
+describe('MaxPool backward stays proportional to the tensor size', () => {
+  it('dilated 60x80 kernel on a 1000x1000 input: a small graph, routed as by definition', async () => {
+    const attrs = { kernel: [60, 80], strides: [10, 10], pads: [10, 20, 10, 20], dilations: [10, 10] };
+    const dims = [1, 1, 1000, 1000];
+    const model = oneOpModel({
+      op: 'MaxPool',
+      inputs: [{ name: 'x', shape: dims }],
+      attrs: {
+        kernel_shape: attrs.kernel,
+        strides: attrs.strides,
+        pads: attrs.pads,
+        dilations: attrs.dilations,
+      },
+      opset: 12,
+    });
+    const x = wellSeparated(uniform(77), dims, 1e-3);
+    const outDims = [1, 1, 43, 25];
+    const run = await runVjp(model, { x }, (d) => randomTensor(uniform(78), d), {
+      shapes: { x: dims, y: outDims },
+    });
+    expect(run.graph.model.graph!.node!.length).toBeLessThan(40);
+    const expected = referenceMaxPoolGrad(x.data, dims, outDims.slice(2), attrs, run.seed.data);
+    // The route sums in double: only the final rounding to float32 remains.
+    const worst = run.grads[0].data.reduce(
+      (w, g, i) => Math.max(w, Math.abs(g - expected[i]) / (1 + Math.abs(expected[i]))),
+      0,
+    );
+    expect(worst).toBeLessThan(1e-6);
+  });
 });

@@ -91,8 +91,9 @@ export function fromOrt(t: ort.Tensor): TensorData {
 export async function runFeeds(
   s: ort.InferenceSession,
   feeds: Record<string, TensorData>,
+  fixed: Record<string, ort.Tensor> = {},
 ): Promise<Record<string, TensorData>> {
-  const ortFeeds: Record<string, ort.Tensor> = {};
+  const ortFeeds: Record<string, ort.Tensor> = { ...fixed };
   for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = toOrt(v);
   const out = await s.run(ortFeeds);
   const result: Record<string, TensorData> = {};
@@ -153,8 +154,16 @@ export async function runVjp(
   model: ModelProto,
   inputs: Record<string, TensorData>,
   seed: TensorData | ((outputDims: number[]) => TensorData),
-  options: { output?: string; wrt?: string[]; rule?: BackpropRule; shapes?: Record<string, number[]> } = {},
+  options: {
+    output?: string;
+    wrt?: string[];
+    rule?: BackpropRule;
+    shapes?: Record<string, number[]>;
+    /** Feeds that are not differentiated (integer indices, shapes). */
+    fixed?: Record<string, ort.Tensor>;
+  } = {},
 ): Promise<VjpRun & { seed: TensorData }> {
+  const fixed = options.fixed ?? {};
   const output = options.output ?? model.graph!.output![0].name!;
   const wrt = options.wrt ?? Object.keys(inputs);
   const shapes = options.shapes ?? (await probeShapes(model));
@@ -162,7 +171,8 @@ export async function runVjp(
   let dY: TensorData;
   if (typeof seed === 'function') {
     const forward = await session(model);
-    const y = (await runFeeds(forward, inputs))[output] ?? (await forwardValue(model, inputs, output));
+    const y =
+      (await runFeeds(forward, inputs, fixed))[output] ?? (await forwardValue(model, inputs, output, fixed));
     await forward.release();
     dY = seed(y.dims);
   } else dY = seed;
@@ -170,7 +180,8 @@ export async function runVjp(
   const feeds: Record<string, TensorData> = { [graph.seedName]: dY };
   const needed = new Set((graph.model.graph!.input ?? []).map((i) => i.name));
   for (const [k, v] of Object.entries(inputs)) if (needed.has(k)) feeds[k] = v;
-  const out = await runFeeds(s, feeds);
+  const neededFixed = Object.fromEntries(Object.entries(fixed).filter(([k]) => needed.has(k)));
+  const out = await runFeeds(s, feeds, neededFixed);
   await s.release();
   return { graph, output: out[graph.outputName], grads: graph.gradNames.map((g) => out[g]), seed: dY };
 }
@@ -180,13 +191,14 @@ export async function forwardValue(
   model: ModelProto,
   inputs: Record<string, TensorData>,
   name: string,
+  fixed: Record<string, ort.Tensor> = {},
 ): Promise<TensorData> {
   const exposed = cloneModel(model);
   if (!(exposed.graph!.output ?? []).some((o) => o.name === name)) {
     exposed.graph!.output = [makeValueInfo(name, undefined)];
   }
   const s = await session(exposed);
-  const out = await runFeeds(s, inputs);
+  const out = await runFeeds(s, inputs, fixed);
   await s.release();
   return out[name];
 }

@@ -72,7 +72,12 @@ const pow: Rule = (node, ctx, [dY]) => {
     const slope = ctx.op('Mul', [ctx.op('Pow', [a, ctx.op('Sub', [pf, ctx.constFloat(1)])]), pf]);
     return ctx.op('Mul', [dY!, slope]);
   };
-  const dP = (): string => ctx.op('Mul', [dY!, ctx.op('Mul', [y, ctx.op('Log', [a])])]);
+  // a^p·ln a is 0·(−∞) at a = 0, where the derivative (for p > 0) is 0.
+  const dP = (): string => {
+    const atZero = ctx.op('Equal', [a, ctx.constFloat(0)]);
+    const slope = ctx.op('Where', [atZero, ctx.constFloat(0), ctx.op('Mul', [y, ctx.op('Log', [a])])]);
+    return ctx.op('Mul', [dY!, slope]);
+  };
   return [toOperand(node, ctx, 0, dA), toOperand(node, ctx, 1, dP)];
 };
 

@@ -20,9 +20,14 @@ import { layoutRules } from './layout.js';
 import { normalizationRules } from './normalization.js';
 import { padRules } from './pad.js';
 import { rectifierRules } from './rectifiers.js';
+import { recurrentRules } from './recurrent.js';
 import { reduceRules } from './reduce.js';
 import { resizeRules } from './resize.js';
 import { sigmoidRules } from './sigmoids.js';
+import { broadcastRules } from './broadcast.js';
+import { piecewiseConstantRules } from './piecewise-constant.js';
+import { softActivationRules } from './soft-activations.js';
+import { trigonometricRules } from './trigonometric.js';
 
 export type RuleTable = Readonly<Record<string, Rule>>;
 
@@ -45,6 +50,11 @@ const families: RuleTable[] = [
   indexingRules,
   padRules,
   resizeRules,
+  broadcastRules,
+  piecewiseConstantRules,
+  softActivationRules,
+  trigonometricRules,
+  recurrentRules,
 ];
 
 const exactRules: RuleTable = Object.assign({}, ...families) as RuleTable;

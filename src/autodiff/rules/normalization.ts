@@ -3,19 +3,11 @@
  * LayerNormalization standardize over some axes with statistics of the input itself, so their gradient
  * removes the components along the mean and along x̂:
  *   dX = (1/σ)·(g − mean(g) − x̂·mean(g·x̂)),  g = dY·scale,  means over the normalized axes.
- * Gradients for the scale, bias and statistics inputs are not taken (they are weights in every exported
- * model); a graph that computes them from the input gets a typed error.
+ * Scale, bias (and BatchNormalization's stored statistics) get gradients too when the graph computes them
+ * from a differentiated tensor.
  */
-import { attrFloat, attrInt, type NodeProto } from '../../onnx/proto.js';
+import { attrFloat, attrInt } from '../../onnx/proto.js';
 import type { Rule, RuleContext } from '../context.js';
-
-function rejectParameterGradients(node: NodeProto, ctx: RuleContext, what: string): void {
-  for (let i = 1; i < (node.input ?? []).length; i++) {
-    if (node.input![i] && ctx.needsGradient(i)) {
-      throw ctx.unsupported(`gradient with respect to the ${what} '${node.input![i]}'`);
-    }
-  }
-}
 
 /** Per-channel vector [C] shaped to broadcast against an [N, C, ...] tensor of the given rank. */
 function perChannel(ctx: RuleContext, v: string, rank: number): string {
@@ -41,21 +33,50 @@ function standardizeGradient(
   return ctx.op('Mul', [centred, inverseStd], {}, 'normalization_grad');
 }
 
-/** y = scale·(x − mean)/√(var + ε) + B with the stored statistics: dX = dY·scale/√(var + ε) per channel. */
+/** Σ of an x-shaped term over every axis but the channel axis 1, as a [C] vector. */
+function perChannelSum(ctx: RuleContext, t: string, rank: number): string {
+  return ctx.reduceSum(t, [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)], false);
+}
+
+/**
+ * y = scale·(x − mean)/σ + B, σ = √(var + ε), with the stored statistics: dX = dY·scale/σ per channel. The
+ * parameters, when the graph computes them from the input, get dScale = Σ dY·(x − mean)/σ, dB = Σ dY,
+ * dMean = −Σ dY·scale/σ and dVar = −½ Σ dY·scale·(x − mean)/σ³ (sums over all but the channel axis).
+ */
 const batchNormalization: Rule = (node, ctx, [dY, ...statistics]) => {
   if (attrInt(node, 'training_mode', 0) !== 0 || statistics.some((d) => d !== undefined)) {
     throw ctx.unsupported('training-mode BatchNormalization (batch statistics)');
   }
-  rejectParameterGradients(node, ctx, 'BatchNormalization parameter');
-  const [x, scale, , , variance] = node.input!;
+  const [x, scale, , mean, variance] = node.input!;
+  const rank = ctx.shape(x).length;
   const epsilon = attrFloat(node, 'epsilon', 1e-5);
-  const factor = ctx.op('Div', [scale, ctx.op('Sqrt', [ctx.op('Add', [variance, ctx.constFloat(epsilon)])])]);
-  return [ctx.op('Mul', [dY!, perChannel(ctx, factor, ctx.shape(x).length)], {}, 'batch_norm_grad')];
+  const inverseStd = ctx.op('Reciprocal', [
+    ctx.op('Sqrt', [ctx.op('Add', [variance, ctx.constFloat(epsilon)])]),
+  ]);
+  const factor = ctx.op('Mul', [scale, inverseStd]);
+  const wide = (v: string): string => perChannel(ctx, v, rank);
+  const dX = ctx.needsGradient(0) ? ctx.op('Mul', [dY!, wide(factor)], {}, 'batch_norm_grad') : undefined;
+  const centred = (): string => ctx.op('Sub', [x, wide(mean)]);
+  const sum = (t: string): string => perChannelSum(ctx, t, rank);
+  const dScale = ctx.needsGradient(1)
+    ? ctx.op('Mul', [sum(ctx.op('Mul', [dY!, centred()])), inverseStd])
+    : undefined;
+  const dBias = ctx.needsGradient(2) ? sum(dY!) : undefined;
+  const dMean = ctx.needsGradient(3) ? ctx.op('Neg', [ctx.op('Mul', [sum(dY!), factor])]) : undefined;
+  const dVariance = ctx.needsGradient(4)
+    ? ctx.op('Mul', [
+        sum(ctx.op('Mul', [dY!, centred()])),
+        ctx.op('Mul', [
+          ctx.op('Mul', [factor, ctx.op('Mul', [inverseStd, inverseStd])]),
+          ctx.constFloat(-0.5),
+        ]),
+      ])
+    : undefined;
+  return [dX, dScale, dBias, dMean, dVariance];
 };
 
 /** Statistics per (sample, channel) over the spatial axes; scale and B per channel. */
 const instanceNormalization: Rule = (node, ctx, [dY]) => {
-  rejectParameterGradients(node, ctx, 'InstanceNormalization parameter');
   const [x, scale] = node.input!;
   const rank = ctx.shape(x).length;
   const axes = Array.from({ length: rank - 2 }, (_, i) => i + 2);
@@ -67,28 +88,53 @@ const instanceNormalization: Rule = (node, ctx, [dY]) => {
   ]);
   const normalized = ctx.op('Mul', [centred, inverseStd]);
   const g = ctx.op('Mul', [dY!, perChannel(ctx, scale, rank)]);
-  return [standardizeGradient(ctx, g, normalized, inverseStd, axes)];
+  return [
+    ctx.needsGradient(0) ? standardizeGradient(ctx, g, normalized, inverseStd, axes) : undefined,
+    ctx.needsGradient(1) ? perChannelSum(ctx, ctx.op('Mul', [dY!, normalized]), rank) : undefined,
+    ctx.needsGradient(2) ? perChannelSum(ctx, dY!, rank) : undefined,
+  ];
 };
 
 /**
- * Statistics over axes [axis, rank) ; scale and B broadcast over those axes. The op's own Mean and InvStdDev
- * outputs supply the statistics (they are requested from the forward node when the model omitted them).
+ * Statistics over axes [axis, rank); scale and B broadcast over those axes. The op's own Mean and InvStdDev
+ * outputs supply the statistics (they are requested from the forward node when the model omitted them), and
+ * may carry gradients of their own: ∂mean/∂x = 1/n, ∂r/∂x = −r²·x̂/n for r = InvStdDev (n elements per
+ * group).
  */
-const layerNormalization: Rule = (node, ctx, [dY, ...statistics]) => {
-  if (statistics.some((d) => d !== undefined)) {
-    throw ctx.unsupported('gradient flowing into the LayerNormalization Mean/InvStdDev outputs');
-  }
-  rejectParameterGradients(node, ctx, 'LayerNormalization parameter');
-  const [x, scale] = node.input!;
-  const rank = ctx.shape(x).length;
+const layerNormalization: Rule = (node, ctx, [dY, dMean, dInverseStd]) => {
+  const [x, scale, bias] = node.input!;
+  const dims = ctx.shape(x);
+  const rank = dims.length;
   const raw = attrInt(node, 'axis', -1);
   const axis = raw < 0 ? raw + rank : raw;
   const axes = Array.from({ length: rank - axis }, (_, i) => axis + i);
+  const count = axes.reduce((p, a) => p * dims[a], 1);
+  if (count < 0) throw ctx.unsupported('normalizing over an axis that varies with the batch size');
   const mean = ctx.forwardOutput(1);
   const inverseStd = ctx.forwardOutput(2);
   const normalized = ctx.op('Mul', [ctx.op('Sub', [x, mean]), inverseStd]);
-  const g = ctx.op('Mul', [dY!, scale]);
-  return [standardizeGradient(ctx, g, normalized, inverseStd, axes)];
+  const y = node.output![0];
+  let dX: string | undefined;
+  if (ctx.needsGradient(0)) {
+    const parts: string[] = [];
+    if (dY) parts.push(standardizeGradient(ctx, ctx.op('Mul', [dY, scale]), normalized, inverseStd, axes));
+    if (dMean) {
+      const spread = ctx.op('Mul', [dMean, ctx.constFloat(1 / count)]);
+      parts.push(ctx.op('Expand', [spread, ctx.shapeTensor(x)]));
+    }
+    if (dInverseStd) {
+      const r2 = ctx.op('Mul', [inverseStd, inverseStd]);
+      const weight = ctx.op('Mul', [ctx.op('Mul', [dInverseStd, r2]), ctx.constFloat(-1 / count)]);
+      parts.push(ctx.op('Mul', [weight, normalized]));
+    }
+    dX = parts.length === 1 ? parts[0] : parts.length === 0 ? undefined : ctx.op('Sum', parts);
+  }
+  const dScale =
+    ctx.needsGradient(1) && dY
+      ? ctx.reduceToShape(ctx.op('Mul', [dY, normalized]), ctx.shape(y), scale)
+      : undefined;
+  const dBias = bias && ctx.needsGradient(2) && dY ? ctx.reduceToShape(dY, ctx.shape(y), bias) : undefined;
+  return [dX, dScale, dBias];
 };
 
 export const normalizationRules = {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { activations, channelStats } from '../../methods/activations.js';
 import { activationFigure } from '../../methods/activation-figure.js';
 import { loadImageArgs } from '../images.js';
+import { inputCommand } from '../inputs/index.js';
 import {
   openModel,
   requireInputSpec,
@@ -27,7 +28,7 @@ export function register(program: Command, globals: () => GlobalFlags): void {
         'montage of every channel of a layer for one image, with the strongest channel beside the input',
       )
       .argument('<model>', 'ONNX model (or TF.js model.json)')
-      .argument('<image>', 'image file')
+      .argument('<image>', 'image file (sequence models: a .csv, .npy or .json sequence)')
       .option('--layer <name>', 'layer (tensor) name; default the last layer with spatial dims')
       .option('--out <file.png>', 'where to write the picture')
       .option('--force', 'overwrite the output file if it exists')
@@ -36,6 +37,12 @@ export function register(program: Command, globals: () => GlobalFlags): void {
     if (flags.out) await checkNoClobber([flags.out], flags.force === true);
     const model = await openModel(modelPath, flags);
     try {
+      // Models of another input kind (a sequence) draw their activations their own way.
+      const byKind = inputCommand(model, 'activations');
+      if (byKind) {
+        await byKind.run(model, [imagePath], { ...flags }, { modelPath, globals: globals() });
+        return;
+      }
       const spec = requireInputSpec(model);
       const loaded = await loadImageArgs([imagePath], spec, undefined, flags);
       const acts = await activations(model, loaded.input, { layer: flags.layer });

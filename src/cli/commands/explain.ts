@@ -9,9 +9,9 @@ import { OptionError } from '../../errors.js';
 import { EXPLAINERS, type Explainer, type ExplainerOption } from '../../explainers/index.js';
 import { mapOverlay, mapsPerImage } from '../../explainers/render.js';
 import { checkColormap } from '../../render/colormap.js';
-import { writeFileAtomic } from '../../render/png.js';
 import { writeNpy } from '../../util/npy.js';
 import { loadImageArgs } from '../images.js';
+import { addInputOptions, inputCommand, inputLoaderFor, type LoadedInputs } from '../inputs/index.js';
 import {
   miniBatchSize,
   openModel,
@@ -25,6 +25,7 @@ import {
   type GlobalFlags,
   type ModelFlags,
 } from '../options.js';
+import { writeFileAtomic } from '../../render/png.js';
 import { checkNoClobber, distinctStems, printJson, writePng } from '../output.js';
 import { createProgress } from '../progress.js';
 
@@ -132,7 +133,10 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
     .command(explainer.id)
     .description(`${explainer.title}: ${explainer.description}`)
     .argument('<model>', 'ONNX model (or TF.js model.json)')
-    .argument('<images...>', 'image files or folders')
+    .argument(
+      '<images...>',
+      'image files or folders (sequence models: .csv, .npy or .json files; table models: one CSV)',
+    )
     .option('--out <file.png|dir>', 'where to write the overlay(s): a .png for one map, else a folder')
     .option('--force', 'overwrite output files that exist')
     .option('--save-maps <file.npy>', 'also write the maps as one float32 .npy array [maps, H, W] for NumPy')
@@ -164,6 +168,7 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
     const value = option.kind === 'flag' ? option.flag : `${option.flag} <value>`;
     cmd.option(value, option.description);
   }
+  addInputOptions(cmd, explainer.id);
   withModelFlags(cmd).action(async (modelPath: string, imageArgs: string[], flags: Flags) => {
     const options: Record<string, unknown> = {};
     for (const option of explainer.options) {
@@ -187,12 +192,21 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
 
     const model = await openModel(modelPath, flags);
     try {
-      const loaded = await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);
-      const progress = createProgress(explainer.id, !globals().json && globals().progress !== false);
       const mbs = miniBatchSize(flags);
+      const methodOptions = { ...options, ...(mbs ? { miniBatchSize: mbs } : {}) };
+      // Models of another input kind (a table, a sequence) run the command their own way.
+      const byKind = inputCommand(model, explainer.id);
+      if (byKind) {
+        const context = { modelPath, globals: globals(), explainer, options: methodOptions };
+        return await byKind.run(model, imageArgs, flags, context);
+      }
+      const custom = inputLoaderFor(model);
+      const loaded: LoadedInputs = custom
+        ? await custom(imageArgs, model, flags)
+        : await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);
+      const progress = createProgress(explainer.id, !globals().json && globals().progress !== false);
       const run = await explainer.run(model, loaded.input, {
-        ...options,
-        ...(mbs ? { miniBatchSize: mbs } : {}),
+        ...methodOptions,
         onProgress: progress.onProgress,
       });
       progress.stop();
@@ -200,14 +214,30 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
       const count = run.maps.dims[0];
       const files = out ? mapFiles(out, loaded.paths, explainer.id, k, count) : [];
       const npy = typeof flags.saveMaps === 'string' ? flags.saveMaps : undefined;
-      await checkNoClobber(npy ? [...files, npy] : files, flags.force === true);
-      // Every picture is drawn before the first is written: a failure leaves no partial set of files.
-      const pictures = files.map((_, m) =>
-        mapOverlay(explainer, run, m, loaded.images[Math.floor(m / k)], { colormap, alpha }),
+      // Every picture and extra file is made before the first is written: a failure leaves no partial set.
+      const pictures = files.map((_, m) => {
+        const overlay = mapOverlay(explainer, run, m, loaded.images[Math.floor(m / k)], { colormap, alpha });
+        const request = { explainer, run, m, item: Math.floor(m / k), overlay, options };
+        return loaded.picture ? loaded.picture(request) : overlay;
+      });
+      const extras = files.map((file, m) =>
+        loaded.extraFiles && files.length > 1
+          ? loaded
+              .extraFiles({ explainer, run, m, item: Math.floor(m / k), options })
+              .map((extra) => ({ file: file.replace(/\.png$/, extra.suffix), bytes: extra.bytes }))
+          : [],
       );
-      for (const [m, file] of files.entries()) {
+      await checkNoClobber(
+        [...files, ...extras.flat().map((e) => e.file), ...(npy ? [npy] : [])],
+        flags.force === true,
+      );
+      for (const [m, file] of [...files.entries()]) {
         await mkdir(path.dirname(file), { recursive: true });
         await writePng(file, pictures[m]);
+        for (const extra of extras[m]) {
+          await writeFileAtomic(extra.file, extra.bytes);
+          files.push(extra.file);
+        }
       }
       if (npy) {
         await writeFileAtomic(npy, writeNpy(run.maps));

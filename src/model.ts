@@ -246,6 +246,8 @@ export class OnnxModel implements Model, LinearHeadSource {
   private readonly probes = new Map<string, Promise<ProbeResult>>();
   private layerList: Promise<LayerInfo[]> | undefined;
   private readonly vjps = new Map<string, Promise<VjpFunction>>();
+  /** Values of the inputs other than the main one (see the `inputs` option). */
+  private readonly held: Record<string, TensorData> = {};
 
   /** Decode `model` (bytes or proto), check it, and open its main session (so a broken model fails here). */
   static async create(
@@ -342,7 +344,13 @@ export class OnnxModel implements Model, LinearHeadSource {
     const activation = this.outputDescriptions[0].activation;
     // Log-probabilities rank and soften like logits: softmax of them gives the probabilities back.
     this.outputKind = activation === 'softmax' || activation === 'sigmoid' ? 'probabilities' : 'logits';
-    this.notes = [...notes, ...this.checkHeldInputs(options.inputs ?? {})];
+    // A value without the batch axis is one item, held for every item.
+    for (const [name, value] of Object.entries(options.inputs ?? {})) {
+      const rank = this.inputs.find((i) => i.name === name)?.shape.length;
+      this.held[name] =
+        rank !== undefined && value.dims.length === rank - 1 ? { ...value, dims: [1, ...value.dims] } : value;
+    }
+    this.notes = [...notes, ...this.checkHeldInputs(this.held)];
     this.checkLabelCount();
   }
 
@@ -352,7 +360,7 @@ export class OnnxModel implements Model, LinearHeadSource {
     const n = main.dims[0];
     for (const info of this.inputs) {
       if (info.name === this.inputName || info.elemType !== 'float32') continue;
-      const given = this.options.inputs?.[info.name];
+      const given = this.held[info.name];
       if (given) {
         feeds[info.name] = given.dims[0] === n ? given : repeatItems(given, n, info.name);
         continue;
@@ -474,8 +482,9 @@ export class OnnxModel implements Model, LinearHeadSource {
     );
     // Zeros: the normalised value of the spec's mean pixel. Shapes do not depend on values anyway.
     const input = { data: new Float32Array(batch * product(itemDims)), dims: [batch, ...itemDims] };
-    const out = await runRaw(this.runtime, session, this.feedsFor(input), session.outputNames);
-    const dims = new Map<string, number[]>([[this.inputName, input.dims]]);
+    const feeds = this.feedsFor(input);
+    const out = await runRaw(this.runtime, session, feeds, session.outputNames);
+    const dims = new Map<string, number[]>(Object.entries(feeds).map(([name, t]) => [name, t.dims]));
     const types = new Map<string, string>();
     for (const [name, tensor] of Object.entries(out)) {
       dims.set(name, [...tensor.dims]);

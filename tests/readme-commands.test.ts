@@ -2,7 +2,8 @@
  * Every command of the README's "Command line" block, run exactly as written from a folder that holds the
  * repository's fixtures (and, for `convert`, a small TF.js model at the path the README names).
  */
-import { mkdir, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +13,8 @@ import { randomizeWeights, saveToJson, tf, useWasmBackend } from './tfjs/harness
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-async function readmeCommands(): Promise<string[]> {
-  const readme = await readFile(path.join(root, 'README.md'), 'utf8');
+function readmeCommands(): string[] {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
   const block = /## Command line\n+```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
   return block
     .split('\n')
@@ -57,18 +58,21 @@ describe('README command line', () => {
   });
   afterAll(() => process.chdir(cwd));
 
-  it('lists the commands', async () => {
-    expect((await readmeCommands()).length).toBeGreaterThanOrEqual(7);
+  it('lists the commands', () => {
+    expect(readmeCommands().length).toBeGreaterThanOrEqual(7);
   });
 
-  it('runs each command as written and writes what it names', async () => {
-    for (const line of await readmeCommands()) {
+  it.each(readmeCommands())(
+    '%s',
+    async (line) => {
       const args = line.replace(/^npx netlens /, '').split(/\s+/);
       const { code, stderr } = await cli(...args);
       expect({ line, code, stderr }).toEqual({ line, code: 0, stderr: [] });
       for (const out of outputsOf(args)) {
         expect((await stat(path.join(dir, out))).size, `${line}: ${out}`).toBeGreaterThan(0);
       }
-    }
-  });
+      // The report runs every section: give it room on a loaded machine.
+    },
+    300_000,
+  );
 });

@@ -6,7 +6,11 @@ import type { Command } from 'commander';
 import { OptionError } from '../errors.js';
 import { loadModel } from '../node/load.js';
 import type { OnnxModel } from '../model.js';
-import type { InputSpec } from '../types.js';
+import { readFile } from 'node:fs/promises';
+import { FileError } from '../errors.js';
+import { OUTPUT_KINDS } from '../onnx/output-kinds.js';
+import type { InputSpec, OutputKind, TensorData } from '../types.js';
+import { readNpy } from '../util/npy.js';
 
 export interface ModelFlags {
   maxPixels?: string;
@@ -23,12 +27,16 @@ export interface ModelFlags {
   windowHop?: string;
   maxSeconds?: string;
   exampleDims?: string;
+  /** Every `--input` value, one per line (commander accumulates the repeated flag). */
+  input?: string;
+  outputKind?: string;
 }
 
 export interface GlobalFlags {
   json?: boolean;
   verbose?: boolean;
-  progress?: boolean;
+  /** false with --no-progress; a mode name with --progress MODE. */
+  progress?: boolean | string;
 }
 
 /** Adds the model-loading flags every model command takes. */
@@ -47,6 +55,15 @@ export function withModelFlags(cmd: Command): Command {
     .option('--to-gray', 'convert colour images to gray for 1-channel models')
     .option('--window-hop <seconds>', 'audio models: seconds between window starts (default: one window)')
     .option('--max-seconds <s>', 'audio models: refuse WAV files longer than this (default 600)')
+    .option(
+      '--input <name=file.npy|value>',
+      'value of another model input, held fixed (repeatable): a .npy file or comma-separated numbers',
+      (value: string, previous?: string) => (previous ? `${previous}\n${value}` : value),
+    )
+    .option(
+      '--output-kind <kind|name=kind>',
+      `what the main (or a named) output is: ${OUTPUT_KINDS.join(', ')} (default: from the graph and shapes)`,
+    )
     .option(
       '--example-dims <dims>',
       'dims of one input item without the batch axis, e.g. 1x40 or 3,224,224: fixes symbolic dims for the shape probe',
@@ -83,6 +100,44 @@ export function parseSize(value: string, flag: string): [number, number] {
   if (parts.length !== 2)
     throw new OptionError('INVALID_OPTION', `${flag} must look like HxW (e.g. 224x224), got '${value}'`);
   return [parsePositiveInt(parts[0], flag), parsePositiveInt(parts[1], flag)];
+}
+
+/** `--input name=file.npy` or `--input name=0,1,0,0` (one item, held for every item) → values by name. */
+export async function parseInputs(values: readonly string[]): Promise<Record<string, TensorData>> {
+  const out: Record<string, TensorData> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq <= 0) {
+      throw new OptionError(
+        'INVALID_OPTION',
+        `--input must look like name=file.npy or name=1,2,3, got '${value}'`,
+      );
+    }
+    const name = value.slice(0, eq);
+    const rest = value.slice(eq + 1);
+    if (rest.toLowerCase().endsWith('.npy')) {
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await readFile(rest));
+      } catch {
+        throw new FileError('FILE_NOT_FOUND', `--input ${name}: file ${rest} cannot be read`);
+      }
+      const tensor = readNpy(bytes, rest);
+      // A file without a batch axis holds one item.
+      out[name] = tensor;
+    } else {
+      const numbers = parseNumberList(rest, `--input ${name}`);
+      out[name] = { data: Float32Array.from(numbers), dims: [1, numbers.length] };
+    }
+  }
+  return out;
+}
+
+/** `--output-kind dense-map` (main output) or `--output-kind name=kind`. */
+export function parseOutputKind(value: string): Record<string, OutputKind> {
+  const eq = value.indexOf('=');
+  const [name, kind] = eq > 0 ? [value.slice(0, eq), value.slice(eq + 1)] : ['', value];
+  return { [name]: parseChoice(kind, '--output-kind', OUTPUT_KINDS) };
 }
 
 /** "1x40", "3,224,224" → positive integer dims. */
@@ -125,6 +180,8 @@ export async function openModel(modelPath: string, flags: ModelFlags): Promise<O
     miniBatchSize: miniBatchSize(flags),
     threads: flags.threads ? parsePositiveInt(flags.threads, '--threads') : undefined,
     ...(flags.exampleDims ? { exampleDims: parseDims(flags.exampleDims, '--example-dims') } : {}),
+    ...(flags.input ? { inputs: await parseInputs(flags.input.split('\n')) } : {}),
+    ...(flags.outputKind ? { outputKinds: parseOutputKind(flags.outputKind) } : {}),
   });
 }
 

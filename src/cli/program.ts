@@ -3,7 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { OptionError } from '../errors.js';
 import { COMMANDS } from './commands/index.js';
 import { describeFailure } from './fail.js';
-import type { GlobalFlags } from './options.js';
+import { parseChoice, type GlobalFlags } from './options.js';
+import { PROGRESS_MODES, setProgressMode } from './progress.js';
 
 export const VERSION = '0.1.0';
 
@@ -15,10 +16,24 @@ export function buildProgram(): Command {
     .version(VERSION)
     .option('--json', 'print machine-readable JSON on stdout')
     .option('--verbose', 'show stack traces on errors')
-    .option('--no-progress', 'never show a progress bar')
+    .option('--no-progress', 'never show progress')
+    .option(
+      '--progress <mode>',
+      'progress: auto (a bar on a terminal, plain lines otherwise), bar, plain (lines on stderr) or none',
+    )
     .showHelpAfterError(false)
     .exitOverride();
   const globals = (): GlobalFlags => program.opts<GlobalFlags>();
+  program.hook('preAction', () => {
+    const progress = program.opts<{ progress?: string | boolean }>().progress;
+    setProgressMode(
+      progress === false
+        ? 'none'
+        : typeof progress === 'string'
+          ? parseChoice(progress, '--progress', PROGRESS_MODES)
+          : 'auto',
+    );
+  });
   for (const command of COMMANDS) command.register(program, globals);
   for (const sub of program.commands) {
     sub.exitOverride();

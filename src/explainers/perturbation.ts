@@ -78,6 +78,7 @@ function labelOf(labels: readonly string[] | undefined, c: number): string {
 
 export const occlusionExplainer: Explainer = {
   id: 'occlusion',
+  generalTargets: true,
   title: 'Occlusion sensitivity',
   description: 'score change when a sliding mask hides each region (MATLAB occlusionSensitivity)',
   signed: true,
@@ -118,8 +119,8 @@ export const occlusionExplainer: Explainer = {
     const result = await occlusionSensitivity(model, input, options as OcclusionOptions);
     return {
       maps: result.map,
-      classes: result.targets,
-      descriptions: result.targets.map((c) => `class ${labelOf(model.labels, c)}`),
+      classes: result.targets.map((c) => (c < 0 ? undefined : c)),
+      descriptions: result.descriptions ?? result.targets.map((c) => `class ${labelOf(model.labels, c)}`),
       numbers: {
         baseScores: result.baseScores,
         maskSize: result.maskSize,

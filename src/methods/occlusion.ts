@@ -11,15 +11,24 @@
  */
 import { OptionError } from '../errors.js';
 import type { BatchOptions, Model, TensorData } from '../types.js';
-import { classScorer, type ScoreKind } from './class-scores.js';
+import {
+  classScorer,
+  servesClassScores,
+  targetValues,
+  type ScoreKind,
+  type TargetValues,
+} from './class-scores.js';
 import { upsampleGrid, type GridAxis } from './grid-upsample.js';
 import { channelMeans, imageGeometry, type ImageGeometry } from './image-layout.js';
 import { runPerturbed } from './perturbed-batches.js';
-import { resolveTargets, type TargetOption } from './target.js';
+import { isObjectTarget, resolveTargets, type Target, type TargetOption } from './target.js';
 
 export interface OcclusionOptions extends BatchOptions {
-  /** Class index or name, one per image, or left out for the predicted class. */
-  target?: TargetOption;
+  /**
+   * Class index or name, one per image, or left out for the predicted class; on a dense map or a sequence
+   * output, a region or time-step target (see `Target`) — left out: the predicted region / decoded sequence.
+   */
+  target?: Target;
   /** Mask [height, width] in pixels, a square size, or 'auto' = round(0.2 x input size) per axis. */
   maskSize?: 'auto' | number | readonly [number, number];
   /** Step [vertical, horizontal] in pixels, one step for both, or 'auto' = ceil(0.1 x input size) per axis. */
@@ -45,7 +54,10 @@ export interface OcclusionOptions extends BatchOptions {
 export interface OcclusionResult {
   /** [N, H, W] at input resolution, or [N, rows, cols] (one value per mask position) with 'none'. */
   map: TensorData;
+  /** Class per image (-1 where the target is not one class, e.g. a decoded sequence). */
   targets: number[];
+  /** What each map explains, e.g. "class 0 (foreground), 802 pixels" (general targets only). */
+  descriptions?: string[];
   /** Score of each unmasked image for its target. */
   baseScores: number[];
   maskSize: [number, number];
@@ -221,9 +233,17 @@ export async function occlusionSensitivity(
   }
   const maskValues = resolveMaskValues(options.maskValue, input, geo);
 
+  // Region, time-step and other non-class targets (and every target of a non-class output) are resolved once
+  // on the unmasked batch; a masked copy's value is then <its output, the seed>.
+  const general: TargetValues | undefined =
+    isObjectTarget(options.target) || !servesClassScores(model)
+      ? await targetValues(model, options.target, input, scoreKind, { miniBatchSize })
+      : undefined;
   // Bad explicit targets fail before any pass is run (the class count is checked again with the scores).
-  if (options.target !== undefined) resolveTargets(model, options.target, geo.batch);
-  const scorer = await classScorer(model, scoreKind);
+  const classTarget = options.target as TargetOption;
+  if (!general && classTarget !== undefined) resolveTargets(model, classTarget, geo.batch);
+  const scorer = general ? general.scorer : await classScorer(model, scoreKind);
+  const size = general ? general.resolved.seeds.data.length / geo.batch : 0;
   const batch = geo.batch;
   const rows = rowPos.centers.length;
   const cols = colPos.centers.length;
@@ -265,6 +285,16 @@ export async function occlusionSensitivity(
       );
     },
     collect: (scores, first, count) => {
+      if (general) {
+        for (let k = 0; k < count; k++) {
+          const masked = first + k - batch;
+          if (masked < 0) continue;
+          const b = Math.floor(masked / positions);
+          const row = scores.data.subarray(k * size, (k + 1) * size);
+          grids[masked] = general.resolved.scores[b] - general.value(row, b);
+        }
+        return;
+      }
       numClasses = scores.dims[1];
       for (let k = 0; k < count; k++) {
         const item = first + k;
@@ -275,7 +305,7 @@ export async function occlusionSensitivity(
         }
         if (targets.length === 0) {
           // Every base row came before the first masked item.
-          targets = resolveTargets(model, options.target, batch, {
+          targets = resolveTargets(model, classTarget, batch, {
             data: baseRows!,
             dims: [batch, numClasses],
           });
@@ -304,9 +334,14 @@ export async function occlusionSensitivity(
     map = { data, dims: [geo.batch, geo.height, geo.width] };
   }
 
+  if (general) {
+    targets = general.resolved.classes.map((c) => c ?? -1);
+    baseScores = general.resolved.scores;
+  }
   return {
     map,
     targets,
+    ...(general ? { descriptions: general.resolved.descriptions } : {}),
     baseScores,
     maskSize,
     stride,

@@ -7,7 +7,7 @@
  */
 import { TargetError } from '../errors.js';
 import { closestNames } from '../errors.js';
-import type { Model, TensorData } from '../types.js';
+import type { Model, OutputDescription, TensorData } from '../types.js';
 
 export type ClassTarget = number | string;
 /** One target for all images, one per image, or undefined for the predicted class of each image. */
@@ -126,6 +126,18 @@ export interface RegionTarget {
   kind: 'region';
   class?: ClassTarget | readonly ClassTarget[];
   mask?: TensorData | 'predicted';
+  /** Inclusive box [x0, y0, x1, y1] in map pixels: the mask is the box (instead of `mask`). */
+  box?: readonly number[];
+}
+
+/**
+ * Sequence of class scores [N, T, K] (CTC, tagging): the class's score summed over a time step or an inclusive
+ * span [first, last] of steps. `class` defaults to the class predicted at each step.
+ */
+export interface StepTarget {
+  kind: 'step';
+  step: number | readonly [number, number];
+  class?: ClassTarget;
 }
 
 /** Regression: element `index` (default 0) of each item's score tensor. */
@@ -159,7 +171,18 @@ export interface SeedTarget {
 }
 
 export type Target =
-  TargetOption | ClassesTarget | RegionTarget | OutputTarget | ElementTarget | ChannelTarget | SeedTarget;
+  | TargetOption
+  | ClassesTarget
+  | RegionTarget
+  | StepTarget
+  | OutputTarget
+  | ElementTarget
+  | ChannelTarget
+  | SeedTarget;
+
+/** What target resolution reads from a model: labels, outputs and (where known) what each output is. */
+export type TargetModel = Pick<Model, 'labels' | 'outputs' | 'outputName'> &
+  Partial<Pick<Model, 'outputDescriptions'>>;
 
 /** A target resolved for one batch: seeds for K explanations per image. */
 export interface ResolvedTarget {
@@ -177,9 +200,10 @@ export interface ResolvedTarget {
   scores: number[];
 }
 
-function isObjectTarget(
+export function isObjectTarget(
   target: Target,
-): target is ClassesTarget | RegionTarget | OutputTarget | ElementTarget | ChannelTarget | SeedTarget {
+): target is
+  ClassesTarget | RegionTarget | StepTarget | OutputTarget | ElementTarget | ChannelTarget | SeedTarget {
   return typeof target === 'object' && target !== null && !Array.isArray(target) && 'kind' in target;
 }
 
@@ -196,7 +220,7 @@ function describeClass(model: Pick<Model, 'labels'>, cls: number): string {
 
 /** Resolves `target` on `value`, the batch's value of `targetTensor(target, ...)`. */
 export function resolveTarget(
-  model: Pick<Model, 'labels' | 'outputs' | 'outputName'>,
+  model: TargetModel,
   target: Target,
   tensor: string,
   value: TensorData,
@@ -211,11 +235,24 @@ export function resolveTarget(
     );
   }
   let resolved: Omit<ResolvedTarget, 'scores'>;
+  const described = describedAs(model, tensor);
   if (!isObjectTarget(target)) {
-    resolved =
-      itemDims.length > 1
-        ? regionSeeds(model, { kind: 'region', class: target }, tensor, value)
-        : classSeeds(model, tensor, value, resolveTargets(model, target, n, value), 1);
+    if (described?.kind === 'sequence' || (!described && itemDims.length === 2)) {
+      resolved =
+        target === undefined
+          ? decodedSeeds(model, tensor, value, described?.decoding === 'ctc' ? (described.blank ?? 0) : -1)
+          : stepSeeds(
+              model,
+              { kind: 'step', step: [0, itemDims[0] - 1], class: singleClass(target) },
+              tensor,
+              value,
+            );
+    } else {
+      resolved =
+        itemDims.length > 1
+          ? regionSeeds(model, { kind: 'region', class: target }, tensor, value)
+          : classSeeds(model, tensor, value, resolveTargets(model, target, n, value), 1);
+    }
   } else {
     switch (target.kind) {
       case 'classes': {
@@ -235,6 +272,9 @@ export function resolveTarget(
       }
       case 'region':
         resolved = regionSeeds(model, target, tensor, value);
+        break;
+      case 'step':
+        resolved = stepSeeds(model, target, tensor, value);
         break;
       case 'output':
         resolved = outputSeeds(target, tensor, value);
@@ -284,7 +324,7 @@ function classSeeds(
 }
 
 function regionSeeds(
-  model: Pick<Model, 'labels'>,
+  model: Pick<Model, 'labels'> & Partial<Pick<Model, 'outputDescriptions'>>,
   target: RegionTarget,
   tensor: string,
   value: TensorData,
@@ -298,8 +338,15 @@ function regionSeeds(
   const [n, numClasses, h, w] = value.dims;
   const plane = h * w;
   const predicted = new Int32Array(n * plane);
+  // One channel (a sigmoid map): the foreground is where the probability exceeds 1/2 (the logit 0); the rest
+  // is background, numbered -1 so that the region's class is channel 0.
+  const threshold = numClasses === 1 ? foregroundThreshold(model, tensor) : 0;
   for (let i = 0; i < n; i++) {
     for (let p = 0; p < plane; p++) {
+      if (numClasses === 1) {
+        predicted[i * plane + p] = value.data[i * plane + p] > threshold ? 0 : -1;
+        continue;
+      }
       let best = 0;
       for (let c = 1; c < numClasses; c++) {
         if (value.data[(i * numClasses + c) * plane + p] > value.data[(i * numClasses + best) * plane + p])
@@ -324,7 +371,7 @@ function regionSeeds(
       continue;
     }
     const counts = new Array<number>(numClasses).fill(0);
-    for (let p = 0; p < plane; p++) counts[predicted[i * plane + p]]++;
+    for (let p = 0; p < plane; p++) if (predicted[i * plane + p] >= 0) counts[predicted[i * plane + p]]++;
     let best = -1;
     for (let c = 0; c < numClasses; c++) {
       if (c === background || counts[c] === 0) continue;
@@ -339,7 +386,7 @@ function regionSeeds(
     classes.push(best);
   }
   const seeds = new Float32Array(n * numClasses * plane);
-  const mask = target.mask ?? 'predicted';
+  const mask = target.box ? boxMask(h, w, target.box) : (target.mask ?? 'predicted');
   if (mask !== 'predicted') {
     const md = mask.dims;
     const ok = mask.data.length === plane || mask.data.length === n * plane;
@@ -380,6 +427,158 @@ function regionSeeds(
     classes,
     descriptions: classes.map((cls, i) => `${describeClass(model, cls)}, ${pixels[i]} pixels`),
   };
+}
+
+/** The description of the output `tensor` is, or whose final activation reads `tensor`. */
+function describedAs(
+  model: Partial<Pick<Model, 'outputDescriptions'>>,
+  tensor: string,
+): OutputDescription | undefined {
+  return model.outputDescriptions?.find((d) => d.name === tensor || d.logits === tensor);
+}
+
+/** Foreground threshold of a one-channel map: 1/2 on a sigmoid's output, 0 on its logits. */
+function foregroundThreshold(model: Partial<Pick<Model, 'outputDescriptions'>>, tensor: string): number {
+  const d = describedAs(model, tensor);
+  return d && d.name === tensor && d.activation === 'sigmoid' ? 0.5 : 0;
+}
+
+function singleClass(target: TargetOption): ClassTarget | undefined {
+  if (target === undefined || !Array.isArray(target)) return target as ClassTarget | undefined;
+  const list = target as readonly ClassTarget[];
+  if (list.length !== 1) {
+    throw new TargetError(
+      'INVALID_TARGET',
+      `a sequence output takes one class (with a time step: the step target), got a list of ${list.length}`,
+    );
+  }
+  return list[0];
+}
+
+function argmaxAt(value: TensorData, offset: number, k: number): number {
+  let best = 0;
+  for (let c = 1; c < k; c++) if (value.data[offset + c] > value.data[offset + best]) best = c;
+  return best;
+}
+
+function checkSequence(tensor: string, value: TensorData): [number, number, number] {
+  if (value.dims.length !== 3) {
+    throw new TargetError(
+      'INVALID_TARGET',
+      `a time-step target needs a [N, steps, classes] score tensor; '${tensor}' is [${value.dims}]`,
+    );
+  }
+  return value.dims as [number, number, number];
+}
+
+/** The class at each step of a span (given, or each step's predicted class), summed. */
+function stepSeeds(
+  model: TargetModel,
+  target: StepTarget,
+  tensor: string,
+  value: TensorData,
+): Omit<ResolvedTarget, 'scores'> {
+  const [n, steps, k] = checkSequence(tensor, value);
+  const [first, last] = typeof target.step === 'number' ? [target.step, target.step] : target.step;
+  if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0 || last < first || last >= steps) {
+    throw new TargetError(
+      'INVALID_TARGET',
+      `time step ${first === last ? first : `${first}-${last}`} is out of range 0..${steps - 1} of '${tensor}'`,
+    );
+  }
+  const cls = target.class === undefined ? undefined : resolveClass(model, target.class, k);
+  const seeds = new Float32Array(n * steps * k);
+  const classes: (number | undefined)[] = [];
+  const descriptions: string[] = [];
+  const span = first === last ? `step ${first}` : `steps ${first}-${last}`;
+  for (let i = 0; i < n; i++) {
+    const chosen = new Set<number>();
+    for (let t = first; t <= last; t++) {
+      const c = cls ?? argmaxAt(value, (i * steps + t) * k, k);
+      seeds[(i * steps + t) * k + c] = 1;
+      chosen.add(c);
+    }
+    classes.push(chosen.size === 1 ? [...chosen][0] : undefined);
+    descriptions.push(
+      cls !== undefined ? `${describeClass(model, cls)} at ${span}` : `the predicted class at ${span}`,
+    );
+  }
+  return { tensor, perImage: 1, seeds: { data: seeds, dims: [...value.dims] }, classes, descriptions };
+}
+
+/**
+ * The default target of a sequence: the decoded sequence, i.e. each step's predicted class summed over the steps
+ * that are not the CTC blank (`blank` -1: every step).
+ */
+function decodedSeeds(
+  model: TargetModel,
+  tensor: string,
+  value: TensorData,
+  blank: number,
+): Omit<ResolvedTarget, 'scores'> {
+  const [n, steps, k] = checkSequence(tensor, value);
+  const seeds = new Float32Array(n * steps * k);
+  const descriptions: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const path: number[] = [];
+    for (let t = 0; t < steps; t++) path.push(argmaxAt(value, (i * steps + t) * k, k));
+    const used = path.map((c, t) => [c, t]).filter(([c]) => c !== blank);
+    if (used.length === 0) {
+      throw new TargetError(
+        'INVALID_TARGET',
+        `image ${i}: every step of '${tensor}' is predicted as the blank; give a step and a class`,
+      );
+    }
+    for (const [c, t] of used) seeds[(i * steps + t) * k + c] = 1;
+    const text = decodeGreedy(path, blank, model.labels);
+    descriptions.push(`the decoded sequence "${text}" (${used.length} of ${steps} steps)`);
+  }
+  return {
+    tensor,
+    perImage: 1,
+    seeds: { data: seeds, dims: [...value.dims] },
+    classes: new Array(n).fill(undefined),
+    descriptions,
+  };
+}
+
+/**
+ * Greedy decoding of a path of classes: with a CTC `blank` (>= 0), repeats collapse and blanks drop; with -1
+ * every step's class is kept. Labels join without a separator when each is one character.
+ */
+export function decodeGreedy(path: readonly number[], blank: number, labels?: readonly string[]): string {
+  const out: number[] = [];
+  let previous = -1;
+  for (const c of path) {
+    if (blank < 0) out.push(c);
+    else if (c !== blank && c !== previous) out.push(c);
+    previous = c;
+  }
+  const names = out.map((c) => labels?.[c] ?? String(c));
+  return names.join(names.every((s) => s.length === 1) ? '' : ' ');
+}
+
+/** A [H, W] mask that is 1 inside the inclusive box [x0, y0, x1, y1] (pixel coordinates of the map). */
+export function boxMask(height: number, width: number, box: readonly number[]): TensorData {
+  const [x0, y0, x1, y1] = box;
+  if (
+    box.length !== 4 ||
+    !box.every(Number.isInteger) ||
+    x0 < 0 ||
+    y0 < 0 ||
+    x1 >= width ||
+    y1 >= height ||
+    x1 < x0 ||
+    y1 < y0
+  ) {
+    throw new TargetError(
+      'INVALID_TARGET',
+      `box [${box.join(', ')}] must be x0,y0,x1,y1 integers inside the ${width}×${height} map with x0 <= x1, y0 <= y1`,
+    );
+  }
+  const data = new Float32Array(height * width);
+  for (let y = y0; y <= y1; y++) data.fill(1, y * width + x0, y * width + x1 + 1);
+  return { data, dims: [height, width] };
 }
 
 function outputSeeds(

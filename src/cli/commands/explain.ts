@@ -9,6 +9,7 @@ import { OptionError } from '../../errors.js';
 import { EXPLAINERS, type Explainer, type ExplainerOption } from '../../explainers/index.js';
 import { mapOverlay, mapsPerImage } from '../../explainers/render.js';
 import { checkColormap } from '../../render/colormap.js';
+import { writeNpy } from '../../util/npy.js';
 import { loadImageArgs } from '../images.js';
 import { addInputOptions, inputCommand, inputLoaderFor, type LoadedInputs } from '../inputs/index.js';
 import {
@@ -77,6 +78,32 @@ export function parseTarget(flags: Flags, explainer: Explainer): unknown {
     }
     return { kind: 'region', class: asClass(flags.regionClass) };
   }
+  if (typeof flags.region === 'string' || typeof flags.step === 'string') {
+    if (!explainer.generalTargets) {
+      throw new OptionError('INVALID_OPTION', `--region and --step are not available for ${explainer.id}`);
+    }
+    // Kept as typed: a label that reads as a number ('7' of a digit recogniser) wins over the index.
+    const classes = typeof flags.target === 'string' ? split(flags.target) : [];
+    if (classes.length > 1) {
+      throw new OptionError('INVALID_OPTION', '--target takes one class with --region or --step');
+    }
+    const cls = classes[0];
+    if (typeof flags.step === 'string') {
+      const m = /^(\d+)(?:-(\d+))?$/.exec(flags.step.trim());
+      if (!m)
+        throw new OptionError(
+          'INVALID_OPTION',
+          `--step must be a step or a span like 3-9, got '${flags.step}'`,
+        );
+      const step: number | [number, number] = m[2] ? [Number(m[1]), Number(m[2])] : Number(m[1]);
+      return { kind: 'step', step, ...(cls !== undefined ? { class: cls } : {}) };
+    }
+    const region = String(flags.region).trim();
+    const base = { kind: 'region', ...(cls !== undefined ? { class: cls } : {}) };
+    if (region === 'predicted') return base;
+    if (region.startsWith('box:')) return { ...base, box: parseNumberList(region.slice(4), '--region box') };
+    throw new OptionError('INVALID_OPTION', `--region must be predicted or box:x0,y0,x1,y1, got '${region}'`);
+  }
   if (typeof flags.target !== 'string') return undefined;
   const parts = split(flags.target).map(asClass);
   if (parts.length === 0) throw new OptionError('INVALID_OPTION', '--target is empty');
@@ -112,6 +139,8 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
     )
     .option('--out <file.png|dir>', 'where to write the overlay(s): a .png for one map, else a folder')
     .option('--force', 'overwrite output files that exist')
+    .option('--save-maps <file.npy>', 'also write the maps as one float32 .npy array [maps, H, W] for NumPy')
+    .option('--json-maps', 'with --json: include the map values themselves')
     .option(
       '--target <class>',
       'class index or name to explain (default: the predicted class); a,b,c = one per image',
@@ -124,6 +153,14 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
       .option(
         '--region-class <class>',
         'segmentation: explain the sum of this class over the pixels predicted as it',
+      )
+      .option(
+        '--region <predicted|box:x0,y0,x1,y1>',
+        'dense map: explain the class (--target; one-channel maps: the foreground) summed over its predicted pixels or a box',
+      )
+      .option(
+        '--step <t|t0-t1>',
+        'sequence output: explain a time step or span (class: --target, else the predicted one)',
       );
   }
   if (explainer.seeded) cmd.option('--seed <n>', 'random seed', '0');
@@ -176,6 +213,7 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
       const k = mapsPerImage(run, loaded.images.length);
       const count = run.maps.dims[0];
       const files = out ? mapFiles(out, loaded.paths, explainer.id, k, count) : [];
+      const npy = typeof flags.saveMaps === 'string' ? flags.saveMaps : undefined;
       // Every picture and extra file is made before the first is written: a failure leaves no partial set.
       const pictures = files.map((_, m) => {
         const overlay = mapOverlay(explainer, run, m, loaded.images[Math.floor(m / k)], { colormap, alpha });
@@ -190,7 +228,10 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
               .map((extra) => ({ file: file.replace(/\.png$/, extra.suffix), bytes: extra.bytes }))
           : [],
       );
-      await checkNoClobber([...files, ...extras.flat().map((e) => e.file)], flags.force === true);
+      await checkNoClobber(
+        [...files, ...extras.flat().map((e) => e.file), ...(npy ? [npy] : [])],
+        flags.force === true,
+      );
       for (const [m, file] of [...files.entries()]) {
         await mkdir(path.dirname(file), { recursive: true });
         await writePng(file, pictures[m]);
@@ -199,6 +240,10 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
           files.push(extra.file);
         }
       }
+      if (npy) {
+        await writeFileAtomic(npy, writeNpy(run.maps));
+        files.push(npy);
+      }
       if (globals().json) {
         printJson({
           method: explainer.id,
@@ -206,6 +251,7 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
           classes: run.classes,
           descriptions: run.descriptions,
           mapDims: run.maps.dims,
+          ...(flags.jsonMaps === true ? { maps: run.maps.data } : {}),
           files,
           ...run.numbers,
         });

@@ -1,7 +1,7 @@
 /** `netlens predict <model> <images...> [--top k]`. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { topK } from '../../methods/classify.js';
+import { formatSummary, summarizePrediction } from '../../methods/classify.js';
 import { loadImageArgs } from '../images.js';
 import { addInputOptions, inputCommand, inputLoaderFor, type CliFlags } from '../inputs/index.js';
 import {
@@ -12,7 +12,7 @@ import {
   type GlobalFlags,
   type ModelFlags,
 } from '../options.js';
-import { printJson } from '../output.js';
+import { distinctStems, printJson } from '../output.js';
 import { createProgress } from '../progress.js';
 
 interface PredictFlags extends ModelFlags {
@@ -23,7 +23,9 @@ export function register(program: Command, globals: () => GlobalFlags): void {
   const cmd = withModelFlags(
     program
       .command('predict')
-      .description('classify images and print the top classes')
+      .description(
+        "predict images: top classes, a map's pixel shares, a decoded sequence or regression values",
+      )
       .argument('<model>', 'ONNX model (or TF.js model.json)')
       .argument('<images...>', 'image files or folders (table models: one CSV)')
       .option('--top <k>', 'how many classes to show per image', '3'),
@@ -46,14 +48,23 @@ export function register(program: Command, globals: () => GlobalFlags): void {
         const progress = createProgress('predict', !globals().json && globals().progress !== false);
         const prediction = await model.predict(loaded.input, { onProgress: progress.onProgress });
         progress.stop();
-        const best = topK(prediction, k, model.labels);
+        const summaries = summarizePrediction(prediction, model.mainOutput, model.labels, k);
+        const names = distinctStems(loaded.paths);
         if (globals().json) {
-          printJson(loaded.paths.map((file, i) => ({ file, top: best[i] })));
+          printJson(
+            loaded.paths.map((file, i) => {
+              const s = summaries[i];
+              return s.kind === 'class-scores' ? { file, top: s.top } : { file, ...s };
+            }),
+          );
           return;
         }
+        const kind = model.mainOutput.kind;
+        if (kind !== 'class-scores')
+          process.stdout.write(`output '${model.outputName}': ${kind.replace('-', ' ')}\n`);
         for (const [i, file] of loaded.paths.entries()) {
-          const classes = best[i].map((c) => `${c.label} ${(100 * c.probability).toFixed(1)}%`).join(', ');
-          process.stdout.write(`${path.basename(file)}: ${classes}\n`);
+          const name = names[i] + path.extname(file);
+          process.stdout.write(`${name}: ${formatSummary(summaries[i])}\n`);
         }
       } finally {
         await model.dispose();

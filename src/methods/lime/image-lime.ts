@@ -14,7 +14,7 @@
 import { OptionError } from '../../errors.js';
 import type { BatchOptions, Model, TensorData } from '../../types.js';
 import { createRandom, checkSeed, DEFAULT_SEED } from '../../util/random.js';
-import { classScorer, type ScoreKind } from '../class-scores.js';
+import { classScorer, requireClassScores, type ScoreKind } from '../class-scores.js';
 import { imageGeometry } from '../image-layout.js';
 import { runPerturbed } from '../perturbed-batches.js';
 import { resolveTargets, targetOfImage, type TargetOption } from '../target.js';
@@ -135,6 +135,7 @@ export async function imageLime(
 
   // Bad explicit targets fail before any pass is run (the class count is checked again with the scores).
   if (options.target !== undefined) resolveTargets(model, options.target, geo.batch);
+  requireClassScores(model, 'LIME');
   const scorer = await classScorer(model, scoreKind);
   const progressTotal = geo.batch * numSamples;
   const explanations: ImageLimeExplanation[] = [];

@@ -8,7 +8,7 @@
 import type { BatchOptions, Model, TensorData } from '../../types.js';
 import { checkSeed, DEFAULT_SEED } from '../../util/random.js';
 import { checkChoice, checkPositiveInt } from '../batch.js';
-import { classScorer, type ScoreKind } from '../class-scores.js';
+import { classScorer, requireClassScores, type ScoreKind } from '../class-scores.js';
 import { imageGeometry } from '../image-layout.js';
 import { segmentMasking, segmentValueMap, type ReplacementOption } from '../lime/feature-masking.js';
 import { segmentImage, type SegmentationOption } from '../lime/segment.js';
@@ -86,6 +86,7 @@ export async function imageShap(
   const scoreKind = checkChoice<ScoreKind>('score', options.score, ['probability', 'logit'], 'probability');
   const seed = checkSeed(options.seed ?? DEFAULT_SEED);
   if (options.target !== undefined) resolveTargets(model, options.target, geo.batch);
+  requireClassScores(model, 'Kernel SHAP');
   const scorer = await classScorer(model, scoreKind);
   const explanations: ImageShapExplanation[] = [];
   let forwardPasses = 0;

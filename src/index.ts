@@ -63,7 +63,6 @@ export {
 export { explainSequences, type SequenceExplanation, type SequenceItem } from './methods/sequence/explain.js';
 export { sequenceActivations, type SequenceActivations } from './methods/sequence/activations.js';
 export { loadSequenceArgs, readSequenceFile, type SequenceFile } from './data/sequence-files.js';
-export { EXPLAINERS, type Explainer } from './explainers/index.js';
 export {
   parseTableCsv,
   readTableCsv,

@@ -27,6 +27,8 @@ import { broadcastRules } from './broadcast.js';
 import { piecewiseConstantRules } from './piecewise-constant.js';
 import { softActivationRules } from './soft-activations.js';
 import { trigonometricRules } from './trigonometric.js';
+import { lossRules } from './losses.js';
+import { selectionRules } from './selection.js';
 
 export type RuleTable = Readonly<Record<string, Rule>>;
 
@@ -53,6 +55,8 @@ const families: RuleTable[] = [
   piecewiseConstantRules,
   softActivationRules,
   trigonometricRules,
+  lossRules,
+  selectionRules,
 ];
 
 const exactRules: RuleTable = Object.assign({}, ...families) as RuleTable;

@@ -96,6 +96,12 @@ export interface ReferenceGradients {
   scores: TensorData;
   /** The seed dY when it is not one-hot on `targets` (segmentation masks). */
   seeds?: TensorData;
+  /**
+   * Per input element, how far the gradient may legitimately move when float32 rounding on another CPU flips
+   * a ReLU, hard activation or max-pool window lying within rounding of its kink (0 where nothing can flip);
+   * computed exactly in float64 by tools/fixtures/tie_bounds.py.
+   */
+  tieBounds?: TensorData;
   targets: number[];
   /** Rows of the sample set the inputs come from. */
   sampleIndices: number[];
@@ -335,6 +341,7 @@ export function loadReferenceGradients(name: string): ReferenceGradients {
     description: fields.string('description'),
   };
   if (files.has('seeds')) result.seeds = tensor('seeds', scoreDims);
+  if (files.has('tieBounds')) result.tieBounds = tensor('tieBounds', inputDims);
   return result;
 }
 

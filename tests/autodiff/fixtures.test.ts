@@ -1,6 +1,8 @@
 /**
- * Whole trained fixture models: the VJP graph's input gradients against PyTorch autograd references
- * (max |diff| <= 1e-4 · max |ref|) and against finite differences for random seeds.
+ * Whole trained fixture models: the VJP graph's input gradients against PyTorch autograd references and
+ * against finite differences for random seeds. The reference tolerance per element is float32 rounding
+ * (1e-4 · max |ref|) plus the reference's tie bound there: the exact change of the gradient if rounding on
+ * this CPU flips a unit that lies within rounding of its kink (0 wherever no such unit reaches).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -36,14 +38,20 @@ describe.each(FIXTURES)('%s', (name) => {
     const grad = run.grads[0].data;
     const ref = reference.gradients.data;
     expect(grad.length).toBe(ref.length);
-    let maxRef = 0;
-    let maxDiff = 0;
-    for (let i = 0; i < ref.length; i++) {
-      maxRef = Math.max(maxRef, Math.abs(ref[i]));
-      maxDiff = Math.max(maxDiff, Math.abs(grad[i] - ref[i]));
-    }
+    const bounds = reference.tieBounds?.data;
+    const maxRef = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     expect(maxRef).toBeGreaterThan(0);
-    expect(maxDiff, `max |diff| ${maxDiff} vs max |ref| ${maxRef}`).toBeLessThanOrEqual(1e-4 * maxRef);
+    const rounding = 1e-4 * maxRef;
+    let worst = 0;
+    let worstAt = 0;
+    for (let i = 0; i < ref.length; i++) {
+      const ratio = Math.abs(grad[i] - ref[i]) / (rounding + (bounds?.[i] ?? 0));
+      if (ratio > worst) [worst, worstAt] = [ratio, i];
+    }
+    const detail =
+      `element ${worstAt}: ${grad[worstAt]} vs ${ref[worstAt]} (max |ref| ${maxRef}, ` +
+      `tie bound ${bounds?.[worstAt] ?? 0})`;
+    expect(worst, detail).toBeLessThanOrEqual(1);
   });
 
   it('matches finite differences for random inputs and seeds', async () => {

@@ -21,7 +21,7 @@ export function iotaLike(ctx: RuleContext, x: string): string {
 
 /**
  * Zeros shaped like `x` with `updates` added at the flat positions `positions` (same shape as `updates`).
- * `distinct` positions are written by one ScatterElements; repeated ones are summed: sort the positions
+ * Position −1 adds nowhere. `distinct` positions (−1 aside) are written by one ScatterElements; repeated ones are summed: sort the positions
  * (TopK), take running sums of the updates in that order in double (CumSum), and give each position the
  * running sum at its last occurrence minus the one before its first. Positions never named get 0 − 0. Each
  * write hits every target at most once: other occurrences go to distinct spare slots past the end, dropped.
@@ -38,12 +38,15 @@ export function scatterAdd(
   const scalar = (v: number): string => ctx.constInt64([v], []);
   const total = ctx.op('Size', [x]);
   const asVector = (t: string): string => ctx.op('Reshape', [t, ctx.constInt64([1])]);
+  // Position −1 (an element taken from nowhere, as padding) goes to a slot past the end, dropped.
+  const raw = flat(positions);
+  const indices = ctx.op('Where', [ctx.op('Less', [raw, scalar(0)]), total, raw]);
   if (distinct) {
-    const zeros = ctx.op('ConstantOfShape', [asVector(total)]);
-    const written = ctx.op('ScatterElements', [zeros, flat(positions), flat(updates)], { axis: 0 });
-    return ctx.reshapeLike(written, x);
+    const zeros = ctx.op('ConstantOfShape', [asVector(ctx.op('Add', [total, scalar(1)]))]);
+    const written = ctx.op('ScatterElements', [zeros, indices, flat(updates)], { axis: 0 });
+    const kept = ctx.op('Slice', [written, ctx.constInt64([0]), asVector(total)]);
+    return ctx.reshapeLike(kept, x);
   }
-  const indices = flat(positions);
   const count = ctx.op('Size', [indices]);
   const [sorted, order] = ctx.ops('TopK', [indices, asVector(count)], 2, { largest: 0, sorted: 1 });
   const values = ctx.op('Cast', [ctx.op('Gather', [flat(updates), order], { axis: 0 })], {

@@ -6,7 +6,7 @@
  * Scale, bias (and BatchNormalization's stored statistics) get gradients too when the graph computes them
  * from a differentiated tensor.
  */
-import { attrFloat, attrInt } from '../../onnx/proto.js';
+import { attrFloat, attrInt, attrInts } from '../../onnx/proto.js';
 import type { Rule, RuleContext } from '../context.js';
 
 /** Per-channel vector [C] shaped to broadcast against an [N, C, ...] tensor of the given rank. */
@@ -137,7 +137,61 @@ const layerNormalization: Rule = (node, ctx, [dY, dMean, dInverseStd]) => {
   return [dX, dScale, dBias];
 };
 
+/** MeanVarianceNormalization: standardization over `axes` (default N, H, W) without scale or bias. */
+const meanVarianceNormalization: Rule = (node, ctx, [dY]) => {
+  const x = node.input![0];
+  const rank = ctx.shape(x).length;
+  const axes = (attrInts(node, 'axes') ?? [0, 2, 3]).map((a) => (a < 0 ? a + rank : a));
+  const centred = ctx.op('Sub', [x, ctx.reduce('ReduceMean', x, axes, true)]);
+  const variance = ctx.reduce('ReduceMean', ctx.op('Mul', [centred, centred]), axes, true);
+  // ONNX adds its ε = 1e-9 to σ, not to the variance: negligible against any σ float32 resolves.
+  const inverseStd = ctx.op('Reciprocal', [ctx.op('Sqrt', [variance])]);
+  const normalized = ctx.op('Mul', [centred, inverseStd]);
+  return [standardizeGradient(ctx, dY!, normalized, inverseStd, axes)];
+};
+
+/**
+ * LRN: y = x·s^(−β), s = bias + (α/size)·Σ_window x² over neighbouring channels (floor((size−1)/2) before,
+ * ceil((size−1)/2) after). dX = dY·s^(−β) − (2αβ/size)·x·Σ_window′ (dY·x·s^(−β−1)), the second sum over
+ * the mirrored window. Window sums are AveragePools over the channel axis of an [N, 1, C, rest] view,
+ * times the window size.
+ */
+const lrn: Rule = (node, ctx, [dY]) => {
+  const x = node.input![0];
+  const dims = ctx.shape(x);
+  const size = attrInt(node, 'size', 1);
+  const alpha = attrFloat(node, 'alpha', 1e-4);
+  const beta = attrFloat(node, 'beta', 0.75);
+  const bias = attrFloat(node, 'bias', 1);
+  const before = Math.floor((size - 1) / 2);
+  const after = size - 1 - before;
+  const rest = dims.slice(2).reduce((a, b) => a * b, 1);
+  if (dims[1] < 0 || rest < 0) throw ctx.unsupported('channel or spatial size varies with the batch size');
+  const view = ctx.constInt64([dims[0] < 0 ? -1 : dims[0], 1, dims[1], rest]);
+  const windowSum = (t: string, low: number, high: number): string => {
+    const pooled = ctx.op('AveragePool', [ctx.op('Reshape', [t, view])], {
+      kernel_shape: [size, 1],
+      pads: [low, 0, high, 0],
+      count_include_pad: 1,
+    });
+    return ctx.reshapeLike(ctx.op('Mul', [pooled, ctx.constFloat(size)]), x);
+  };
+  const s = ctx.op('Add', [
+    ctx.op('Mul', [windowSum(ctx.op('Mul', [x, x]), before, after), ctx.constFloat(alpha / size)]),
+    ctx.constFloat(bias),
+  ]);
+  const direct = ctx.op('Mul', [dY!, ctx.op('Pow', [s, ctx.constFloat(-beta)])]);
+  const inner = ctx.op('Mul', [ctx.op('Mul', [dY!, x]), ctx.op('Pow', [s, ctx.constFloat(-beta - 1)])]);
+  const coupled = ctx.op('Mul', [
+    ctx.op('Mul', [x, windowSum(inner, after, before)]),
+    ctx.constFloat((2 * alpha * beta) / size),
+  ]);
+  return [ctx.op('Sub', [direct, coupled], {}, 'lrn_grad')];
+};
+
 export const normalizationRules = {
+  MeanVarianceNormalization: meanVarianceNormalization,
+  LRN: lrn,
   BatchNormalization: batchNormalization,
   InstanceNormalization: instanceNormalization,
   LayerNormalization: layerNormalization,

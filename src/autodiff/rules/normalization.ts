@@ -43,9 +43,11 @@ function perChannelSum(ctx: RuleContext, t: string, rank: number): string {
  * parameters, when the graph computes them from the input, get dScale = Σ dY·(x − mean)/σ, dB = Σ dY,
  * dMean = −Σ dY·scale/σ and dVar = −½ Σ dY·scale·(x − mean)/σ³ (sums over all but the channel axis).
  */
-const batchNormalization: Rule = (node, ctx, [dY, ...statistics]) => {
-  if (attrInt(node, 'training_mode', 0) !== 0 || statistics.some((d) => d !== undefined)) {
-    throw ctx.unsupported('training-mode BatchNormalization (batch statistics)');
+const batchNormalization: Rule = (node, ctx, dOutputs) => {
+  if (attrInt(node, 'training_mode', 0) !== 0) return trainingBatchNormalization(node, ctx, dOutputs);
+  const [dY, ...statistics] = dOutputs;
+  if (statistics.some((d) => d !== undefined)) {
+    throw ctx.unsupported('gradient flowing into BatchNormalization running statistics');
   }
   const [x, scale, , mean, variance] = node.input!;
   const rank = ctx.shape(x).length;
@@ -73,6 +75,56 @@ const batchNormalization: Rule = (node, ctx, [dY, ...statistics]) => {
       ])
     : undefined;
   return [dX, dScale, dBias, dMean, dVariance];
+};
+
+/**
+ * Training mode: y is standardized with the batch's own statistics (over every axis but the channels), as
+ * InstanceNormalization is per sample. The running statistics are m·input + (1 − m)·batch statistic (m the
+ * momentum, the batch variance the biased one): ∂/∂x is (1 − m)/n for the mean and (1 − m)·2(x − μ)/n for
+ * the variance, ∂/∂input is m.
+ */
+const trainingBatchNormalization: Rule = (node, ctx, [dY, dRunningMean, dRunningVar]) => {
+  const [x, scale] = node.input!;
+  const dims = ctx.shape(x);
+  const rank = dims.length;
+  const axes = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
+  const count = axes.reduce((p, a) => p * dims[a], 1);
+  if (count < 0) throw ctx.unsupported('batch statistics over a batch size known only at run time');
+  const epsilon = attrFloat(node, 'epsilon', 1e-5);
+  const momentum = attrFloat(node, 'momentum', 0.9);
+  const centred = ctx.op('Sub', [x, ctx.reduce('ReduceMean', x, axes, true)]);
+  const variance = ctx.reduce('ReduceMean', ctx.op('Mul', [centred, centred]), axes, true);
+  const inverseStd = ctx.op('Reciprocal', [
+    ctx.op('Sqrt', [ctx.op('Add', [variance, ctx.constFloat(epsilon)])]),
+  ]);
+  const normalized = ctx.op('Mul', [centred, inverseStd]);
+  const wide = (v: string): string => perChannel(ctx, v, rank);
+  let dX: string | undefined;
+  if (ctx.needsGradient(0)) {
+    const parts: string[] = [];
+    if (dY) {
+      const g = ctx.op('Mul', [dY, wide(scale)]);
+      parts.push(standardizeGradient(ctx, g, normalized, inverseStd, axes));
+    }
+    if (dRunningMean) {
+      const share = ctx.op('Mul', [wide(dRunningMean), ctx.constFloat((1 - momentum) / count)]);
+      parts.push(ctx.op('Expand', [share, ctx.shapeTensor(x)]));
+    }
+    if (dRunningVar) {
+      const weight = ctx.op('Mul', [wide(dRunningVar), ctx.constFloat((2 * (1 - momentum)) / count)]);
+      parts.push(ctx.op('Mul', [centred, weight]));
+    }
+    dX = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : ctx.op('Sum', parts);
+  }
+  const scaled = (d: string | undefined): string | undefined =>
+    d ? ctx.op('Mul', [d, ctx.constFloat(momentum)]) : undefined;
+  return [
+    dX,
+    ctx.needsGradient(1) && dY ? perChannelSum(ctx, ctx.op('Mul', [dY, normalized]), rank) : undefined,
+    ctx.needsGradient(2) && dY ? perChannelSum(ctx, dY, rank) : undefined,
+    ctx.needsGradient(3) ? scaled(dRunningMean) : undefined,
+    ctx.needsGradient(4) ? scaled(dRunningVar) : undefined,
+  ];
 };
 
 /** Statistics per (sample, channel) over the spatial axes; scale and B per channel. */

@@ -29,6 +29,7 @@ import { softActivationRules } from './soft-activations.js';
 import { trigonometricRules } from './trigonometric.js';
 import { lossRules } from './losses.js';
 import { selectionRules } from './selection.js';
+import { generatorRules } from './generators.js';
 
 export type RuleTable = Readonly<Record<string, Rule>>;
 
@@ -57,6 +58,7 @@ const families: RuleTable[] = [
   trigonometricRules,
   lossRules,
   selectionRules,
+  generatorRules,
 ];
 
 const exactRules: RuleTable = Object.assign({}, ...families) as RuleTable;

@@ -10,7 +10,7 @@ import { routeThroughPicks } from './selection.js';
 
 /** y = off + (on − off)·h with h the one-hot pattern: dOff = Σ dY·(1 − h), dOn = Σ dY·h. */
 const oneHot: Rule = (node, ctx, [dY]) => {
-  const [indices, depth, values] = node.input!;
+  const [indices, depth] = node.input!;
   const pattern = ctx.op('OneHot', [indices, depth, ctx.constFloat([0, 1])], {
     axis: attrInt(node, 'axis', -1),
   });

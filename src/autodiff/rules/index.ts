@@ -30,6 +30,7 @@ import { trigonometricRules } from './trigonometric.js';
 import { lossRules } from './losses.js';
 import { selectionRules } from './selection.js';
 import { generatorRules } from './generators.js';
+import { gridSampleRules } from './grid-sample.js';
 
 export type RuleTable = Readonly<Record<string, Rule>>;
 
@@ -59,6 +60,7 @@ const families: RuleTable[] = [
   lossRules,
   selectionRules,
   generatorRules,
+  gridSampleRules,
 ];
 
 const exactRules: RuleTable = Object.assign({}, ...families) as RuleTable;

@@ -71,17 +71,21 @@ describe('netlens info / predict / activations / report', () => {
 
   it('info marks layers behind an op without a backprop rule as not differentiable', async () => {
     const blocked = makeModel({
-      nodes: [makeNode('Relu', ['x'], ['r']), makeNode('Sin', ['r'], ['s']), makeNode('Relu', ['s'], ['y'])],
+      nodes: [
+        makeNode('Relu', ['x'], ['r']),
+        makeNode('LpNormalization', ['r'], ['s'], { axis: 1 }),
+        makeNode('Relu', ['s'], ['y']),
+      ],
       inputs: [makeValueInfo('x', ['N', 3])],
       outputs: [makeValueInfo('y', ['N', 3])],
     });
-    const file = path.join(dir, 'sin.onnx');
+    const file = path.join(dir, 'lp-norm.onnx');
     await writeFile(file, encodeModel(blocked));
     const json = JSON.parse((await cli('--json', 'info', file)).stdout);
     const byName = Object.fromEntries(json.layers.map((l: { name: string }) => [l.name, l]));
     expect(byName.s.differentiable).toBe(true);
     expect(byName.r.differentiable).toBe(false);
-    expect(byName.r.blockedBy).toMatch(/Sin/);
+    expect(byName.r.blockedBy).toMatch(/LpNormalization/);
   });
 
   it('predict prints the same top classes as Model.predict', async () => {

@@ -6,8 +6,10 @@
  * windows of up to MAX_UNFOLD elements the VJP graph computes the argmax itself from the window values laid
  * out along a last axis (a free reshape + Transpose for tiling windows, strided Slices + Concat otherwise)
  * and ArgMax. Routing: MaxUnpool into zeros; where windows overlap, output positions are split into residue
- * classes mod ⌈extent/stride⌉ per dim, within which windows are disjoint, each class is unpooled on its own
- * and the results summed (measured several times faster than ScatterElements with reduction='add').
+ * classes mod min(⌈extent/stride⌉, output size) per dim, within which windows are disjoint, each class is
+ * unpooled on its own and the results summed (measured several times faster than ScatterElements with
+ * reduction='add'). Beyond MAX_CLASSES classes that cost would grow with kernel × stride, and the indices are
+ * routed by sorting instead (selection.ts), in time proportional to the tensor sizes.
  */
 import { DataType, attrInt, attrInts } from '../../onnx/proto.js';
 import type { Rule, RuleContext } from '../context.js';

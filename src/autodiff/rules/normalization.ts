@@ -52,26 +52,21 @@ const batchNormalization: Rule = (node, ctx, dOutputs) => {
   const [x, scale, , mean, variance] = node.input!;
   const rank = ctx.shape(x).length;
   const epsilon = attrFloat(node, 'epsilon', 1e-5);
-  const inverseStd = ctx.op('Reciprocal', [
-    ctx.op('Sqrt', [ctx.op('Add', [variance, ctx.constFloat(epsilon)])]),
-  ]);
-  const factor = ctx.op('Mul', [scale, inverseStd]);
+  const std = ctx.op('Sqrt', [ctx.op('Add', [variance, ctx.constFloat(epsilon)])]);
+  const factor = ctx.op('Div', [scale, std]);
   const wide = (v: string): string => perChannel(ctx, v, rank);
   const dX = ctx.needsGradient(0) ? ctx.op('Mul', [dY!, wide(factor)], {}, 'batch_norm_grad') : undefined;
   const centred = (): string => ctx.op('Sub', [x, wide(mean)]);
   const sum = (t: string): string => perChannelSum(ctx, t, rank);
   const dScale = ctx.needsGradient(1)
-    ? ctx.op('Mul', [sum(ctx.op('Mul', [dY!, centred()])), inverseStd])
+    ? ctx.op('Div', [sum(ctx.op('Mul', [dY!, centred()])), std])
     : undefined;
   const dBias = ctx.needsGradient(2) ? sum(dY!) : undefined;
   const dMean = ctx.needsGradient(3) ? ctx.op('Neg', [ctx.op('Mul', [sum(dY!), factor])]) : undefined;
   const dVariance = ctx.needsGradient(4)
     ? ctx.op('Mul', [
         sum(ctx.op('Mul', [dY!, centred()])),
-        ctx.op('Mul', [
-          ctx.op('Mul', [factor, ctx.op('Mul', [inverseStd, inverseStd])]),
-          ctx.constFloat(-0.5),
-        ]),
+        ctx.op('Mul', [ctx.op('Div', [factor, ctx.op('Mul', [std, std])]), ctx.constFloat(-0.5)]),
       ])
     : undefined;
   return [dX, dScale, dBias, dMean, dVariance];

@@ -7,6 +7,9 @@ export type NetlensErrorCode =
   | 'NOT_A_FILE'
   | 'INVALID_MODEL'
   | 'INVALID_IMAGE'
+  | 'INVALID_AUDIO'
+  | 'AUDIO_TOO_LONG'
+  | 'UNSUPPORTED_AUDIO'
   | 'IMAGE_TOO_LARGE'
   | 'INVALID_INPUT'
   | 'INVALID_OPTION'
@@ -35,6 +38,8 @@ export class FileError extends NetlensError {}
 export class ModelError extends NetlensError {}
 /** Image decoding, channel count or size problems. */
 export class ImageError extends NetlensError {}
+/** WAV reading problems: not a WAV file, truncated, empty, too long, an encoding netlens does not read. */
+export class AudioError extends NetlensError {}
 /** A user-supplied option or argument out of its domain. */
 export class OptionError extends NetlensError {}
 /** A layer or tensor name that the model does not have. */

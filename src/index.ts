@@ -7,6 +7,10 @@ export type { OnnxRuntime, SessionSettings, GraphOptimizationLevel } from './onn
 export * from './image/index.js';
 export * from './render/index.js';
 export * from './methods/index.js';
+export * from './audio/index.js';
+export * from './methods/audio/index.js';
+export { readWavFile } from './node/wav-file.js';
+export { loadAudioSamples, type AudioSample } from './data/audio-samples.js';
 export {
   activations,
   channelStats,
@@ -40,6 +44,8 @@ export {
   type PointingGameOptions,
   type PointingGameResult,
 } from './eval/pointing-game.js';
+export * from './eval/index.js';
+export { learnedLayers, randomizeLayers, type LearnedLayer } from './onnx/randomize.js';
 export { fixtureModelPath } from './data/manifest.js';
 export {
   loadImageSamples,
@@ -53,3 +59,10 @@ export {
   type TableLoadOptions,
   type TableSampleSet,
 } from './data/samples.js';
+export {
+  parseTableCsv,
+  readTableCsv,
+  selectRows,
+  type TableColumns,
+  type TableData,
+} from './data/table-csv.js';

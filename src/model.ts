@@ -15,7 +15,6 @@ import {
   addOutputs,
   cutAt,
   feedInputs,
-  producerOf,
   selectOutputs,
   topologicalNodes,
   valueDownstreamOf,
@@ -34,6 +33,9 @@ import {
   TASK_KEY,
 } from './onnx/metadata.js';
 import { linearHeadAfter } from './onnx/linear-head.js';
+import { describeOutputs } from './onnx/output-kinds.js';
+import { describeUpgrade, upgradeOpset } from './onnx/opset-upgrade.js';
+import { toFloat32, usesHalfPrecision } from './onnx/precision.js';
 import {
   decodeModel,
   metadataProps,
@@ -60,6 +62,8 @@ import type {
   LinearHead,
   LinearHeadSource,
   Model,
+  OutputDescription,
+  OutputKind,
   Prediction,
   TensorData,
   TensorInfo,
@@ -87,6 +91,16 @@ export interface OnnxModelOptions {
   exampleDims?: number[];
   /** How to name the model in error messages (e.g. its file path). */
   source?: string;
+  /**
+   * What the outputs are, by output name ('' for the main output), overriding what the graph, shapes and
+   * metadata say (see `outputDescriptions`).
+   */
+  outputKinds?: Record<string, OutputKind>;
+  /**
+   * Values of the inputs other than the main one, by name, held fixed in every run: [1, ...] (the same for
+   * every item) or [N, ...] (one per item). Float inputs left out are fed zeros (e.g. RNN states), with a note.
+   */
+  inputs?: Record<string, TensorData>;
 }
 
 /** ONNX element type numbers → the runtime's type names. */
@@ -106,8 +120,6 @@ const ELEM_TYPE_NAMES: Record<number, string> = {
   13: 'uint64',
 };
 
-/** Ops that hand a Softmax result through unchanged in value (so the output is still probabilities). */
-const PASS_THROUGH_OPS = new Set(['Identity', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Dropout']);
 const RULES: readonly BackpropRule[] = ['gradient', 'guided', 'deconvnet'];
 
 function tensorInfo(vi: ValueInfoProto): TensorInfo {
@@ -154,6 +166,50 @@ export function softmaxAxis1(t: TensorData): TensorData {
   return { data: out, dims: [...t.dims] };
 }
 
+/** `value` ([1, ...]) repeated `n` times along the batch axis. */
+function repeatItems(value: TensorData, n: number, name: string): TensorData {
+  if (value.dims[0] !== 1) {
+    throw new OptionError(
+      'INVALID_INPUT',
+      `input '${name}' has ${value.dims[0]} items; give 1 (held for every item) or one per item (${n})`,
+    );
+  }
+  const data = new Float32Array(value.data.length * n);
+  for (let i = 0; i < n; i++) data.set(value.data, i * value.data.length);
+  return { data, dims: [n, ...value.dims.slice(1)] };
+}
+
+/** Softmax along `axis` of a tensor of any rank. */
+export function softmaxAlong(t: TensorData, axis: number): TensorData {
+  if (axis === 1) return softmaxAxis1(t);
+  const count = t.dims[axis] ?? 1;
+  const inner = product(t.dims.slice(axis + 1));
+  const outer = product(t.dims.slice(0, axis));
+  const out = new Float32Array(t.data.length);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * count * inner + j;
+      let max = -Infinity;
+      for (let c = 0; c < count; c++) max = Math.max(max, t.data[base + c * inner]);
+      let sum = 0;
+      for (let c = 0; c < count; c++) sum += out[base + c * inner] = Math.exp(t.data[base + c * inner] - max);
+      for (let c = 0; c < count; c++) out[base + c * inner] /= sum;
+    }
+  }
+  return { data: out, dims: [...t.dims] };
+}
+
+/** Probabilities of an output's scores as its activation defines them (see `Prediction.probabilities`). */
+export function probabilitiesOf(description: OutputDescription, scores: TensorData): TensorData {
+  const copy = (f: (v: number) => number) => ({ data: scores.data.map(f), dims: [...scores.dims] });
+  if (description.activation === 'softmax' || description.activation === 'sigmoid') return copy((v) => v);
+  if (description.activation === 'log-softmax') return copy(Math.exp);
+  if (description.kind === 'regression') return copy((v) => v);
+  const axis = description.classAxis >= 0 ? description.classAxis : 1;
+  if ((scores.dims[axis] ?? 1) === 1) return copy((v) => 1 / (1 + Math.exp(-v)));
+  return softmaxAlong(scores, axis);
+}
+
 interface ProbeResult {
   /** Dims of every tensor for the probed batch size. */
   dims: Map<string, number[]>;
@@ -169,6 +225,8 @@ export class OnnxModel implements Model, LinearHeadSource {
   readonly labels: string[] | undefined;
   readonly inputSpec: InputSpec | undefined;
   readonly outputKind: 'probabilities' | 'logits';
+  readonly outputDescriptions: readonly OutputDescription[];
+  readonly notes: readonly string[];
   readonly metadata: Record<string, string>;
   readonly task: string | undefined;
   /**
@@ -185,7 +243,6 @@ export class OnnxModel implements Model, LinearHeadSource {
   private readonly sessions: SessionCache;
   /** Node outputs in topological order, with their producing node. */
   private readonly tensors: Map<string, { nodeName: string; opType: string }>;
-  private readonly softmaxInput: string | undefined;
   private readonly probes = new Map<string, Promise<ProbeResult>>();
   private layerList: Promise<LayerInfo[]> | undefined;
   private readonly vjps = new Map<string, Promise<VjpFunction>>();
@@ -197,15 +254,25 @@ export class OnnxModel implements Model, LinearHeadSource {
     options: OnnxModelOptions = {},
   ): Promise<OnnxModel> {
     const source = options.source ?? 'model';
-    const proto = model instanceof Uint8Array ? decodeModel(model, source) : model;
-    const created = new OnnxModel(proto, runtime, options);
-    const outputs = created.outputs.map((o) => o.name);
-    try {
-      await created.sessions.get(
-        outputSetKey('run', outputs),
-        () => (model instanceof Uint8Array ? model : proto),
-        source,
+    let proto = model instanceof Uint8Array ? decodeModel(model, source) : model;
+    const notes: string[] = [];
+    const upgraded = upgradeOpset(proto, source);
+    if (upgraded) {
+      proto = upgraded.model;
+      notes.push(describeUpgrade(upgraded));
+    }
+    if (usesHalfPrecision(proto)) {
+      const widened = toFloat32(proto);
+      proto = widened.model;
+      notes.push(
+        `float16 model run in float32 (${widened.widened} tensors widened in memory; same function, float32 arithmetic)`,
       );
+    }
+    const created = new OnnxModel(proto, runtime, options, notes);
+    const outputs = created.outputs.map((o) => o.name);
+    const unchanged = model instanceof Uint8Array && notes.length === 0;
+    try {
+      await created.sessions.get(outputSetKey('run', outputs), () => (unchanged ? model : proto), source);
     } catch (err) {
       const why = err instanceof RuntimeError ? firstLine(err.cause) : firstLine(err);
       throw new ModelError('INVALID_MODEL', `${source} is not a usable ONNX model (ONNX Runtime: ${why})`, {
@@ -215,7 +282,12 @@ export class OnnxModel implements Model, LinearHeadSource {
     return created;
   }
 
-  private constructor(proto: ModelProto, runtime: OnnxRuntime, options: OnnxModelOptions) {
+  private constructor(
+    proto: ModelProto,
+    runtime: OnnxRuntime,
+    options: OnnxModelOptions,
+    notes: readonly string[] = [],
+  ) {
     this.proto = proto;
     this.runtime = runtime;
     this.options = options;
@@ -245,9 +317,6 @@ export class OnnxModel implements Model, LinearHeadSource {
         this.tensors.set(name, { nodeName: node.name || name, opType: node.opType ?? '' });
       }
     }
-    this.softmaxInput = this.findFinalSoftmaxInput();
-    this.outputKind = this.softmaxInput === undefined ? 'logits' : 'probabilities';
-
     this.metadata = metadataProps(proto);
     this.task = options.task ?? this.metadata[TASK_KEY];
     const described: InputDescription = {
@@ -260,23 +329,79 @@ export class OnnxModel implements Model, LinearHeadSource {
     this.labels = options.labels
       ? checkLabels(options.labels, 'labels option', (m) => new OptionError('INVALID_OPTION', m))
       : labelsFromMetadata(this.metadata, this.source);
+    this.outputDescriptions = describeOutputs({
+      proto,
+      outputs: this.outputs,
+      labels: this.labels,
+      metadata: this.metadata,
+      task: this.task,
+      layout: this.layerLayout(),
+      overrides: options.outputKinds,
+      source: this.source,
+    });
+    const activation = this.outputDescriptions[0].activation;
+    // Log-probabilities rank and soften like logits: softmax of them gives the probabilities back.
+    this.outputKind = activation === 'softmax' || activation === 'sigmoid' ? 'probabilities' : 'logits';
+    this.notes = [...notes, ...this.checkHeldInputs(options.inputs ?? {})];
     this.checkLabelCount();
+  }
+
+  /** Feeds for a batch of the main input: the batch plus every other float input, given or zeros. */
+  private feedsFor(main: TensorData): Record<string, TensorData> {
+    const feeds: Record<string, TensorData> = { [this.inputName]: main };
+    const n = main.dims[0];
+    for (const info of this.inputs) {
+      if (info.name === this.inputName || info.elemType !== 'float32') continue;
+      const given = this.options.inputs?.[info.name];
+      if (given) {
+        feeds[info.name] = given.dims[0] === n ? given : repeatItems(given, n, info.name);
+        continue;
+      }
+      const item = info.shape.slice(1);
+      if (item.some((d) => typeof d !== 'number')) {
+        throw new OptionError(
+          'INVALID_INPUT',
+          `input '${info.name}' has symbolic dims ${formatDims(info.shape)}; give its value (the inputs option)`,
+        );
+      }
+      const dims = [n, ...(item as number[])];
+      feeds[info.name] = { data: new Float32Array(product(dims)), dims };
+    }
+    return feeds;
+  }
+
+  /** The main output's description. */
+  get mainOutput(): OutputDescription {
+    return this.outputDescriptions[0];
   }
 
   private get mainInput(): TensorInfo {
     return this.inputs.find((i) => i.name === this.inputName) as TensorInfo;
   }
 
-  private findFinalSoftmaxInput(): string | undefined {
-    const graph = this.proto.graph!;
-    let node = producerOf(graph, this.outputName);
-    while (node && PASS_THROUGH_OPS.has(node.opType ?? '')) node = producerOf(graph, node.input?.[0] ?? '');
-    return node?.opType === 'Softmax' ? (node.input?.[0] ?? undefined) : undefined;
+  /** Checks the held input values; notes the float inputs that will be fed zeros. */
+  private checkHeldInputs(given: Record<string, TensorData>): string[] {
+    for (const [name, value] of Object.entries(given)) {
+      const info = this.inputs.find((i) => i.name === name);
+      if (!info || name === this.inputName) {
+        const others = this.inputs.filter((i) => i.name !== this.inputName).map((i) => i.name);
+        throw new OptionError(
+          'INVALID_OPTION',
+          name === this.inputName
+            ? `'${name}' is the main input (the one explained); it comes with each batch`
+            : `'${name}' is not an input of ${this.source} (other inputs: ${others.join(', ') || 'none'})`,
+        );
+      }
+      this.checkBatch(value, `input '${name}'`, info.shape);
+    }
+    return this.inputs
+      .filter((i) => i.name !== this.inputName && i.elemType === 'float32' && !given[i.name])
+      .map((i) => `input '${i.name}' ${formatDims(i.shape)} not given: fed zeros (held fixed)`);
   }
 
   private checkLabelCount(): void {
-    const classes = this.outputs[0].shape[1];
-    if (this.labels && typeof classes === 'number' && this.labels.length !== classes) {
+    const classes = this.mainOutput.classes;
+    if (this.labels && classes !== undefined && this.labels.length !== classes) {
       throw new OptionError(
         'INVALID_OPTION',
         `${this.labels.length} labels given but output '${this.outputName}' has ${classes} classes`,
@@ -349,7 +474,7 @@ export class OnnxModel implements Model, LinearHeadSource {
     );
     // Zeros: the normalised value of the spec's mean pixel. Shapes do not depend on values anyway.
     const input = { data: new Float32Array(batch * product(itemDims)), dims: [batch, ...itemDims] };
-    const out = await runRaw(this.runtime, session, { [this.inputName]: input }, session.outputNames);
+    const out = await runRaw(this.runtime, session, this.feedsFor(input), session.outputNames);
     const dims = new Map<string, number[]>([[this.inputName, input.dims]]);
     const types = new Map<string, string>();
     for (const [name, tensor] of Object.entries(out)) {
@@ -411,19 +536,37 @@ export class OnnxModel implements Model, LinearHeadSource {
   }
 
   async featureLayer(): Promise<string> {
+    return (await this.featureLayerChoice()).name;
+  }
+
+  /**
+   * The default feature layer and why: the last layer with spatial dims before the output head — never an
+   * output itself nor the tensor its final activation reads (a dense map's own scores are not features).
+   */
+  async featureLayerChoice(): Promise<{ name: string; why: string }> {
     const layout = this.layerLayout();
     const [h, w] = layout === 'NCHW' ? [2, 3] : [1, 2];
+    const excluded = new Set(this.outputDescriptions.flatMap((d) => [d.name, d.logits]));
     const spatial = (await this.layers()).filter(
-      (l) => l.shape.length === 4 && l.shape[h] > 1 && l.shape[w] > 1,
+      (l) => l.shape.length === 4 && l.shape[h] > 1 && l.shape[w] > 1 && !excluded.has(l.name),
     );
     const last = spatial[spatial.length - 1];
     if (!last) {
       throw new UnsupportedError(
         'UNSUPPORTED_MODEL',
-        `${this.source} has no layer with spatial dims (rank 4, height and width > 1, ${layout})`,
+        `${this.source} has no layer with spatial dims (rank 4, height and width > 1, ${layout}) before its output`,
       );
     }
-    return last.name;
+    if (this.mainOutput.kind !== 'dense-map')
+      return { name: last.name, why: 'the last layer with spatial dims' };
+    const area = (l: LayerInfo) => l.shape[h] * l.shape[w];
+    const smallest = spatial.filter((l) => area(l) === Math.min(...spatial.map(area))).pop() as LayerInfo;
+    return {
+      name: last.name,
+      why:
+        `the last spatial layer before the output head of a dense map (not the map itself); ` +
+        `the bottleneck is ${smallest.name} [${smallest.shape.join(', ')}]`,
+    };
   }
 
   /** Per tensor: whether gradients of `output` can be taken with respect to it, and what blocks it if not. */
@@ -436,8 +579,10 @@ export class OnnxModel implements Model, LinearHeadSource {
     return out;
   }
 
+  /** The tensor before a final Softmax or Sigmoid (the main output itself otherwise, log-probabilities too). */
   async reductionLayer(): Promise<string> {
-    return this.softmaxInput ?? this.outputName;
+    const main = this.mainOutput;
+    return main.activation === 'softmax' || main.activation === 'sigmoid' ? main.logits : main.name;
   }
 
   async checkLayer(name: string): Promise<LayerInfo> {
@@ -543,7 +688,7 @@ export class OnnxModel implements Model, LinearHeadSource {
     for (const name of outputNames) this.checkTensor(name, false);
     this.checkBatch(batch, `input '${this.inputName}'`, this.mainInput.shape);
     const session = await this.runSession(outputNames);
-    const feeds = { [this.inputName]: batch };
+    const feeds = this.feedsFor(batch);
     return runBatched(this.runtime, session, feeds, [...new Set(outputNames)], {
       ...this.batchOptions(options, 'forward passes'),
       outputAxes: (names) => this.batchAxes(names, batch.dims.slice(1)),
@@ -552,11 +697,7 @@ export class OnnxModel implements Model, LinearHeadSource {
 
   async predict(batch: TensorData, options?: BatchOptions): Promise<Prediction> {
     const scores = (await this.run(batch, [this.outputName], options))[this.outputName];
-    const probabilities =
-      this.outputKind === 'probabilities'
-        ? { data: Float32Array.from(scores.data), dims: [...scores.dims] }
-        : softmaxAxis1(scores);
-    return { scores, probabilities };
+    return { scores, probabilities: probabilitiesOf(this.mainOutput, scores) };
   }
 
   async activations(
@@ -585,12 +726,16 @@ export class OnnxModel implements Model, LinearHeadSource {
     this.checkBatch(activations, `layer '${layer}'`, this.expectedDims(layerShape), axis);
     // The tail from a tensor to itself has no nodes (e.g. a segmentation output used as feature layer).
     if (layer === output) return { data: Float32Array.from(activations.data), dims: [...activations.dims] };
+    const others = this.inputs.filter((i) => i.name !== this.inputName).map((i) => i.name);
     const session = await this.sessions.get(
       `from:${JSON.stringify([layer, output])}`,
-      () => cutAt(this.proto, layer, [output], layerShape),
+      () => cutAt(this.proto, layer, [output], layerShape, others),
       `the network from '${layer}'`,
     );
-    const result = await runBatched(this.runtime, session, { [layer]: activations }, [output], {
+    // Held inputs the tail reads come along, batched like the activations.
+    const held = this.feedsFor({ data: new Float32Array(0), dims: [activations.dims[axis], 0] });
+    delete held[this.inputName];
+    const result = await runBatched(this.runtime, session, { ...held, [layer]: activations }, [output], {
       ...this.batchOptions(options, 'forward passes'),
       feedAxes: { [layer]: axis },
       outputAxes: async () => ({ [output]: this.batchAxis(shapes[output]) }),
@@ -617,13 +762,44 @@ export class OnnxModel implements Model, LinearHeadSource {
       return Promise.reject(err);
     }
     const key = JSON.stringify([request.output, request.wrt, rule]);
+    if (this.itemDimsVary())
+      return Promise.resolve(this.vjpPerItemDims(request.output, [...request.wrt], rule));
+    return this.cachedVjp(request.output, [...request.wrt], rule, key);
+  }
+
+  private cachedVjp(
+    output: string,
+    wrt: string[],
+    rule: BackpropRule,
+    key: string,
+    itemDims?: number[],
+  ): Promise<VjpFunction> {
     let compiled = this.vjps.get(key);
     if (!compiled) {
-      compiled = this.compileVjp(request.output, [...request.wrt], rule, key);
+      compiled = this.compileVjp(output, wrt, rule, key, itemDims);
       this.vjps.set(key, compiled);
       compiled.catch(() => this.vjps.delete(key));
     }
     return compiled;
+  }
+
+  /** Whether the input has free dims besides the batch (a sequence length). */
+  private itemDimsVary(): boolean {
+    return this.mainInput.shape.slice(1).some((d) => typeof d !== 'number');
+  }
+
+  /**
+   * A VJP for an input whose item dims vary: shapes are concrete in a VJP graph (recurrent layers are unrolled
+   * over the time length), so one graph is built and cached per item dims seen.
+   */
+  private vjpPerItemDims(output: string, wrt: string[], rule: BackpropRule): VjpFunction {
+    return async (inputs, dY, options) => {
+      const main = isTensorData(inputs) ? inputs : inputs[this.inputName];
+      const itemDims = main ? main.dims.slice(1) : this.exampleItemDims();
+      const key = JSON.stringify([output, wrt, rule, itemDims]);
+      const compiled = await this.cachedVjp(output, wrt, rule, key, itemDims);
+      return compiled(inputs, dY, options);
+    };
   }
 
   private async compileVjp(
@@ -631,8 +807,9 @@ export class OnnxModel implements Model, LinearHeadSource {
     wrt: string[],
     rule: BackpropRule,
     key: string,
+    probeDims?: number[],
   ): Promise<VjpFunction> {
-    const shapes = await this.tensorShapes();
+    const shapes = await this.tensorShapes(probeDims);
     const built = buildVjpGraph(this.proto, { output, wrt, rule, shapes });
     const session = await this.sessions.get(`vjp:${key}`, () => built.model, `the gradient of '${output}'`);
     const outputShape = shapes[output];
@@ -641,9 +818,12 @@ export class OnnxModel implements Model, LinearHeadSource {
     const sameShapeAs: Record<string, string> = { [built.outputName]: output };
     built.gradNames.forEach((g, i) => (sameShapeAs[g] = wrt[i]));
     return async (inputs, dY, options) => {
-      const feeds: Record<string, TensorData> = isTensorData(inputs)
+      const given: Record<string, TensorData> = isTensorData(inputs)
         ? { [this.inputName]: inputs }
         : { ...inputs };
+      // Inputs not passed are the held ones (or zeros), as in every forward run.
+      const mainGiven = given[this.inputName];
+      const feeds = mainGiven ? { ...this.feedsFor(mainGiven), ...given } : given;
       for (const [name, value] of Object.entries(feeds)) {
         const info = this.inputs.find((i) => i.name === name);
         if (!info) throw new OptionError('INVALID_INPUT', `'${name}' is not an input of ${this.source}`);

@@ -66,10 +66,38 @@ export type VjpFunction = (
   options?: BatchOptions,
 ) => Promise<VjpResult>;
 
+/** What an output holds. */
+export type OutputKind = 'class-scores' | 'dense-map' | 'sequence' | 'regression';
+/** The activation the graph applies last to an output. */
+export type OutputActivation = 'softmax' | 'log-softmax' | 'sigmoid' | 'none';
+
+/** One model output as every command reads it (decided once by the model; overridable by option). */
+export interface OutputDescription {
+  name: string;
+  /** class scores [N, K]; dense map [N, K, H, W]; sequence of class scores [N, T, K]; regression values. */
+  kind: OutputKind;
+  activation: OutputActivation;
+  /** The tensor the final activation is applied to (the output itself when there is none). */
+  logits: string;
+  /** Axis of the classes (1 for [N, K] and NCHW maps, 3 for NHWC maps, 2 for sequences; -1 for regression). */
+  classAxis: number;
+  /** Number of classes where the shape fixes it. */
+  classes?: number;
+  /** Sequences: greedy CTC (collapse repeats, drop the blank) or plain arg max per step. */
+  decoding?: 'ctc' | 'argmax';
+  /** CTC blank class index. */
+  blank?: number;
+  /** Why the kind was chosen (shape, metadata, user). */
+  why: string;
+}
+
 export interface Prediction {
   /** Raw outputs of the model's main output (logits, or probabilities when the model ends in Softmax). */
   scores: TensorData;
-  /** Softmax of the scores (identical to `scores` when the model already ends in Softmax). */
+  /**
+   * Probabilities as the output's activation defines them: the scores themselves after Softmax / Sigmoid, exp
+   * after LogSoftmax; otherwise softmax over the class axis (sigmoid for one class); regression: the values.
+   */
   probabilities: TensorData;
 }
 
@@ -102,6 +130,10 @@ export interface Model {
   readonly outputKind: 'probabilities' | 'logits';
   /** Metadata from the model file (`metadata_props`). */
   readonly metadata: Record<string, string>;
+  /** What each output is, main output first (absent on models that predate output descriptions). */
+  readonly outputDescriptions?: readonly OutputDescription[];
+  /** Notes on what was done to run the model (opset upgrade, float16 run in float32, ...). */
+  readonly notes?: readonly string[];
 
   /** Every choosable intermediate tensor, in topological order, with concrete shapes. */
   layers(): Promise<LayerInfo[]>;

@@ -69,7 +69,7 @@ describe('gradient method commands', () => {
     );
     const wrong = await cli('integrated-gradients', model, image, '--max-steps', '64');
     expect(wrong.code).not.toBe(0);
-    expect(wrong.stderr.join('\n')).toMatch(/maxSteps applies only with tolerance/);
+    expect(wrong.stderr.join('\n')).toMatch(/--max-steps applies only with tolerance/);
     const folder = path.join(dir, 'classes');
     const multi = await cli('saliency', model, image, '--classes', 'circle,triangle', '--out', folder);
     expect(multi.code).toBe(0);

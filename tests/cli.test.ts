@@ -53,7 +53,7 @@ describe('netlens info / predict / activations / report', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('circle, square, triangle');
     expect(run.stdout).toMatch(/Feature layer \(CAM default\): relu1/);
-    expect(run.stdout).toMatch(/Reduction layer \(feeds the final softmax\): logits/);
+    expect(run.stdout).toMatch(/Reduction layer \(what gradient methods explain\): logits/);
     const json = JSON.parse((await cli('--json', 'info', modelPath)).stdout);
     expect(json.layers.map((l: { name: string }) => l.name)).toEqual([
       'conv1',
@@ -73,13 +73,13 @@ describe('netlens info / predict / activations / report', () => {
     const blocked = makeModel({
       nodes: [
         makeNode('Relu', ['x'], ['r']),
-        makeNode('LpNormalization', ['r'], ['s'], { axis: 1 }),
+        makeNode('LpNormalization', ['r'], ['s']),
         makeNode('Relu', ['s'], ['y']),
       ],
       inputs: [makeValueInfo('x', ['N', 3])],
       outputs: [makeValueInfo('y', ['N', 3])],
     });
-    const file = path.join(dir, 'lp-norm.onnx');
+    const file = path.join(dir, 'lpnorm.onnx');
     await writeFile(file, encodeModel(blocked));
     const json = JSON.parse((await cli('--json', 'info', file)).stdout);
     const byName = Object.fromEntries(json.layers.map((l: { name: string }) => [l.name, l]));
@@ -202,7 +202,7 @@ describe('kernel-shap command', () => {
     expect((await sharp(out).metadata()).width).toBe(16);
     const bad = await cli('kernel-shap', modelPath, images[0], '--max-num-subsets', '3');
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr.join('\n')).toMatch(/maxNumSubsets must be an integer/);
+    expect(bad.stderr.join('\n')).toMatch(/--max-num-subsets must be an integer/);
   });
 });
 

@@ -20,6 +20,9 @@ export interface ModelFlags {
   std?: string;
   miniBatchSize?: string;
   threads?: string;
+  windowHop?: string;
+  maxSeconds?: string;
+  exampleDims?: string;
 }
 
 export interface GlobalFlags {
@@ -41,7 +44,13 @@ export function withModelFlags(cmd: Command): Command {
     .option('--mini-batch-size <n>', 'images per ONNX Runtime call (default 128)')
     .option('--threads <n>', 'ONNX Runtime intra-op threads')
     .option('--max-pixels <n>', 'refuse images with more pixels than this (default 40000000)')
-    .option('--to-gray', 'convert colour images to gray for 1-channel models');
+    .option('--to-gray', 'convert colour images to gray for 1-channel models')
+    .option('--window-hop <seconds>', 'audio models: seconds between window starts (default: one window)')
+    .option('--max-seconds <s>', 'audio models: refuse WAV files longer than this (default 600)')
+    .option(
+      '--example-dims <dims>',
+      'dims of one input item without the batch axis, e.g. 1x40 or 3,224,224: fixes symbolic dims for the shape probe',
+    );
 }
 
 export function parsePositiveInt(value: string, flag: string): number {
@@ -76,6 +85,15 @@ export function parseSize(value: string, flag: string): [number, number] {
   return [parsePositiveInt(parts[0], flag), parsePositiveInt(parts[1], flag)];
 }
 
+/** "1x40", "3,224,224" → positive integer dims. */
+export function parseDims(value: string, flag: string): number[] {
+  const parts = value.split(/[x,]/i);
+  if (parts.length === 0 || parts.some((p) => p.trim() === '')) {
+    throw new OptionError('INVALID_OPTION', `${flag} must look like 3x224x224 or 3,224,224, got '${value}'`);
+  }
+  return parts.map((p) => parsePositiveInt(p, flag));
+}
+
 export function parseChoice<T extends string>(value: string, flag: string, choices: readonly T[]): T {
   const found = choices.find((c) => c.toLowerCase() === value.toLowerCase());
   if (!found) {
@@ -106,6 +124,7 @@ export async function openModel(modelPath: string, flags: ModelFlags): Promise<O
     inputSpec: inputSpecOverrides(flags),
     miniBatchSize: miniBatchSize(flags),
     threads: flags.threads ? parsePositiveInt(flags.threads, '--threads') : undefined,
+    ...(flags.exampleDims ? { exampleDims: parseDims(flags.exampleDims, '--example-dims') } : {}),
   });
 }
 

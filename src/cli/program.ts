@@ -29,6 +29,21 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Option names as the library spells them → the flag that sets them, for every camelCase option of every
+ * command (`maxPixels` → `--max-pixels`); one-word options read the same either way and are left out.
+ */
+export function optionFlags(program: Command): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (const cmd of [program, ...program.commands]) {
+    for (const option of cmd.options) {
+      const name = option.attributeName();
+      if (option.long && /[A-Z]/.test(name) && !option.negate) flags.set(name, option.long);
+    }
+  }
+  return flags;
+}
+
 /** Runs the CLI; returns the exit code instead of exiting so tests can call it in-process. */
 export async function runCli(
   argv: readonly string[],
@@ -47,7 +62,7 @@ export async function runCli(
       return 1;
     }
     const verbose = program.opts<GlobalFlags>().verbose === true;
-    const failure = describeFailure(err, verbose);
+    const failure = describeFailure(err, verbose, optionFlags(program));
     io.stderr(failure.line);
     return failure.exitCode;
   }

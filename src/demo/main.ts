@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: the project's main job on bundled data. Writes demo-report/ with one HTML report per
- * bundled model (shapes, Fashion-MNIST, and MobileNetV2 converted from the nsfwjs TF.js model) and an index.
+ * bundled model (shapes, Fashion-MNIST, MobileNetV2 converted from the nsfwjs TF.js model, the wine table MLP)
+ * and an index.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -68,6 +69,16 @@ async function main(): Promise<number> {
         'predictions,activations,gradcam,gradcampp,layercam,eigencam,saliency,guided-gradcam,integrated-gradients,occlusion,lime',
       ],
     },
+    {
+      title: 'Wine recognition (tabular-mlp-wine)',
+      dir: 'tabular-mlp-wine',
+      about:
+        'An MLP over 13 measured features of wines, explained from a CSV: LIME and Shapley values per row and the Shapley summary over the 53 test rows.',
+      args: [
+        fixture('tabular-mlp-wine', 'model.onnx'),
+        fixture('tabular-mlp-wine', 'samples', 'samples.csv'),
+      ],
+    },
   ];
   for (const r of reports) {
     if (!existsSync(r.args[0])) {
@@ -85,7 +96,7 @@ async function main(): Promise<number> {
     path.join(out, 'index.html'),
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>netlens demo</title>
 <style>body{font-family:system-ui,sans-serif;max-width:900px;margin:2rem auto;padding:0 1rem}li{margin:.6rem 0}</style></head>
-<body><h1>netlens demo</h1><p>Each report explains one bundled model on bundled images.</p><ul>
+<body><h1>netlens demo</h1><p>Each report explains one bundled model on bundled images or tables.</p><ul>
 ${items}
 </ul></body></html>
 `,

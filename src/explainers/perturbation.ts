@@ -1,4 +1,5 @@
 /** Occlusion sensitivity, image LIME and Kernel SHAP as explainers (map methods driven by forward passes). */
+import { timeFrequencyGrid, type TimeFrequencyOptions } from '../methods/audio/segments.js';
 import { imageLime, type ImageLimeOptions } from '../methods/lime/image-lime.js';
 import { occlusionSensitivity, type OcclusionOptions } from '../methods/occlusion.js';
 import { imageShap, type ImageShapOptions } from '../methods/shapley/image-shap.js';
@@ -35,6 +36,26 @@ const SEGMENTATION_OPTION: ExplainerOption = {
   choices: ['superpixels', 'grid'],
   description: 'segments: SLIC superpixels or a grid',
 };
+
+const TIME_SEGMENTS_OPTION: ExplainerOption = {
+  key: 'numTimeSegments',
+  flag: '--num-time-segments',
+  kind: 'int',
+  description: 'spectrograms: time segments of the time x frequency grid (default 8 on audio models)',
+};
+
+const FREQUENCY_SEGMENTS_OPTION: ExplainerOption = {
+  key: 'numFrequencySegments',
+  flag: '--num-frequency-segments',
+  kind: 'int',
+  description: 'spectrograms: frequency segments of the time x frequency grid (default 8 on audio models)',
+};
+
+/** Options with the time x frequency grid as the segmentation where it applies (see methods/audio). */
+function withTimeFrequencyGrid(model: object, options: Record<string, unknown>): Record<string, unknown> {
+  const grid = timeFrequencyGrid(model, options as TimeFrequencyOptions);
+  return grid ? { ...options, segmentation: grid } : options;
+}
 
 const TOP_FEATURES_OPTION: ExplainerOption = {
   key: 'numTopFeatures',
@@ -127,6 +148,8 @@ export const limeExplainer: Explainer = {
       description: 'random on/off masks (default 2048)',
     },
     SEGMENTATION_OPTION,
+    TIME_SEGMENTS_OPTION,
+    FREQUENCY_SEGMENTS_OPTION,
     {
       key: 'model',
       flag: '--surrogate',
@@ -140,7 +163,7 @@ export const limeExplainer: Explainer = {
   ],
   reportOptions: { numSamples: 512 },
   async run(model, input, options) {
-    const result = await imageLime(model, input, options as ImageLimeOptions);
+    const result = await imageLime(model, input, withTimeFrequencyGrid(model, options) as ImageLimeOptions);
     return {
       maps: stackMaps(result.explanations.map((e) => e.scoreMap)),
       classes: result.explanations.map((e) => e.target),
@@ -179,13 +202,15 @@ export const kernelShapExplainer: Explainer = {
       description: 'coalitions scored per image at most (default min(2^segments, 1024))',
     },
     SEGMENTATION_OPTION,
+    TIME_SEGMENTS_OPTION,
+    FREQUENCY_SEGMENTS_OPTION,
     UPSAMPLING_OPTION,
     TOP_FEATURES_OPTION,
     SCORE_OPTION,
   ],
   reportOptions: { maxNumSubsets: 256 },
   async run(model, input, options) {
-    const result = await imageShap(model, input, options as ImageShapOptions);
+    const result = await imageShap(model, input, withTimeFrequencyGrid(model, options) as ImageShapOptions);
     return {
       maps: stackMaps(result.explanations.map((e) => e.scoreMap)),
       classes: result.explanations.map((e) => e.target),

@@ -59,8 +59,9 @@ export function activationPictures(
   const inputPanel = resizeImage(seen, shown, Math.round((seen.height * shown) / seen.width), {
     method: 'nearest',
   });
+  // `stats.strongest` is a channel number of the layer, not a position in the shown subset.
   const strongestMap = upsample(
-    maps[stats.strongest],
+    all[stats.strongest],
     { width: inputPanel.width, height: inputPanel.height },
     'bilinear',
   );

@@ -1,5 +1,6 @@
 /** A plain description of a model for `netlens info` and the report: I/O, labels, spec, layers. */
-import type { InputSpec, LayerInfo, Model, TensorInfo } from '../types.js';
+import { formatOutputDescription } from '../onnx/output-kinds.js';
+import type { InputSpec, LayerInfo, Model, OutputDescription, TensorInfo } from '../types.js';
 
 export interface ModelDescription {
   inputs: TensorInfo[];
@@ -11,22 +12,35 @@ export interface ModelDescription {
   inputSpec: InputSpec | undefined;
   metadata: Record<string, string>;
   featureLayer: string | undefined;
+  /** Why the feature layer was chosen (or why there is none). */
+  featureLayerWhy?: string;
   reductionLayer: string;
+  /** What each output is (kind, activation), main output first. */
+  outputDescriptions?: readonly OutputDescription[];
+  /** What was done to run the model (opset upgrade, float16 in float32, ...). */
+  notes?: readonly string[];
   layers: (LayerInfo & { differentiable?: boolean; blockedBy?: string })[];
 }
 
 /** Optional per-layer differentiability (for the output), supplied by models that can differentiate. */
 interface Differentiable {
   differentiability?(output: string): Promise<Map<string, { ok: boolean; blockedBy?: string }>>;
+  featureLayerChoice?(): Promise<{ name: string; why: string }>;
 }
 
 export async function describeModel(model: Model & Differentiable): Promise<ModelDescription> {
   const layers = await model.layers();
   let featureLayer: string | undefined;
+  let featureLayerWhy: string | undefined;
   try {
-    featureLayer = await model.featureLayer();
-  } catch {
+    if (model.featureLayerChoice) {
+      ({ name: featureLayer, why: featureLayerWhy } = await model.featureLayerChoice());
+    } else {
+      featureLayer = await model.featureLayer();
+    }
+  } catch (err) {
     featureLayer = undefined; // not every model has a spatial layer (sequences, tables)
+    featureLayerWhy = err instanceof Error ? err.message : undefined;
   }
   const reductionLayer = await model.reductionLayer();
   const diff = model.differentiability ? await model.differentiability(model.outputName) : undefined;
@@ -40,7 +54,10 @@ export async function describeModel(model: Model & Differentiable): Promise<Mode
     inputSpec: model.inputSpec,
     metadata: model.metadata,
     featureLayer,
+    ...(featureLayerWhy ? { featureLayerWhy } : {}),
     reductionLayer,
+    ...(model.outputDescriptions ? { outputDescriptions: model.outputDescriptions } : {}),
+    ...(model.notes && model.notes.length > 0 ? { notes: model.notes } : {}),
     layers: layers.map((l) => {
       const d = diff?.get(l.name);
       return d ? { ...l, differentiable: d.ok, ...(d.blockedBy ? { blockedBy: d.blockedBy } : {}) } : l;
@@ -59,14 +76,20 @@ function pad(text: string, width: number): string {
 export function formatModelDescription(d: ModelDescription): string {
   const lines: string[] = [];
   lines.push('Inputs:');
-  for (const t of d.inputs)
-    lines.push(`  ${t.name}  ${t.elemType} ${shape(t.shape)}${t.name === d.inputName ? '  (main)' : ''}`);
+  for (const t of d.inputs) {
+    const role =
+      t.name === d.inputName ? '  (main: the input explained)' : '  (held fixed; give it with --input)';
+    lines.push(`  ${t.name}  ${t.elemType} ${shape(t.shape)}${role}`);
+  }
   lines.push('Outputs:');
   for (const t of d.outputs) {
-    lines.push(
-      `  ${t.name}  ${t.elemType} ${shape(t.shape)}${t.name === d.outputName ? `  (main, ${d.outputKind})` : ''}`,
-    );
+    const described = d.outputDescriptions?.find((o) => o.name === t.name);
+    const main = t.name === d.outputName ? `main, ${d.outputKind}` : '';
+    const kind = described ? formatOutputDescription(described) : '';
+    const notes = [main, kind].filter(Boolean).join('; ');
+    lines.push(`  ${t.name}  ${t.elemType} ${shape(t.shape)}${notes ? `  (${notes})` : ''}`);
   }
+  for (const note of d.notes ?? []) lines.push(`Note: ${note}`);
   if (d.inputSpec) {
     const s = d.inputSpec;
     lines.push(
@@ -81,8 +104,10 @@ export function formatModelDescription(d: ModelDescription): string {
     lines.push('Metadata:');
     for (const [k, v] of meta) lines.push(`  ${k}: ${v.length > 100 ? `${v.slice(0, 97)}...` : v}`);
   }
-  lines.push(`Feature layer (CAM default): ${d.featureLayer ?? 'none'}`);
-  lines.push(`Reduction layer (feeds the final softmax): ${d.reductionLayer}`);
+  lines.push(
+    `Feature layer (CAM default): ${d.featureLayer ?? 'none'}${d.featureLayerWhy ? ` (${d.featureLayerWhy})` : ''}`,
+  );
+  lines.push(`Reduction layer (what gradient methods explain): ${d.reductionLayer}`);
   const hasDiff = d.layers.some((l) => l.differentiable !== undefined);
   const header = ['#', 'layer', 'op', 'shape', ...(hasDiff ? ['differentiable'] : [])];
   const rows = d.layers.map((l) => [

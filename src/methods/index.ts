@@ -18,4 +18,5 @@ export * from './attribution/index.js';
 export * from './dream/index.js';
 export { gaussianBlur } from './gaussian-blur.js';
 export * from './shapley/index.js';
+export * from './tabular/index.js';
 export type { ReplacementOption } from './lime/feature-masking.js';

@@ -247,9 +247,12 @@ export function cutAt(
   layer: string,
   outputs: readonly string[],
   layerShape?: readonly (number | string)[],
+  /** Graph inputs the tail may read besides `layer` (held inputs of a several-input model); kept as inputs. */
+  keepInputs: readonly string[] = [],
 ): ModelProto {
   const graph = graphOf(model);
   const nodes = graph.node ?? [];
+  const kept = new Set(keepInputs);
   const known = new Set([...tensorNames(graph), ...feedInputs(graph).map((v) => v.name ?? '')]);
   for (const name of [layer, ...outputs]) {
     if (!known.has(name)) throw new LayerError('UNKNOWN_TENSOR', `tensor '${name}' is not in the model`);
@@ -264,7 +267,9 @@ export function cutAt(
   const needed = requiredNodes(graph, outputs, new Set([layer]));
   for (const i of topologicalIndices(graph)) {
     if (!needed.has(i) || !nodeOutputs(nodes[i]).some((n) => afterLayer.has(n))) continue;
-    const stray = nodeInputs(nodes[i]).find((name) => !afterLayer.has(name) && !constant.has(name));
+    const stray = nodeInputs(nodes[i]).find(
+      (name) => !afterLayer.has(name) && !constant.has(name) && !kept.has(name),
+    );
     if (stray !== undefined) {
       throw new UnsupportedError(
         'UNSUPPORTED_LAYER',
@@ -277,11 +282,13 @@ export function cutAt(
   const tail = graphOf(copy);
   tail.output = outputs.map((name) => outputInfo(graph, name));
   keepNodes(tail, needed);
+  const read = new Set([...needed].flatMap((i) => nodeInputs(nodes[i])));
   tail.input = [
     makeValueInfo(
       layer,
       layerShape?.map((d, i) => (typeof d === 'number' && d < 0 ? `${layer}_dim${i}` : d)),
     ),
+    ...feedInputs(graph).filter((v) => kept.has(v.name ?? '') && read.has(v.name ?? '')),
   ];
   tail.valueInfo = (tail.valueInfo ?? []).filter((v) => v.name !== layer);
   return copy;

@@ -37,9 +37,12 @@ export function inputSpecFromMetadata(
   return value as InputDescription;
 }
 
-/** Whether a description is an image spec, which `resolveInputSpec` completes and checks. */
+/**
+ * Whether a description is an image spec, which `resolveInputSpec` completes and checks. An audio model's
+ * tensor is a spectrogram picture, so kind 'audio' carries an image spec too (plus its `spectrogram` recipe).
+ */
 export function describesImage(description: InputDescription): boolean {
-  return description.kind === undefined || description.kind === 'image';
+  return description.kind === undefined || description.kind === 'image' || description.kind === 'audio';
 }
 
 /**

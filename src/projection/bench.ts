@@ -32,8 +32,11 @@ export const SKLEARN_SETTINGS: TsneOptions = {
 
 export interface TsneBenchResult {
   n: number;
+  algorithm: string;
   /** Wall time of the whole `tsne` call. */
   seconds: number;
+  /** CPU time (user + system) of the process during the call: steadier than wall time on a shared machine. */
+  cpuSeconds: number;
   /** Time per stage (seconds): neighbour search + affinities, and the gradient descent. */
   stages: { preprocessing: number; affinities: number; optimization: number };
   /** Final KL divergence (Barnes–Hut estimate, as scikit-learn reports it). */
@@ -43,15 +46,20 @@ export interface TsneBenchResult {
   agreement10: number;
 }
 
-export async function benchTsne(n: number, seed = 0): Promise<TsneBenchResult> {
+/** `overrides` may set `algorithm: undefined` to take the automatic choice by size. */
+export async function benchTsne(n: number, seed = 0, overrides: TsneOptions = {}): Promise<TsneBenchResult> {
   const { data, labels, dim } = gaussianMixture({ n, ...REFERENCE_MIXTURE });
   const start = Date.now();
-  const result = await tsne(data, n, dim, { ...SKLEARN_SETTINGS, seed });
+  const cpu = process.cpuUsage();
+  const result = await tsne(data, n, dim, { ...SKLEARN_SETTINGS, ...overrides, seed });
+  const used = process.cpuUsage(cpu);
   const seconds = (Date.now() - start) / 1000;
   const { preprocessing, affinities, optimization } = result.timings;
   return {
     n,
+    algorithm: result.algorithm,
     seconds,
+    cpuSeconds: (used.user + used.system) / 1e6,
     stages: {
       preprocessing: preprocessing / 1000,
       affinities: affinities / 1000,

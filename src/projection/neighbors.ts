@@ -3,7 +3,11 @@
  * intrinsic dimension no tree can prune (every query ends up measuring nearly every point), so when a probe of
  * the first queries shows that, the search switches to brute force over all pairs, each pair measured once.
  * Distances that are not metrics (no triangle inequality, so no safe pruning) always use brute force.
+ * Large euclidean data sets (APPROXIMATE_MIN_POINTS points and more) are searched approximately instead
+ * (random-projection forest + NN-descent, approximate-neighbors.ts), unless the exact search is asked for.
  */
+import { OptionError } from '../errors.js';
+import { approximateNeighbors } from './approximate-neighbors.js';
 import type { PreparedDistance } from './distances.js';
 import { NeighbourHeaps } from './knn-heap.js';
 import type { SeededRandom } from './random.js';
@@ -16,8 +20,17 @@ export interface NeighbourLists {
   /** n × k distances matching `indices`. */
   distances: Float64Array;
   /** How they were found. */
-  method: 'vptree' | 'brute-force';
+  method: 'vptree' | 'brute-force' | 'approximate';
 }
+
+/** 'auto': approximate for euclidean data from APPROXIMATE_MIN_POINTS points on, exact otherwise. */
+export type NeighbourSearch = 'auto' | 'exact' | 'approximate';
+
+/**
+ * Below this the exact search costs seconds at most (brute force over 50 features: about n² / 4·10⁸ s); above it
+ * the approximate search is several times faster and finds nearly all neighbours (see the bench).
+ */
+export const APPROXIMATE_MIN_POINTS = 20_000;
 
 /** Queries that decide whether the tree pays off. */
 const PROBE_QUERIES = 32;
@@ -30,7 +43,19 @@ export function nearestNeighbors(
   k: number,
   random: SeededRandom,
   onProgress?: (done: number, total: number) => void,
+  search: NeighbourSearch = 'auto',
 ): NeighbourLists {
+  if (search === 'approximate' && !distance.euclideanRows) {
+    throw new OptionError(
+      'INVALID_OPTION',
+      `approximate neighbour search needs the euclidean distance, got '${distance.name}'`,
+    );
+  }
+  const rows = distance.euclideanRows;
+  if (rows && (search === 'approximate' || (search === 'auto' && n >= APPROXIMATE_MIN_POINTS))) {
+    const found = approximateNeighbors(rows.values, n, rows.dim, k, random, { onProgress });
+    return { ...found, method: 'approximate' };
+  }
   let heaps = new NeighbourHeaps(n, k);
   let method: NeighbourLists['method'] = 'brute-force';
   if (distance.isMetric && treeSearch(distance, n, heaps, random, onProgress)) {

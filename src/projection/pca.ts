@@ -1,17 +1,33 @@
 /**
- * Principal component analysis over a typed n × dim matrix. The covariance is accumulated here over typed arrays
- * (fast, no n × dim array-of-arrays copy) and `ml-pca` does its eigendecomposition. Component signs are fixed so
- * that each component's largest-magnitude loading is positive, making results reproducible.
+ * Principal component analysis over a typed n × dim matrix. Two solvers: 'full' accumulates the covariance over
+ * typed arrays (no n × dim array-of-arrays copy) and lets `ml-pca` do its eigendecomposition, O(n·dim² + dim³);
+ * 'randomized' finds the top k by randomised SVD (randomized-pca.ts), O(n·dim·k), for wide data and few
+ * components. Component signs are fixed so that each component's largest-magnitude loading is positive, making
+ * results reproducible.
  */
 import { PCA } from 'ml-pca';
 import { OptionError } from '../errors.js';
 import { featureStandardDeviations, sampleCovariance } from './distances.js';
+import { seededRandom } from './random.js';
+import { randomizedPca } from './randomized-pca.js';
+
+export type PcaSolver = 'auto' | 'full' | 'randomized';
+
+/** 'auto' picks the randomised solver from this many features on, when k is at most a quarter of them. */
+export const RANDOMIZED_MIN_FEATURES = 100;
 
 export interface PcaOptions {
   /** Components to keep (default 2). */
   numDimensions?: number;
   /** Divide each feature by its standard deviation first (constant features are left at 0). */
   standardize?: boolean;
+  /**
+   * 'full' (exact eigendecomposition of the covariance), 'randomized' (top k by randomised SVD, 2 power
+   * iterations) or 'auto' (default: randomized from RANDOMIZED_MIN_FEATURES features on when k <= dim / 4).
+   */
+  solver?: PcaSolver;
+  /** Seed of the randomised solver's random directions (default 0). */
+  seed?: number;
 }
 
 export interface PcaResult {
@@ -37,7 +53,17 @@ export function pca(data: Float32Array, n: number, dim: number, options: PcaOpti
       `data has ${data.length} values, expected n × dim = ${n} × ${dim}`,
     );
   }
+  const solver = options.solver ?? 'auto';
+  if (solver !== 'auto' && solver !== 'full' && solver !== 'randomized') {
+    throw new OptionError(
+      'INVALID_OPTION',
+      `PCA solver must be 'auto', 'full' or 'randomized', got '${String(solver)}'`,
+    );
+  }
   const input = options.standardize ? standardizeColumns(data, n, dim) : data;
+  const randomized =
+    solver === 'randomized' || (solver === 'auto' && dim >= RANDOMIZED_MIN_FEATURES && 4 * k <= dim);
+  if (randomized) return randomizedResult(input, n, dim, k, options.seed ?? 0);
   const covariance = sampleCovariance(input, n, dim);
   const rows: number[][] = [];
   for (let r = 0; r < dim; r++) rows.push(Array.from(covariance.subarray(r * dim, (r + 1) * dim)));
@@ -76,6 +102,25 @@ export function pca(data: Float32Array, n: number, dim: number, options: PcaOpti
   const explainedVariance = eigenvalues
     .slice(0, k)
     .map((value) => (total > 0 ? Math.max(value, 0) / total : 0));
+  return { embedding, n, numDimensions: k, explainedVariance, components };
+}
+
+function randomizedResult(input: Float32Array, n: number, dim: number, k: number, seed: number): PcaResult {
+  const found = randomizedPca(input, n, dim, k, seededRandom(seed));
+  const components = found.components;
+  const embedding = new Float32Array(n * k);
+  for (let c = 0; c < k; c++) {
+    let largest = 0;
+    for (let r = 0; r < dim; r++) {
+      const v = components[r * k + c];
+      if (Math.abs(v) > Math.abs(largest)) largest = v;
+    }
+    const sign = largest < 0 ? -1 : 1;
+    for (let r = 0; r < dim; r++) components[r * k + c] *= sign;
+    for (let i = 0; i < n; i++) embedding[i * k + c] = sign * found.scores[i * k + c];
+  }
+  const total = found.totalVariance;
+  const explainedVariance = Array.from(found.variances, (v) => (total > 0 ? v / total : 0));
   return { embedding, n, numDimensions: k, explainedVariance, components };
 }
 

@@ -1,11 +1,15 @@
 /**
  * t-distributed stochastic neighbour embedding with the options, names and defaults of MATLAB's `tsne`
- * (camelCase): exact O(n²) or Barnes–Hut O(n log n) optimisation of KL(P‖Q).
+ * (camelCase): exact O(n²), Barnes–Hut O(n log n) or FFT-accelerated interpolation O(n) (2-D, FIt-SNE)
+ * optimisation of KL(P‖Q). Without an explicit `algorithm`, 2-D embeddings of at least FFT_MIN_POINTS points use
+ * the interpolation gradient and smaller ones Barnes–Hut.
  *
  * Pipeline: check the data → optional standardisation → optional PCA → input affinities P (all pairs for 'exact';
  * for 'barneshut' the 3·perplexity nearest neighbours, found with a vantage-point tree when the distance is a
  * metric and the tree prunes, by brute force otherwise; see neighbors.ts) → gradient descent from a small random
- * start (see gradient-descent.ts), with the repulsion approximated on a quad/octree (see sptree.ts).
+ * start (see gradient-descent.ts), with the repulsion approximated on a quad/octree (see sptree.ts) or by
+ * interpolation on a grid (see interpolation.ts). From APPROXIMATE_MIN_POINTS points on, euclidean neighbours are
+ * found approximately (random-projection forest + NN-descent, see approximate-neighbors.ts).
  *
  * Differences from MATLAB worth knowing: the KL recorded per reported iteration is always the true KL of the
  * current embedding (MATLAB's output function reports it with the exaggerated P during early exaggeration);
@@ -19,15 +23,25 @@ import { BarnesHutGradient } from './barnes-hut.js';
 import { prepareDistance, type Distance } from './distances.js';
 import { ExactGradient } from './exact.js';
 import { gradientDescent, type GradientEvaluator } from './gradient-descent.js';
-import { nearestNeighbors } from './neighbors.js';
+import { InterpolationGradient } from './interpolation.js';
+import { nearestNeighbors, type NeighbourSearch } from './neighbors.js';
 import { pca, standardizeColumns } from './pca.js';
 import { seededRandom } from './random.js';
 
-export type TsneAlgorithm = 'barneshut' | 'exact';
+export type TsneAlgorithm = 'barneshut' | 'exact' | 'fft';
 
 export interface TsneOptions {
-  /** 'barneshut' (default, as MATLAB) or 'exact' (O(n²) time and memory; up to EXACT_MAX_POINTS points). */
+  /**
+   * 'barneshut' (as MATLAB), 'exact' (O(n²) time and memory; up to EXACT_MAX_POINTS points) or 'fft'
+   * (FFT-accelerated interpolation, 2-D only). Default: 'fft' for 2-D embeddings of at least FFT_MIN_POINTS
+   * points, 'barneshut' otherwise.
+   */
   algorithm?: TsneAlgorithm;
+  /**
+   * Neighbour search for the sparse affinities: 'exact' (vantage-point tree or brute force), 'approximate'
+   * (euclidean distance only) or 'auto' (default: approximate from APPROXIMATE_MIN_POINTS euclidean points on).
+   */
+  neighborSearch?: NeighbourSearch;
   /** Distance between input rows (default 'euclidean'); p(j|i) ∝ exp(-d(x_i, x_j)² / 2σ_i²). */
   distance?: Distance;
   /** Exponent of the 'minkowski' distance (default 2). */
@@ -89,9 +103,17 @@ export interface TsneResult {
 
 /** The exact algorithm keeps an n × n matrix; beyond this it needs gigabytes and minutes per run. */
 export const EXACT_MAX_POINTS = 10_000;
+/**
+ * From this many points on, a 2-D embedding uses the interpolation gradient unless told otherwise. Its cost per
+ * iteration is O(n) plus FFTs whose size follows the embedding's extent; Barnes–Hut's is O(n log n). Around
+ * 20 000 points (scikit-learn's settings) both cost about 40 s of CPU for 1 000 iterations and Barnes–Hut's
+ * KL is the closer to scikit-learn's, so the switch comes later.
+ */
+export const FFT_MIN_POINTS = 30_000;
 
 interface ResolvedOptions {
   algorithm: TsneAlgorithm;
+  neighborSearch: NeighbourSearch;
   distance: Distance;
   numDimensions: number;
   numPCAComponents: number;
@@ -111,13 +133,20 @@ function fail(message: string): never {
 }
 
 function resolveOptions(options: TsneOptions, n: number, dim: number): ResolvedOptions {
-  const algorithm = options.algorithm ?? 'barneshut';
-  if (algorithm !== 'barneshut' && algorithm !== 'exact') {
-    fail(`tsne algorithm must be 'barneshut' or 'exact', got '${String(algorithm)}'`);
-  }
   const numDimensions = options.numDimensions ?? 2;
   if (!Number.isInteger(numDimensions) || numDimensions < 1) {
     fail(`tsne numDimensions must be a positive integer, got ${numDimensions}`);
+  }
+  const algorithm = options.algorithm ?? (numDimensions === 2 && n >= FFT_MIN_POINTS ? 'fft' : 'barneshut');
+  if (algorithm !== 'barneshut' && algorithm !== 'exact' && algorithm !== 'fft') {
+    fail(`tsne algorithm must be 'barneshut', 'exact' or 'fft', got '${String(algorithm)}'`);
+  }
+  if (algorithm === 'fft' && numDimensions !== 2) {
+    fail(`tsne numDimensions must be 2 with the 'fft' algorithm, got ${numDimensions}`);
+  }
+  const neighborSearch = options.neighborSearch ?? 'auto';
+  if (neighborSearch !== 'auto' && neighborSearch !== 'exact' && neighborSearch !== 'approximate') {
+    fail(`tsne neighborSearch must be 'auto', 'exact' or 'approximate', got '${String(neighborSearch)}'`);
   }
   if (algorithm === 'barneshut' && numDimensions !== 2 && numDimensions !== 3) {
     fail(`tsne numDimensions must be 2 or 3 with the Barnes–Hut algorithm, got ${numDimensions}`);
@@ -163,6 +192,7 @@ function resolveOptions(options: TsneOptions, n: number, dim: number): ResolvedO
   }
   return {
     algorithm,
+    neighborSearch,
     distance: options.distance ?? 'euclidean',
     numDimensions,
     numPCAComponents,
@@ -246,11 +276,19 @@ export async function tsne(
     evaluator = new ExactGradient(p, n, d);
   } else {
     const k = Math.max(1, Math.min(n - 1, Math.floor(3 * o.perplexity)));
-    const neighbours = nearestNeighbors(distance, n, k, random, (done, total) =>
-      onProgress?.({ done, total, stage: 'neighbours' }),
+    const neighbours = nearestNeighbors(
+      distance,
+      n,
+      k,
+      random,
+      (done, total) => onProgress?.({ done, total, stage: 'neighbours' }),
+      o.neighborSearch,
     );
     const p = sparseAffinities(neighbours, n, o.perplexity);
-    evaluator = new BarnesHutGradient(p, d, o.theta, entropyTerm(p.values));
+    evaluator =
+      o.algorithm === 'fft'
+        ? new InterpolationGradient(p, entropyTerm(p.values))
+        : new BarnesHutGradient(p, d, o.theta, entropyTerm(p.values));
   }
   onProgress?.({ done: 1, total: 1, stage: 'affinities' });
   const affinities = now() - start;

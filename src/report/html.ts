@@ -51,6 +51,7 @@ th{background:#f0f0f0}
 figure{margin:0;text-align:center}figcaption{font-size:.8rem;color:#444;max-width:260px}
 img{image-rendering:pixelated;border:1px solid #ccc;background:#fff}
 .skip{color:#777;font-style:italic}
+.card{font-size:.75rem;color:#333;max-width:260px;text-align:center}
 `;
 
 export interface PageSection {

@@ -2,6 +2,7 @@
  * A report section: one per method. Each method adds its own file under `sections/` and one line in
  * `sections/index.ts`; the report runs every section that applies to the model and says why others don't.
  */
+import type { SpectrogramRecipe } from '../audio/recipe.js';
 import type { RawImage } from '../image/types.js';
 import type { InputSpec, Model, Prediction, ProgressCallback, TensorData } from '../types.js';
 
@@ -26,6 +27,12 @@ export interface ReportInput {
    * `input`; `names` are display names per item.
    */
   dataset?: { input: TensorData; labels?: Int32Array; names?: string[] };
+  /** Audio models: the spectrogram recipe and each item's window of audio (item order). */
+  audio?: { recipe: SpectrogramRecipe; windows: { samples: Float32Array; startSeconds: number }[] };
+  /** The model with every learned layer re-initialised, for the maps' sanity verdicts (opened on first use). */
+  randomizedModel?: () => Promise<Model | undefined>;
+  /** Leave out the metric cards under the maps. */
+  noMetricCards?: boolean;
 }
 
 export interface ReportSection {

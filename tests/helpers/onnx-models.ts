@@ -236,3 +236,58 @@ export function timeMajorModel(): ModelProto {
     outputs: [makeValueInfo('y', ['N', 3])],
   });
 }
+
+/** A table model y = x · w + b over [N, F] (w is F × K, row-major), with optional metadata. */
+export function tableLinearModel(
+  w: Float32Array,
+  b: Float32Array,
+  features: number,
+  metadata?: Record<string, string>,
+): ModelProto {
+  const outputs = b.length;
+  return makeModel({
+    nodes: [
+      makeNode('MatMul', ['x', 'w'], ['xw'], {}, 'matmul'),
+      makeNode('Add', ['xw', 'b'], ['y'], {}, 'add_b'),
+    ],
+    inputs: [makeValueInfo('x', ['N', features])],
+    outputs: [makeValueInfo('y', ['N', outputs])],
+    initializers: [floatTensor('w', [features, outputs], w), floatTensor('b', [outputs], b)],
+    metadata,
+  });
+}
+
+/** y = relu(x · w1 + b1) · w2 over [N, 3] with 4 hidden units; `tableMlpReference` computes it in JS. */
+export const TABLE_MLP = {
+  w1: seededValues(12, 71),
+  b1: seededValues(4, 72),
+  w2: seededValues(4, 73),
+};
+
+export function tableMlpModel(): ModelProto {
+  return makeModel({
+    nodes: [
+      makeNode('MatMul', ['x', 'w1'], ['h0'], {}, 'fc1'),
+      makeNode('Add', ['h0', 'b1'], ['h1'], {}, 'add1'),
+      makeNode('Relu', ['h1'], ['h'], {}, 'relu'),
+      makeNode('MatMul', ['h', 'w2'], ['y'], {}, 'fc2'),
+    ],
+    inputs: [makeValueInfo('x', ['N', 3])],
+    outputs: [makeValueInfo('y', ['N', 1])],
+    initializers: [
+      floatTensor('w1', [3, 4], TABLE_MLP.w1),
+      floatTensor('b1', [4], TABLE_MLP.b1),
+      floatTensor('w2', [4, 1], TABLE_MLP.w2),
+    ],
+  });
+}
+
+export function tableMlpReference(x: ArrayLike<number>): number {
+  let y = 0;
+  for (let j = 0; j < 4; j++) {
+    let h = TABLE_MLP.b1[j];
+    for (let i = 0; i < 3; i++) h += x[i] * TABLE_MLP.w1[i * 4 + j];
+    y += Math.max(0, h) * TABLE_MLP.w2[j];
+  }
+  return y;
+}

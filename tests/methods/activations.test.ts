@@ -3,6 +3,8 @@ import { OnnxModel } from '../../src/model.js';
 import { nodeRuntime } from '../../src/node/load.js';
 import { activations, channelStats } from '../../src/methods/activations.js';
 import { activationPictures } from '../../src/methods/activation-figure.js';
+import { upsample } from '../../src/image/upsample.js';
+import { colorize } from '../../src/render/overlay.js';
 import { encodeModel } from '../../src/onnx/proto.js';
 import { CNN, cnnModel, referenceConvRelu, seededValues } from '../helpers/onnx-models.js';
 
@@ -75,5 +77,34 @@ describe('activations', () => {
     const one = activationPictures(acts, first, spec, { minTileSize: 16, maxChannels: 1 });
     expect(one.channels).toEqual([channelStats(acts).strongest]);
     expect(one.montage.width * one.montage.height).toBeLessThan(pics.montage.width * pics.montage.height);
+  });
+
+  it('shows the strongest channel itself when its number is beyond the shown subset (channel 90 of 100)', () => {
+    // 100 channels of 6×6; channel 90 holds the largest value, in a pattern no other channel has.
+    const channels = 100;
+    const strongest = 90;
+    const plane = 36;
+    const data = new Float32Array(channels * plane);
+    for (let c = 0; c < channels; c++) {
+      for (let p = 0; p < plane; p++) {
+        const [y, x] = [Math.floor(p / 6), p % 6];
+        data[c * plane + p] = c === strongest ? 10 + x * 3 + y * y : 0.01 * (c + 1) * (6 - y);
+      }
+    }
+    const acts = { data, dims: [1, channels, 6, 6] };
+    const input = { data: seededValues(16, 3), dims: [1, 1, 4, 4] };
+    const pics = activationPictures(acts, input, spec, { maxChannels: 64 });
+    expect(pics.strongestChannel).toBe(strongest);
+    expect(pics.channels).toContain(strongest);
+    const expected = colorize(
+      upsample(
+        { data: data.slice(strongest * plane, (strongest + 1) * plane), width: 6, height: 6 },
+        { width: pics.strongest.width, height: pics.strongest.height },
+        'bilinear',
+      ),
+      { colormap: 'gray', scaling: 'minmax' },
+    );
+    expect(pics.strongest.width).toBe(expected.width);
+    expect(Buffer.from(pics.strongest.data).equals(Buffer.from(expected.data))).toBe(true);
   });
 });

@@ -71,4 +71,51 @@ describe('nearest neighbours', () => {
     expect(found.method).toBe('brute-force');
     expect(largestDifference(found.distances, sortedNeighbours(data, n, 5, 'cosine', 8))).toBeLessThan(1e-12);
   });
+
+  it('the approximate search (projection forest + NN-descent) finds at least 95 % of the true neighbours', () => {
+    // 50-D clusters of unit variance: distances concentrate, the hardest case for projection trees.
+    const { data, n, dim } = gaussianMixture({ n: 3000, dim: 50, clusters: 10, centerScale: 1, seed: 5 });
+    const k = 30;
+    const distance = prepareDistance(data, n, dim, 'euclidean');
+    const found = nearestNeighbors(distance, n, k, seededRandom(1), undefined, 'approximate');
+    expect(found.method).toBe('approximate');
+    const exact = nearestNeighbors(distance, n, k, seededRandom(1), undefined, 'exact');
+    let hits = 0;
+    let wrongDistance = 0;
+    let selfFound = 0;
+    let unsorted = 0;
+    let duplicated = 0;
+    for (let i = 0; i < n; i++) {
+      const truth = new Set(exact.indices.subarray(i * k, (i + 1) * k));
+      for (let t = 0; t < k; t++) {
+        const j = found.indices[i * k + t];
+        if (j === i) selfFound++;
+        if (truth.has(j)) hits++;
+        wrongDistance = Math.max(
+          wrongDistance,
+          Math.abs(distance.between(i, j) - found.distances[i * k + t]),
+        );
+        if (t > 0 && found.distances[i * k + t] < found.distances[i * k + t - 1]) unsorted++;
+      }
+      if (new Set(found.indices.subarray(i * k, (i + 1) * k)).size !== k) duplicated++;
+    }
+    expect([selfFound, unsorted, duplicated]).toEqual([0, 0, 0]);
+    expect(hits / (n * k)).toBeGreaterThanOrEqual(0.95);
+    expect(wrongDistance).toBeLessThan(1e-4);
+  });
+
+  it('the approximate search needs the euclidean distance', () => {
+    const n = 50;
+    const data = uniformData(n, 3, 4);
+    expect(() =>
+      nearestNeighbors(
+        prepareDistance(data, n, 3, 'cityblock'),
+        n,
+        5,
+        seededRandom(1),
+        undefined,
+        'approximate',
+      ),
+    ).toThrow(/euclidean/);
+  });
 });

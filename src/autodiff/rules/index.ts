@@ -20,6 +20,7 @@ import { layoutRules } from './layout.js';
 import { normalizationRules } from './normalization.js';
 import { padRules } from './pad.js';
 import { rectifierRules } from './rectifiers.js';
+import { recurrentRules } from './recurrent.js';
 import { reduceRules } from './reduce.js';
 import { resizeRules } from './resize.js';
 import { sigmoidRules } from './sigmoids.js';
@@ -61,6 +62,7 @@ const families: RuleTable[] = [
   selectionRules,
   generatorRules,
   gridSampleRules,
+  recurrentRules,
 ];
 
 const exactRules: RuleTable = Object.assign({}, ...families) as RuleTable;

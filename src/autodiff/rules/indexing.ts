@@ -117,13 +117,16 @@ const gather: Rule = (node, ctx, [dY]) => {
   const size = dims[axis];
   const outer = dims.slice(0, axis);
   const inner = dims.slice(axis + 1);
-  // Along or before a batch-dependent axis: the positions are found at run time.
-  if (size < 0 || inner.some((d) => d < 0)) return gatherAtRunTime(node, ctx, [dY]);
+  // One batch-dependent dim after the axis is fine when none comes before it (a recurrent state [dirs, N, H]);
+  // otherwise the positions are found at run time.
+  const freeOuter = outer.some((d) => d < 0);
+  const freeInner = inner.filter((d) => d < 0).length;
+  if (size < 0 || freeInner > 1 || (freeInner === 1 && freeOuter)) return gatherAtRunTime(node, ctx, [dY]);
   if (raw.length === 0) return [ctx.zerosLike(x), undefined];
   const indices = raw.map((i) => (i < 0 ? i + size : i));
   const viewed = ctx.op('Reshape', [
     dY!,
-    ctx.constInt64([outer.some((d) => d < 0) ? -1 : product(outer), indices.length, product(inner)]),
+    ctx.constInt64([freeOuter ? -1 : product(outer), indices.length, freeInner ? -1 : product(inner)]),
   ]);
   let dX: string;
   if (new Set(indices).size === indices.length) dX = putBack(ctx, viewed, 3, 1, indices, size);

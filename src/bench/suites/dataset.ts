@@ -1,14 +1,12 @@
 /**
  * Dataset passes against the floor (raw ORT batch forward for the same number of items): streaming a data set
  * through the model and keeping one row per item (channel means, or the whole layer) should cost little beyond
- * the forward passes. Plus t-SNE on the seeded 10-cluster mixture (5 000 and 20 000 points, 50 features) with
- * scikit-learn's Barnes–Hut settings, the time split into neighbour search + affinities and optimisation.
+ * the forward passes. (Projections of data sets are measured by the projection suite.)
  */
 import { datasetActivations } from '../../methods/dataset/activations.js';
 import { sampleSetSource } from '../../methods/dataset/node-sources.js';
 import { batchSource, type DatasetSource } from '../../methods/dataset/source.js';
 import type { DatasetReduction } from '../../methods/dataset/layer-layout.js';
-import { benchTsne } from '../../projection/bench.js';
 import type { BenchModel, BenchSuite } from '../context.js';
 import { rawForwardFloor } from '../floor.js';
 import type { BenchRow } from '../report.js';
@@ -59,18 +57,6 @@ export const datasetSuite: BenchSuite = {
           });
         }
       }
-    }
-    for (const n of ctx.quick ? [2000] : [5000, 20000]) {
-      const r = await benchTsne(n);
-      rows.push({
-        suite: 'dataset',
-        model: 'gaussian mixture 50-D',
-        what: `t-SNE Barnes-Hut ${n} points, sklearn settings: ${r.seconds.toFixed(1)} s, KL ${r.kl.toFixed(3)}`,
-        perItemMs: (r.seconds * 1000) / n,
-        note:
-          `${r.seconds.toFixed(1)} s: neighbours+affinities ${(r.stages.preprocessing + r.stages.affinities).toFixed(1)} s, ` +
-          `optimisation ${r.stages.optimization.toFixed(1)} s; KL ${r.kl.toFixed(4)}, 10-NN agreement ${r.agreement10.toFixed(3)}`,
-      });
     }
     return rows;
   },

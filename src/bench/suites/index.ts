@@ -2,7 +2,18 @@
 import type { BenchSuite } from '../context.js';
 import { coreSuite } from './core.js';
 import { datasetSuite } from './dataset.js';
+import { evaluateSuite } from './evaluate.js';
 import { gradientSuite } from './gradient.js';
 import { perturbationSuite } from './perturbation.js';
+import { tableSuite } from './table.js';
+import { projectionSuite } from './projection.js';
 
-export const SUITES: readonly BenchSuite[] = [coreSuite, perturbationSuite, gradientSuite, datasetSuite];
+export const SUITES: readonly BenchSuite[] = [
+  coreSuite,
+  perturbationSuite,
+  gradientSuite,
+  datasetSuite,
+  tableSuite,
+  evaluateSuite,
+  projectionSuite,
+];

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { activations, channelStats } from '../../methods/activations.js';
 import { activationFigure } from '../../methods/activation-figure.js';
 import { loadImageArgs } from '../images.js';
+import { inputCommand } from '../inputs/index.js';
 import {
   openModel,
   requireInputSpec,
@@ -10,12 +11,13 @@ import {
   type GlobalFlags,
   type ModelFlags,
 } from '../options.js';
-import { printJson, writePng } from '../output.js';
+import { checkNoClobber, printJson, writePng } from '../output.js';
 
 interface ActivationsFlags extends ModelFlags {
   layer?: string;
   out?: string;
   colormap: string;
+  force?: boolean;
 }
 
 export function register(program: Command, globals: () => GlobalFlags): void {
@@ -26,13 +28,21 @@ export function register(program: Command, globals: () => GlobalFlags): void {
         'montage of every channel of a layer for one image, with the strongest channel beside the input',
       )
       .argument('<model>', 'ONNX model (or TF.js model.json)')
-      .argument('<image>', 'image file')
+      .argument('<image>', 'image file (sequence models: a .csv, .npy or .json sequence)')
       .option('--layer <name>', 'layer (tensor) name; default the last layer with spatial dims')
       .option('--out <file.png>', 'where to write the picture')
+      .option('--force', 'overwrite the output file if it exists')
       .option('--colormap <name>', 'colormap for the channels', 'gray'),
   ).action(async (modelPath: string, imagePath: string, flags: ActivationsFlags) => {
+    if (flags.out) await checkNoClobber([flags.out], flags.force === true);
     const model = await openModel(modelPath, flags);
     try {
+      // Models of another input kind (a sequence) draw their activations their own way.
+      const byKind = inputCommand(model, 'activations');
+      if (byKind) {
+        await byKind.run(model, [imagePath], { ...flags }, { modelPath, globals: globals() });
+        return;
+      }
       const spec = requireInputSpec(model);
       const loaded = await loadImageArgs([imagePath], spec, undefined, flags);
       const acts = await activations(model, loaded.input, { layer: flags.layer });

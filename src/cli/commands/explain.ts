@@ -10,6 +10,7 @@ import { EXPLAINERS, type Explainer, type ExplainerOption } from '../../explaine
 import { mapOverlay, mapsPerImage } from '../../explainers/render.js';
 import { checkColormap } from '../../render/colormap.js';
 import { loadImageArgs } from '../images.js';
+import { addInputOptions, inputCommand, inputLoaderFor, type LoadedInputs } from '../inputs/index.js';
 import {
   miniBatchSize,
   openModel,
@@ -23,7 +24,8 @@ import {
   type GlobalFlags,
   type ModelFlags,
 } from '../options.js';
-import { printJson, writePng } from '../output.js';
+import { writeFileAtomic } from '../../render/png.js';
+import { checkNoClobber, distinctStems, printJson, writePng } from '../output.js';
 import { createProgress } from '../progress.js';
 
 type Flags = ModelFlags & Record<string, string | boolean | undefined>;
@@ -81,13 +83,35 @@ export function parseTarget(flags: Flags, explainer: Explainer): unknown {
   return parts.length === 1 ? parts[0] : parts;
 }
 
+/** One file per map: `out` itself for a single map, else `<out>/<input stem>-<method>[-k].png`. */
+function mapFiles(
+  out: string,
+  inputs: readonly string[],
+  method: string,
+  k: number,
+  count: number,
+): string[] {
+  if (count === 1) return [out];
+  if (out.toLowerCase().endsWith('.png')) {
+    throw new OptionError('INVALID_OPTION', `${count} maps to write: give --out a folder, not ${out}`);
+  }
+  const stems = distinctStems(inputs);
+  return Array.from({ length: count }, (_, m) =>
+    path.join(out, `${stems[Math.floor(m / k)]}-${method}${k > 1 ? `-${m % k}` : ''}.png`),
+  );
+}
+
 function registerExplainer(program: Command, globals: () => GlobalFlags, explainer: Explainer): void {
   const cmd = program
     .command(explainer.id)
     .description(`${explainer.title}: ${explainer.description}`)
     .argument('<model>', 'ONNX model (or TF.js model.json)')
-    .argument('<images...>', 'image files or folders')
+    .argument(
+      '<images...>',
+      'image files or folders (sequence models: .csv, .npy or .json files; table models: one CSV)',
+    )
     .option('--out <file.png|dir>', 'where to write the overlay(s): a .png for one map, else a folder')
+    .option('--force', 'overwrite output files that exist')
     .option(
       '--target <class>',
       'class index or name to explain (default: the predicted class); a,b,c = one per image',
@@ -107,6 +131,7 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
     const value = option.kind === 'flag' ? option.flag : `${option.flag} <value>`;
     cmd.option(value, option.description);
   }
+  addInputOptions(cmd, explainer.id);
   withModelFlags(cmd).action(async (modelPath: string, imageArgs: string[], flags: Flags) => {
     const options: Record<string, unknown> = {};
     for (const option of explainer.options) {
@@ -130,34 +155,47 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
 
     const model = await openModel(modelPath, flags);
     try {
-      const loaded = await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);
-      const progress = createProgress(explainer.id, !globals().json && globals().progress !== false);
       const mbs = miniBatchSize(flags);
+      const methodOptions = { ...options, ...(mbs ? { miniBatchSize: mbs } : {}) };
+      // Models of another input kind (a table, a sequence) run the command their own way.
+      const byKind = inputCommand(model, explainer.id);
+      if (byKind) {
+        const context = { modelPath, globals: globals(), explainer, options: methodOptions };
+        return await byKind.run(model, imageArgs, flags, context);
+      }
+      const custom = inputLoaderFor(model);
+      const loaded: LoadedInputs = custom
+        ? await custom(imageArgs, model, flags)
+        : await loadImageArgs(imageArgs, requireInputSpec(model), undefined, flags);
+      const progress = createProgress(explainer.id, !globals().json && globals().progress !== false);
       const run = await explainer.run(model, loaded.input, {
-        ...options,
-        ...(mbs ? { miniBatchSize: mbs } : {}),
+        ...methodOptions,
         onProgress: progress.onProgress,
       });
       progress.stop();
       const k = mapsPerImage(run, loaded.images.length);
       const count = run.maps.dims[0];
-      const files: string[] = [];
-      if (out) {
-        const single = count === 1;
-        if (!single && out.toLowerCase().endsWith('.png')) {
-          throw new OptionError('INVALID_OPTION', `${count} maps to write: give --out a folder, not ${out}`);
-        }
-        if (!single) await mkdir(out, { recursive: true });
-        const pictures = Array.from({ length: count }, (_, m) =>
-          mapOverlay(explainer, run, m, loaded.images[Math.floor(m / k)], { colormap, alpha }),
-        );
-        for (const [m, picture] of pictures.entries()) {
-          const base = path.basename(loaded.paths[Math.floor(m / k)]).replace(/\.[^.]+$/, '');
-          const file = single
-            ? out
-            : path.join(out, `${base}-${explainer.id}${k > 1 ? `-${m % k}` : ''}.png`);
-          await writePng(file, picture);
-          files.push(file);
+      const files = out ? mapFiles(out, loaded.paths, explainer.id, k, count) : [];
+      // Every picture and extra file is made before the first is written: a failure leaves no partial set.
+      const pictures = files.map((_, m) => {
+        const overlay = mapOverlay(explainer, run, m, loaded.images[Math.floor(m / k)], { colormap, alpha });
+        const request = { explainer, run, m, item: Math.floor(m / k), overlay, options };
+        return loaded.picture ? loaded.picture(request) : overlay;
+      });
+      const extras = files.map((file, m) =>
+        loaded.extraFiles && files.length > 1
+          ? loaded
+              .extraFiles({ explainer, run, m, item: Math.floor(m / k), options })
+              .map((extra) => ({ file: file.replace(/\.png$/, extra.suffix), bytes: extra.bytes }))
+          : [],
+      );
+      await checkNoClobber([...files, ...extras.flat().map((e) => e.file)], flags.force === true);
+      for (const [m, file] of [...files.entries()]) {
+        await mkdir(path.dirname(file), { recursive: true });
+        await writePng(file, pictures[m]);
+        for (const extra of extras[m]) {
+          await writeFileAtomic(extra.file, extra.bytes);
+          files.push(extra.file);
         }
       }
       if (globals().json) {

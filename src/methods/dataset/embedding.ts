@@ -21,6 +21,7 @@ import type { BatchOptions, Model } from '../../types.js';
 import { datasetActivations, datasetInputs, type DatasetActivations } from './activations.js';
 import { checkReduction, type DatasetReduction } from './layer-layout.js';
 import type { DatasetSource } from './source.js';
+import { hasVaryingSequenceLengths, resampledSequenceRows } from '../sequence/raw-rows.js';
 
 /** Projection options: MATLAB `tsne`'s for t-SNE (the default), umap-js's for UMAP, PCA's. */
 export type EmbedOptions =
@@ -172,7 +173,10 @@ export async function compareRawAndLayer(
   options: DatasetEmbeddingOptions = {},
 ): Promise<RawVersusLayer> {
   const start = Date.now();
-  const inputs = await datasetInputs(source, options);
+  // Sequences of several lengths: resampled in time to one length, so the inputs form rows.
+  const inputs = hasVaryingSequenceLengths(source)
+    ? await resampledSequenceRows(source, options)
+    : await datasetInputs(source, options);
   const raw = await view(inputs, (Date.now() - start) / 1000, source.labels, options.projection ?? {});
   const layer = await embedDataset(model, source, options);
   return { raw, layer, ...(source.labels ? { labels: source.labels } : {}) };

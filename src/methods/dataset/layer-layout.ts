@@ -13,8 +13,9 @@ import { OptionError, UnsupportedError } from '../../errors.js';
 import type { Model, TensorData } from '../../types.js';
 import { product } from '../batch.js';
 
-export type DatasetReduction = 'flatten' | 'mean' | 'max';
-export const REDUCTIONS: readonly DatasetReduction[] = ['flatten', 'mean', 'max'];
+/** 'last': the last position along the reduced axes (a sequence's last time step, MATLAB's OutputAs 'last'). */
+export type DatasetReduction = 'flatten' | 'mean' | 'max' | 'last';
+export const REDUCTIONS: readonly DatasetReduction[] = ['flatten', 'mean', 'max', 'last'];
 
 export interface LayerLayout {
   /** Axis of the layer tensor that indexes the items. */
@@ -130,7 +131,9 @@ export function reduceRows(tensor: TensorData, layout: LayerLayout, reduction: D
     for (let axis = 0; axis <= last; axis++) feature += index[axis] * featureStep[axis];
     const at = index[batchAxis] * features + feature;
     const v = values[e];
-    if (reduction === 'max') {
+    if (reduction === 'last') {
+      if ([...reduced].every((axis) => index[axis] === dims[axis] - 1)) sums[at] = v;
+    } else if (reduction === 'max') {
       if (v > sums[at] || Number.isNaN(v)) sums[at] = v;
     } else sums[at] += v;
     for (let axis = last; axis >= 0; axis--) {
@@ -154,7 +157,8 @@ function poolRuns(
   const out = new Float32Array(runs);
   for (let r = 0; r < runs; r++) {
     const base = r * size;
-    if (reduction === 'max') {
+    if (reduction === 'last') out[r] = values[base + size - 1];
+    else if (reduction === 'max') {
       let m = -Infinity;
       for (let i = 0; i < size; i++) {
         const v = values[base + i];

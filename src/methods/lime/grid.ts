@@ -28,6 +28,25 @@ export function gridSegments(height: number, width: number, numSegments: number)
   // A very wide image can leave rows above what the column budget allows.
   rows = Math.max(1, Math.min(rows, Math.floor(numSegments / cols)));
   cols = Math.max(1, Math.min(width, Math.floor(numSegments / rows)));
+  return gridCells(height, width, rows, cols);
+}
+
+/**
+ * A grid of exactly rows x cols cells (e.g. frequency bands x time segments of a spectrogram). Cell
+ * boundaries are floor(i * size / count); ids run row by row.
+ */
+export function gridCells(height: number, width: number, rows: number, cols: number): GridSegmentation {
+  for (const [name, count, size] of [
+    ['rows', rows, height],
+    ['columns', cols, width],
+  ] as const) {
+    if (!Number.isInteger(count) || count < 1 || count > size) {
+      throw new OptionError(
+        'INVALID_OPTION',
+        `grid ${name} must be an integer from 1 to ${size}, got ${count}`,
+      );
+    }
+  }
   const rowOf = new Int32Array(height);
   const colOf = new Int32Array(width);
   for (let r = 0; r < rows; r++) {

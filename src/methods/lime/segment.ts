@@ -5,10 +5,22 @@
 import { OptionError } from '../../errors.js';
 import type { InputSpec, TensorData } from '../../types.js';
 import type { ImageGeometry } from '../image-layout.js';
-import { gridSegments, labelsFromMatrix, type GridSegmentation, type LabelMatrix } from './grid.js';
+import {
+  gridCells,
+  gridSegments,
+  labelsFromMatrix,
+  type GridSegmentation,
+  type LabelMatrix,
+} from './grid.js';
 import { slic, type PlanarImage, type Segmentation } from './slic.js';
 
-export type SegmentationOption = 'superpixels' | 'grid' | LabelMatrix;
+/** A grid of exactly `rows` x `cols` cells (a spectrogram's frequency x time segments). */
+export interface GridShape {
+  rows: number;
+  cols: number;
+}
+
+export type SegmentationOption = 'superpixels' | 'grid' | GridShape | LabelMatrix;
 
 export interface ImageSegments extends Segmentation {
   /** Set for grid segmentation (cell layout, for smooth up-sampling). */
@@ -82,12 +94,16 @@ export function segmentImage(
     }
     return slic(segmentationImage(input, geo, index, spec), { numSegments: numFeatures, compactness });
   }
+  if (typeof option === 'object' && option !== null && 'rows' in option && 'cols' in option) {
+    const grid = gridCells(geo.height, geo.width, option.rows, option.cols);
+    return { ...grid, grid };
+  }
   if (typeof option === 'object' && option !== null && 'data' in option && 'dims' in option) {
     const { values, ...segments } = labelsFromMatrix(option, geo.height, geo.width);
     return { ...segments, labelValues: values };
   }
   throw new OptionError(
     'INVALID_OPTION',
-    `segmentation must be 'superpixels', 'grid' or a label matrix {data, dims: [height, width]}, got ${JSON.stringify(option)}`,
+    `segmentation must be 'superpixels', 'grid', a grid shape {rows, cols} or a label matrix {data, dims: [height, width]}, got ${JSON.stringify(option)}`,
   );
 }

@@ -8,9 +8,3 @@ export {
   type ImageShapOptions,
   type ImageShapResult,
 } from './image-shap.js';
-export {
-  tabularShap,
-  type TabularShapExplanation,
-  type TabularShapOptions,
-  type TabularShapResult,
-} from './tabular-shap.js';

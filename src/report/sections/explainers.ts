@@ -4,6 +4,7 @@ import { mapOverlay, mapsPerImage } from '../../explainers/render.js';
 import { encodePng } from '../../render/png.js';
 import { resizeForDisplay } from '../display.js';
 import { escapeHtml, figure } from '../html.js';
+import { metricCardHtml, metricCards } from '../metric-card.js';
 import type { ReportSection } from '../section.js';
 
 export function explainerSection(explainer: Explainer): ReportSection {
@@ -11,19 +12,21 @@ export function explainerSection(explainer: Explainer): ReportSection {
     id: explainer.id,
     title: explainer.title,
     async render(input) {
-      const run = await explainer.run(input.model, input.input, {
+      const options = {
         ...(explainer.reportOptions ?? {}),
         ...(explainer.seeded ? { seed: input.seed } : {}),
         ...(input.miniBatchSize ? { miniBatchSize: input.miniBatchSize } : {}),
-        onProgress: input.onProgress,
-      });
+      };
+      const run = await explainer.run(input.model, input.input, { ...options, onProgress: input.onProgress });
+      const cards = input.noMetricCards ? undefined : await metricCards(input, explainer, run, options);
       const k = mapsPerImage(run, input.images.length);
       const figures: string[] = [];
       for (let m = 0; m < run.maps.dims[0]; m++) {
         const image = resizeForDisplay(input.images[Math.floor(m / k)]);
         const picture = mapOverlay(explainer, run, m, image);
+        const card = cards ? metricCardHtml(cards[m]) : '';
         figures.push(
-          figure(await encodePng(picture), `${input.names[Math.floor(m / k)]}: ${run.descriptions[m]}`),
+          `<div>${figure(await encodePng(picture), `${input.names[Math.floor(m / k)]}: ${run.descriptions[m]}`)}${card}</div>`,
         );
       }
       const scale = explainer.signed

@@ -1,0 +1,126 @@
+/**
+ * Projections at scale: t-SNE on the seeded 10-cluster mixture (50 features) with scikit-learn's settings —
+ * 5 000 points beside the committed scikit-learn reference, 20 000 and 70 000 points with the automatic choice
+ * (FFT-accelerated interpolation gradient, approximate neighbours) — PCA of the 70 000 Fashion-MNIST images
+ * (784 pixels) to 50 components, t-SNE of those 50 components, and UMAP of the 70 000-point mixture. Each row
+ * gives wall and CPU seconds: on a shared machine the CPU time is the steadier figure.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { benchTsne, REFERENCE_MIXTURE, SKLEARN_SETTINGS } from '../../projection/bench.js';
+import { gaussianMixture } from '../../projection/gaussian-mixture.js';
+import { pca } from '../../projection/pca.js';
+import { neighbourLabelAgreement } from '../../projection/quality.js';
+import { tsne } from '../../projection/tsne.js';
+import { umap } from '../../projection/umap.js';
+import { repoRoot, type BenchSuite } from '../context.js';
+import { loadFashionMnist } from '../fashion-mnist.js';
+import type { BenchRow } from '../report.js';
+
+interface Clock {
+  seconds: number;
+  cpuSeconds: number;
+}
+
+async function clocked<T>(fn: () => Promise<T> | T): Promise<{ value: T } & Clock> {
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  const value = await fn();
+  const used = process.cpuUsage(cpu);
+  return { value, seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+}
+
+function clockText(c: Clock): string {
+  return `${c.seconds.toFixed(1)} s wall, ${c.cpuSeconds.toFixed(1)} s CPU`;
+}
+
+interface SklearnRun {
+  n: number;
+  kl: number;
+  seconds: number;
+  cpuSeconds?: number;
+}
+
+async function sklearnRuns(): Promise<SklearnRun[]> {
+  const file = path.join(repoRoot(), 'tests', 'projection', 'reference', 'tsne-sklearn.json');
+  return (JSON.parse(await readFile(file, 'utf8')) as { runs: SklearnRun[] }).runs;
+}
+
+function peer(runs: SklearnRun[], n: number): string {
+  const same = runs.filter((r) => r.n === n);
+  if (same.length === 0) return 'no scikit-learn reference at this size';
+  const kl = same.map((r) => r.kl.toFixed(3)).join('/');
+  const cpu = same.map((r) => (r.cpuSeconds ?? r.seconds).toFixed(0)).join('/');
+  return `scikit-learn ${same.length} run(s): KL ${kl}, ${cpu} s CPU`;
+}
+
+export const projectionSuite: BenchSuite = {
+  name: 'projection',
+  async run(ctx) {
+    const rows: BenchRow[] = [];
+    // These runs take minutes each: each row is also printed as soon as it is measured.
+    const push = rows.push.bind(rows);
+    rows.push = (...added: BenchRow[]) => {
+      for (const r of added) process.stderr.write(`bench: ${r.what}; ${r.note ?? ''}\n`);
+      return push(...added);
+    };
+    const runs = await sklearnRuns();
+    const sizes = ctx.quick ? [2000] : [5000, 20000, 70000];
+    for (const n of sizes) {
+      // The reference size runs Barnes–Hut exactly as scikit-learn; larger sizes take the automatic choice.
+      const algorithm = n <= 5000 ? SKLEARN_SETTINGS.algorithm : undefined;
+      const r = await benchTsne(n, 0, { algorithm });
+      rows.push({
+        suite: 'projection',
+        model: 'gaussian mixture 50-D',
+        what: `t-SNE ${r.algorithm} ${n} points, sklearn settings: ${clockText(r)}, KL ${r.kl.toFixed(3)}`,
+        perItemMs: (r.seconds * 1000) / n,
+        note:
+          `neighbours+affinities ${r.stages.affinities.toFixed(1)} s, optimisation ${r.stages.optimization.toFixed(1)} s; ` +
+          `10-NN agreement ${r.agreement10.toFixed(3)}; ${peer(runs, n)}`,
+      });
+    }
+    if (ctx.quick) return rows;
+
+    const mixture = gaussianMixture({ n: 70000, ...REFERENCE_MIXTURE });
+    const u = await clocked(() => umap(mixture.data, mixture.n, mixture.dim, { seed: 0 }));
+    rows.push({
+      suite: 'projection',
+      model: 'gaussian mixture 50-D',
+      what: `UMAP 70000 points: ${clockText(u)}`,
+      perItemMs: (u.seconds * 1000) / mixture.n,
+      note: `${u.value.epochs} epochs; 10-NN agreement ${neighbourLabelAgreement(u.value.embedding, mixture.n, 2, mixture.labels, 10).toFixed(3)}`,
+    });
+
+    const fashion = await loadFashionMnist();
+    if (!fashion) {
+      rows.push({
+        suite: 'projection',
+        model: 'fashion-mnist',
+        what: 'skipped: Debian package dataset-fashion-mnist is not installed',
+        perItemMs: 0,
+      });
+      return rows;
+    }
+    const p = await clocked(() => pca(fashion.data, fashion.n, fashion.dim, { numDimensions: 50 }));
+    const explained = p.value.explainedVariance.reduce((a, b) => a + b, 0);
+    rows.push({
+      suite: 'projection',
+      model: 'fashion-mnist 70000 x 784',
+      what: `PCA to 50 (randomised SVD): ${clockText(p)}`,
+      perItemMs: (p.seconds * 1000) / fashion.n,
+      note: `explained variance ${explained.toFixed(4)}`,
+    });
+    const t = await clocked(() =>
+      tsne(p.value.embedding, fashion.n, 50, { ...SKLEARN_SETTINGS, algorithm: undefined, seed: 0 }),
+    );
+    rows.push({
+      suite: 'projection',
+      model: 'fashion-mnist 70000 x 784',
+      what: `t-SNE ${t.value.algorithm} of the 50 components, sklearn settings: ${clockText(t)}, KL ${t.value.kl[t.value.kl.length - 1].toFixed(3)}`,
+      perItemMs: (t.seconds * 1000) / fashion.n,
+      note: `10-NN label agreement ${neighbourLabelAgreement(t.value.embedding, fashion.n, 2, fashion.labels, 10).toFixed(3)}`,
+    });
+    return rows;
+  },
+};

@@ -199,7 +199,7 @@ export class Emitter {
     if (init) return Array.from(decodeTensor(init).data);
     const producer = this.index.producer.get(name);
     // Not stored: maybe computed from constants by the graph (exporters without constant folding).
-    if (producer?.opType !== 'Constant') return foldConstant(this.index, name)?.values;
+    if (producer?.opType !== 'Constant') return foldConstant(this.index, name, 0, this.shapes)?.values;
     for (const a of producer.attribute ?? []) {
       if (a.name === 'value' && a.t) return Array.from(decodeTensor(a.t).data);
       if (a.name === 'value_float') return [a.f ?? 0];

@@ -28,15 +28,29 @@ const MAX_ELEMENTS = 4096;
 
 const count = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
 
-export function foldConstant(index: GraphIndex, name: string, depth = 0): Folded | undefined {
+export function foldConstant(
+  index: GraphIndex,
+  name: string,
+  depth = 0,
+  shapes?: Record<string, number[]>,
+): Folded | undefined {
   const init = (index.graph.initializer ?? []).find((t) => t.name === name);
   if (init) return decoded(init);
   const node = index.producer.get(name);
   if (!node || depth > MAX_DEPTH) return undefined;
   if (node.opType === 'Constant') return constantNode(node);
   const inputs = node.input ?? [];
-  // Shape needs only the dims of its input, which may be folded; its values never matter.
-  const args = inputs.map((i) => (i ? foldConstant(index, i, depth + 1) : undefined));
+  // Shape and Size need only the dims of their input: the probed ones, where they do not vary with the batch.
+  const probed = shapes?.[inputs[0] ?? ''];
+  if ((node.opType === 'Shape' || node.opType === 'Size') && probed) {
+    const stand = { values: new Array<number>(0), dims: probed };
+    const result = node.opType === 'Shape' ? evaluate(node, [stand], name) : undefined;
+    if (result) return result.values.every((d) => d >= 0) ? result : undefined;
+    if (node.opType === 'Size' && probed.every((d) => d >= 0)) {
+      return { values: [count(probed)], dims: [], integer: true };
+    }
+  }
+  const args = inputs.map((i) => (i ? foldConstant(index, i, depth + 1, shapes) : undefined));
   const present = inputs.map((i) => Boolean(i));
   if (args.some((a, i) => present[i] && !a)) return undefined;
   const result = evaluate(node, args, name);

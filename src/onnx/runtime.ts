@@ -31,5 +31,22 @@ export function sessionOptions(settings: SessionSettings): InferenceSession.Sess
     logSeverityLevel: 3,
   };
   if (settings.threads !== undefined) options.intraOpNumThreads = settings.threads;
-  return options;
+  return { ...options, ...environmentSessionOverrides() };
+}
+
+const LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
+
+/**
+ * NETLENS_GRAPH_OPT (disabled | basic | extended | all) and NETLENS_THREADS (a positive integer) override
+ * every session's options: a way to run the test suite under other kernels and schedules. Nothing in a
+ * browser (no process environment).
+ */
+export function environmentSessionOverrides(): InferenceSession.SessionOptions {
+  const env = typeof process === 'undefined' ? undefined : process.env;
+  const overrides: InferenceSession.SessionOptions = {};
+  const level = env?.NETLENS_GRAPH_OPT as GraphOptimizationLevel | undefined;
+  if (level && LEVELS.includes(level)) overrides.graphOptimizationLevel = level;
+  const threads = Number(env?.NETLENS_THREADS);
+  if (Number.isInteger(threads) && threads > 0) overrides.intraOpNumThreads = threads;
+  return overrides;
 }

@@ -146,7 +146,16 @@ export function isRandom(c: ConformanceCase): boolean {
 }
 
 export type Outcome =
-  'pass' | 'kink' | 'refused' | 'wrong' | 'not-finite' | 'vjp-rejected' | 'error' | 'built';
+  | 'pass'
+  | 'kink'
+  | 'noise'
+  | 'unchecked'
+  | 'refused'
+  | 'wrong'
+  | 'not-finite'
+  | 'vjp-rejected'
+  | 'error'
+  | 'built';
 
 export interface PairResult {
   output: string;
@@ -212,15 +221,12 @@ export async function checkPair(
         // Large inputs: sparse random directions, so that few elements move at once (max-like ops).
         { output, wrt: [wrt], eps, shapes, fixed, directions: 2, sparsity: size > 4096 ? 16 : undefined },
       );
-      if (
-        report.failures.some((f) => f.includes('NaN')) ||
-        report.grads.some((g) => g.data.some((v) => !Number.isFinite(v)))
-      ) {
+      if (report.grads.some((g) => g.data.some((v) => !Number.isFinite(v)))) {
         return {
           output,
           wrt,
           outcome: 'not-finite',
-          detail: 'the output or its gradient is not finite at these inputs',
+          detail: 'the gradient is not finite at these inputs (outside the domain)',
         };
       }
       worst = Math.min(worst, report.worst);
@@ -230,6 +236,34 @@ export async function checkPair(
       return { output, wrt, ...classifyError(error) };
     }
   }
+  try {
+    return (
+      (await retryOffKinks(c, output, wrt, shapes, fixed, last, worst)) ?? {
+        output,
+        wrt,
+        outcome: 'wrong',
+        detail: last,
+        worst,
+      }
+    );
+  } catch (error) {
+    // The perturbed input changes the output's shape (Range at a jump of its length): no difference applies.
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return { output, wrt, outcome: 'unchecked', detail: `${last}; off the kink: ${message}`, worst };
+  }
+}
+
+/** The retries of a failing pair: off a kink, then within measured float32 noise; undefined if both fail. */
+async function retryOffKinks(
+  c: ConformanceCase,
+  output: string,
+  wrt: string,
+  shapes: Record<string, number[]>,
+  fixed: Record<string, ort.Tensor>,
+  last: string,
+  worst: number,
+): Promise<PairResult | undefined> {
+  const size = c.floats[wrt].data.length;
   // An input exactly at a kink (Relu-like ops at 0, ties of a max): no derivative there, and the central
   // difference is the mean of the one-sided slopes. Each element moved by a distinct amount between 5e-3
   // and 1e-2 either way is off a kink at its old place, and tied elements come apart.
@@ -249,7 +283,17 @@ export async function checkPair(
   if (report.failures.length === 0) {
     return { output, wrt, outcome: 'kink', detail: `at a kink: passes 1e-2 away (${last})`, worst };
   }
-  return { output, wrt, outcome: 'wrong', detail: last, worst };
+  // Long internal sums (a mean loss over thousands of elements) round at a scale the output's magnitude
+  // does not show: measured from second differences, that noise may be what the check failed on.
+  const noisy = await compareVjpWithFd(
+    c.model,
+    { [wrt]: c.floats[wrt] },
+    { output, wrt: [wrt], eps: 1e-2, shapes, fixed, directions: 2, measuredNoise: true },
+  );
+  if (noisy.failures.length === 0) {
+    return { output, wrt, outcome: 'noise', detail: `within measured float32 noise (${last})`, worst };
+  }
+  return undefined;
 }
 
 export function classifyError(error: unknown): { outcome: Outcome; detail: string } {

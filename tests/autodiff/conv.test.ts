@@ -247,3 +247,43 @@ describe('Conv rule through the flipped-kernel adjoint', () => {
 describe('ConvTranspose rule vs finite differences', () => {
   transposeCases.forEach((c, i) => it(c.name, () => check('ConvTranspose', c, 200 + i)));
 });
+
+describe('weights computed in the graph: their gradients vs finite differences', () => {
+  const cases: { op: string; x: number[]; w: number[]; attrs: AttrMap }[] = [
+    {
+      op: 'Conv',
+      x: [3, 4, 7, 6],
+      w: [6, 2, 3, 2],
+      attrs: { group: 2, strides: [2, 1], pads: [1, 0, 1, 1] },
+    },
+    { op: 'Conv', x: [3, 2, 8, 7], w: [3, 2, 2, 3], attrs: { dilations: [2, 1], pads: [2, 1, 1, 0] } },
+    {
+      op: 'ConvTranspose',
+      x: [3, 4, 4, 3],
+      w: [4, 3, 3, 2],
+      attrs: { group: 2, strides: [2, 3], pads: [1, 0, 0, 1] },
+    },
+    {
+      op: 'ConvTranspose',
+      x: [3, 2, 3, 4],
+      w: [2, 2, 2, 2],
+      attrs: { dilations: [2, 1], output_padding: [1, 0], strides: [2, 1] },
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.op} ${JSON.stringify(c.attrs)}`, async () => {
+      const model = makeModel({
+        nodes: [makeNode(c.op, ['x', 'w'], ['y'], c.attrs)],
+        inputs: [makeValueInfo('x', ['N', ...c.x.slice(1)]), makeValueInfo('w', c.w)],
+        outputs: [makeValueInfo('y', undefined)],
+        opset: 17,
+      });
+      const rand = uniform(c.x.length * 13 + c.w[0]);
+      await expectVjpMatchesFd(
+        model,
+        { x: randomTensor(rand, c.x), w: randomTensor(rand, c.w) },
+        { eps: 1e-3, elementwise: false },
+      );
+    });
+  }
+});

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { UnsupportedError } from '../../src/errors.js';
-import { floatTensor, int64Tensor, type TensorProto } from '../../src/onnx/proto.js';
+import {
+  floatTensor,
+  int64Tensor,
+  makeModel,
+  makeNode,
+  makeValueInfo,
+  type TensorProto,
+} from '../../src/onnx/proto.js';
 import { expectVjpMatchesFd, oneOpModel, randomTensor, runVjp, uniform } from './harness.js';
 
 const BATCH = 3;
@@ -57,15 +63,42 @@ describe('Pad (constant mode) vs finite differences', () => {
     expect(Array.from(run.grads[0].data)).toEqual([3, 4, 5]);
   });
 
-  it('reflect mode is refused with a typed error', async () => {
-    const model = oneOpModel({
-      op: 'Pad',
-      inputs: [{ name: 'x', shape: ['N', 4] }],
-      weights: [int64Tensor('pads', [4], [0, 1, 0, 1])],
-      attrs: { mode: 'reflect' },
+  for (const mode of ['reflect', 'edge']) {
+    it(`${mode} mode: repeated elements add up their gradients`, async () => {
+      const model = oneOpModel({
+        op: 'Pad',
+        inputs: [{ name: 'x', shape: ['N', 2, 4] }],
+        weights: [int64Tensor('pads', [6], [0, 1, 2, 0, 1, 1])],
+        attrs: { mode },
+      });
+      await expectVjpMatchesFd(model, { x: randomTensor(uniform(1), [2, 2, 4]) });
     });
-    const run = runVjp(model, { x: randomTensor(uniform(1), [2, 4]) }, randomTensor(uniform(2), [2, 6]));
-    await expect(run).rejects.toThrow(UnsupportedError);
-    await expect(run).rejects.toThrow(/Pad mode 'reflect'/);
-  });
+  }
+
+  // Pads read from the input's shape: a static dim folds after the probe, the batch dim stays run-time data.
+  for (const [what, from] of [
+    ['folded from a static dim', 1],
+    ['the batch size, as run-time data', 0],
+  ] as const) {
+    it(`pads computed in the graph: ${what}`, async () => {
+      const model = makeModel({
+        nodes: [
+          makeNode('Shape', ['x'], ['s']),
+          makeNode('Slice', ['s', 'from', 'to'], ['c']),
+          makeNode('Concat', ['zero', 'c', 'zero', 'one'], ['p'], { axis: 0 }),
+          makeNode('Pad', ['x', 'p'], ['y'], {}, 'dynamic_pad'),
+        ],
+        inputs: [makeValueInfo('x', ['N', 3])],
+        outputs: [makeValueInfo('y', undefined)],
+        initializers: [
+          int64Tensor('zero', [1], [0]),
+          int64Tensor('one', [1], [1]),
+          int64Tensor('from', [1], [from]),
+          int64Tensor('to', [1], [from + 1]),
+        ],
+        opset: 13,
+      });
+      await expectVjpMatchesFd(model, { x: randomTensor(uniform(3), [2, 3]) });
+    });
+  }
 });

@@ -1,5 +1,5 @@
 // Picks the committed selection of the conformance suite from tools/conformance/results.tsv: for every
-// distinct set of op types among the cases whose pairs all pass (or pass off a kink), the smallest case of at
+// distinct set of op types among the cases whose pairs pass (off a kink too) or are refused by name, the smallest case of at
 // most MAX_BYTES (model and inputs), plus the cases in ALWAYS, and copies it to tests/autodiff/data/conformance/<case>/ with an index.
 // Run after run.ts: npx vite-node tools/conformance/select.ts [unpacked folder]
 import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -41,7 +41,9 @@ async function main(): Promise<void> {
   }
   const best = new Map<string, { key: string; bytes: number; files: string[] }>();
   for (const [key, c] of cases) {
-    if (!c.pairs.every((p) => p.outcome === 'pass' || p.outcome === 'kink')) continue;
+    // Every pair passes or is refused by name (the test checks a refusal stays one), at least one passes.
+    if (!c.pairs.every((p) => ['pass', 'kink', 'refused'].includes(p.outcome))) continue;
+    if (!c.pairs.some((p) => p.outcome === 'pass')) continue;
     const { files, bytes } = await caseBytes(path.join(root, key));
     if (ALWAYS.has(key)) {
       best.set(key, { key, bytes, files });

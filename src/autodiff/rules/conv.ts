@@ -4,12 +4,8 @@
  */
 import { attrInts, attrString, type NodeProto } from '../../onnx/proto.js';
 import type { Rule, RuleContext } from '../context.js';
+import { correlateOverBatch } from './conv-weights.js';
 import { extent, forwardWindow, groupOf, spatialSize, type Window } from './window.js';
-
-function refuseWeightGradient(ctx: RuleContext, what: string): void {
-  if (ctx.needsGradient(1))
-    throw ctx.unsupported(`gradient w.r.t. computed ${what} weights is not supported`);
-}
 
 /** Gradient of a bias added per output channel: sum over batch and spatial axes. */
 function biasGradient(ctx: RuleContext, node: NodeProto, dY: string): string | undefined {
@@ -22,10 +18,17 @@ function kernelOf(node: NodeProto, ctx: RuleContext): number[] {
   return attrInts(node, 'kernel_shape') ?? ctx.shape(node.input![1]).slice(2);
 }
 
+/** dW of a Conv: x correlated with dY over the batch (conv-weights.ts). */
+function convWeightGradient(ctx: RuleContext, node: NodeProto, x: string, dY: string, win: Window): string {
+  const rank = ctx.shape(x).length;
+  const channels: [number, number] = [ctx.shape(x)[1], ctx.shape(node.output![0])[1]];
+  return correlateOverBatch(ctx, x, dY, rank, { ...win, group: groupOf(node) }, channels);
+}
+
 const conv: Rule = (node, ctx, [dY]) => {
-  refuseWeightGradient(ctx, 'Conv');
   const [x, w] = node.input!;
   const win = forwardWindow(node, ctx, x, node.output![0], kernelOf(node, ctx));
+  const dW = ctx.needsGradient(1) ? convWeightGradient(ctx, node, x, dY!, win) : undefined;
   const outputPadding = win.inSize.map(
     (size, i) => size - ((win.outSize[i] - 1) * win.strides[i] + extent(win, i) - win.begin[i] - win.end[i]),
   );
@@ -34,7 +37,7 @@ const conv: Rule = (node, ctx, [dY]) => {
       `unexpected output size ${win.outSize.join('x')} for input ${win.inSize.join('x')}`,
     );
   }
-  if (!ctx.needsGradient(0)) return [undefined, undefined, biasGradient(ctx, node, dY!)];
+  if (!ctx.needsGradient(0)) return [undefined, dW, biasGradient(ctx, node, dY!)];
   // Which adjoint ORT runs faster, measured: ConvTranspose's col2im grows with the input channel count and
   // is several times slower than a blocked-layout Conv from ~12 channels on; below that (RGB or gray inputs,
   // thin layers) the Conv wastes most of its 16-channel blocks and ConvTranspose wins.
@@ -53,7 +56,7 @@ const conv: Rule = (node, ctx, [dY]) => {
       },
       'conv_grad',
     );
-  return [dX, undefined, biasGradient(ctx, node, dY!)];
+  return [dX, dW, biasGradient(ctx, node, dY!)];
 };
 
 /**
@@ -136,7 +139,6 @@ function transposeCrops(
 }
 
 const convTranspose: Rule = (node, ctx, [dY]) => {
-  refuseWeightGradient(ctx, 'ConvTranspose');
   const [x, w] = node.input!;
   const y = node.output![0];
   const kernel = kernelOf(node, ctx);
@@ -162,7 +164,27 @@ const convTranspose: Rule = (node, ctx, [dY]) => {
         'conv_transpose_grad',
       )
     : undefined;
-  return [dX, undefined, biasGradient(ctx, node, dY!)];
+  // dW[c, m, k] = Σ_n Σ_i x[n, c, i]·dY[n, m, i·s + k·d − begin]: dY padded by the begin crop, and at the end
+  // as far as the kernel's last position reaches.
+  const reach = kernel.map((k, i) => (inSize[i] - 1) * strides[i] + (k - 1) * dilations[i] + 1);
+  const dW = ctx.needsGradient(1)
+    ? correlateOverBatch(
+        ctx,
+        dY!,
+        x,
+        kernel.length + 2,
+        {
+          kernel,
+          strides,
+          dilations,
+          begin,
+          end: reach.map((r, i) => Math.max(0, r - outSize[i] - begin[i])),
+          group: groupOf(node),
+        },
+        [ctx.shape(y)[1], ctx.shape(x)[1]],
+      )
+    : undefined;
+  return [dX, dW, biasGradient(ctx, node, dY!)];
 };
 
 export const convRules = { Conv: conv, ConvTranspose: convTranspose };

@@ -28,6 +28,10 @@ import { broadcastRules } from './broadcast.js';
 import { piecewiseConstantRules } from './piecewise-constant.js';
 import { softActivationRules } from './soft-activations.js';
 import { trigonometricRules } from './trigonometric.js';
+import { lossRules } from './losses.js';
+import { selectionRules } from './selection.js';
+import { generatorRules } from './generators.js';
+import { gridSampleRules } from './grid-sample.js';
 
 export type RuleTable = Readonly<Record<string, Rule>>;
 
@@ -54,6 +58,10 @@ const families: RuleTable[] = [
   piecewiseConstantRules,
   softActivationRules,
   trigonometricRules,
+  lossRules,
+  selectionRules,
+  generatorRules,
+  gridSampleRules,
   recurrentRules,
 ];
 

@@ -1,12 +1,13 @@
 /**
- * Slice and Gather with constant indices: both pick elements along axes, so their transposes put each
- * gradient element back where it was taken from. Indices that are distinct (every Slice; most Gathers) are
- * inverted with one Gather from dY padded by a zero slab; a Gather that repeats indices adds up its copies
- * with a MatMul by a constant count matrix.
+ * Slice and Gather: both pick elements along axes, so their transposes put each gradient element back where
+ * it was taken from. Parameters computed at run time are used as data (selection.ts). With constant ones,
+ * indices that are distinct (every Slice; most Gathers) are inverted with one Gather from dY padded by a zero
+ * slab; a Gather that repeats indices adds up its copies with a MatMul by a constant count matrix.
  */
 import { attrInt, attrInts, type NodeProto } from '../../onnx/proto.js';
 import type { Rule, RuleContext } from '../context.js';
 import { padWithZeros } from './pad.js';
+import { routeThroughPicks } from './selection.js';
 
 /**
  * Transpose of taking `indices` (distinct) along `axis` from a dim of `size`: element j of the result is the
@@ -45,21 +46,25 @@ export function sliceIndices(size: number, start: number, end: number, step: num
   return out;
 }
 
-/** Starts, ends, axes and steps: constant inputs (opset 10 on) or attributes (before). */
+/**
+ * Starts, ends, axes and steps: constant inputs (opset 10 on) or attributes (before); undefined when any is
+ * computed at run time.
+ */
 function sliceParameters(node: NodeProto, ctx: RuleContext, rank: number) {
   const [, startsIn, endsIn, axesIn, stepsIn] = node.input!;
-  const read = (name: string | undefined, what: string): number[] | undefined => {
-    if (!name) return undefined;
-    const value = ctx.constantValue(name);
-    if (!value) throw ctx.unsupported(`Slice ${what} computed at run time`);
-    return value;
-  };
-  const starts = startsIn ? read(startsIn, 'starts')! : (attrInts(node, 'starts') ?? []);
-  const ends = startsIn ? read(endsIn, 'ends')! : (attrInts(node, 'ends') ?? []);
-  const axes = (startsIn ? read(axesIn, 'axes') : attrInts(node, 'axes')) ?? starts.map((_, i) => i);
-  const steps = read(stepsIn, 'steps') ?? starts.map(() => 1);
+  if ([startsIn, endsIn, axesIn, stepsIn].some((name) => name && !ctx.constantValue(name))) return undefined;
+  const read = (name: string | undefined): number[] | undefined =>
+    name ? ctx.constantValue(name) : undefined;
+  const starts = startsIn ? read(startsIn)! : (attrInts(node, 'starts') ?? []);
+  const ends = startsIn ? read(endsIn)! : (attrInts(node, 'ends') ?? []);
+  const axes = (startsIn ? read(axesIn) : attrInts(node, 'axes')) ?? starts.map((_, i) => i);
+  const steps = read(stepsIn) ?? starts.map(() => 1);
   return { starts, ends, axes: axes.map((a) => (a < 0 ? a + rank : a)), steps };
 }
+
+/** Parameters computed at run time: the positions a Slice takes are distinct, a Gather's may repeat. */
+const sliceAtRunTime = routeThroughPicks(true);
+const gatherAtRunTime = routeThroughPicks(false);
 
 const ALL_THE_WAY = 2 ** 31 - 1;
 
@@ -68,7 +73,9 @@ const slice: Rule = (node, ctx, [dY]) => {
   const dims = ctx.shape(x);
   const outDims = ctx.shape(node.output![0]);
   const rank = dims.length;
-  const { starts, ends, axes, steps } = sliceParameters(node, ctx, rank);
+  const parameters = sliceParameters(node, ctx, rank);
+  if (!parameters) return sliceAtRunTime(node, ctx, [dY]);
+  const { starts, ends, axes, steps } = parameters;
   const pads = new Array<number>(2 * rank).fill(0);
   let g = dY!;
   for (let k = 0; k < axes.length; k++) {
@@ -103,19 +110,18 @@ const product = (dims: number[]): number => dims.reduce((a, b) => a * b, 1);
 const gather: Rule = (node, ctx, [dY]) => {
   const [x, indicesName] = node.input!;
   const raw = ctx.constantValue(indicesName);
-  if (!raw) throw ctx.unsupported('Gather indices computed at run time');
+  if (!raw) return gatherAtRunTime(node, ctx, [dY]);
   const dims = ctx.shape(x);
   const rawAxis = attrInt(node, 'axis', 0);
   const axis = rawAxis < 0 ? rawAxis + dims.length : rawAxis;
   const size = dims[axis];
   const outer = dims.slice(0, axis);
   const inner = dims.slice(axis + 1);
-  // One batch-dependent dim after the axis is fine when none comes before it (a recurrent state [dirs, N, H]).
+  // One batch-dependent dim after the axis is fine when none comes before it (a recurrent state [dirs, N, H]);
+  // otherwise the positions are found at run time.
   const freeOuter = outer.some((d) => d < 0);
   const freeInner = inner.filter((d) => d < 0).length;
-  if (size < 0 || freeInner > 1 || (freeInner === 1 && freeOuter)) {
-    throw ctx.unsupported('gathering along or before an axis that varies with the batch size');
-  }
+  if (size < 0 || freeInner > 1 || (freeInner === 1 && freeOuter)) return gatherAtRunTime(node, ctx, [dY]);
   if (raw.length === 0) return [ctx.zerosLike(x), undefined];
   const indices = raw.map((i) => (i < 0 ? i + size : i));
   const viewed = ctx.op('Reshape', [

@@ -6,11 +6,14 @@
  * windows of up to MAX_UNFOLD elements the VJP graph computes the argmax itself from the window values laid
  * out along a last axis (a free reshape + Transpose for tiling windows, strided Slices + Concat otherwise)
  * and ArgMax. Routing: MaxUnpool into zeros; where windows overlap, output positions are split into residue
- * classes mod ⌈extent/stride⌉ per dim, within which windows are disjoint, each class is unpooled on its own
- * and the results summed (measured several times faster than ScatterElements with reduction='add').
+ * classes mod min(⌈extent/stride⌉, output size) per dim, within which windows are disjoint, each class is
+ * unpooled on its own and the results summed (measured several times faster than ScatterElements with
+ * reduction='add'). Beyond MAX_CLASSES classes that cost would grow with kernel × stride, and the indices are
+ * routed by sorting instead (selection.ts), in time proportional to the tensor sizes.
  */
 import { DataType, attrInt, attrInts } from '../../onnx/proto.js';
 import type { Rule, RuleContext } from '../context.js';
+import { scatterAdd } from './selection.js';
 import { extent, forwardWindow, spatialSize, type Window } from './window.js';
 
 /** Largest window whose elements are laid out explicitly to find the argmax. */
@@ -35,13 +38,13 @@ const MAX_CLASSES = 16;
  * Add dY into zeros shaped like `x` at the flat positions `indices` (over the whole N·C·spatial tensor).
  * Output positions whose index differs by ⌈extent/stride⌉ along a dim (or that are alone along it) have
  * disjoint windows: with few such residue classes, each is unpooled on its own and the results summed;
- * otherwise the cost would grow with kernel × stride classes, and `sortedRoute` is used.
+ * otherwise the cost would grow with kernel × stride classes, and the sorted `scatterAdd` is used.
  */
 function routeToArgmax(ctx: RuleContext, x: string, dY: string, indices: string, win: Window): string {
   const phases = win.kernel.map((_, i) =>
     Math.min(win.outSize[i], Math.ceil(extent(win, i) / win.strides[i])),
   );
-  if (product(phases) > MAX_CLASSES) return sortedRoute(ctx, x, dY, indices);
+  if (product(phases) > MAX_CLASSES) return scatterAdd(ctx, x, dY, indices, false);
   const unpool = (grad: string, where: string, outSize: number[]): string =>
     ctx.op('MaxUnpool', [grad, where, ctx.shapeTensor(x)], unpoolAttributes(win, outSize), 'maxpool_grad');
   if (phases.every((p) => p === 1)) return unpool(dY, indices, win.outSize);
@@ -71,58 +74,6 @@ function unpoolAttributes(win: Window, outSize: number[]) {
     strides: win.strides,
     pads: [...pads, ...pads],
   };
-}
-
-/**
- * Scatter-add at any opset, in time proportional to the tensor sizes: sort the flat indices, take running
- * sums of dY in that order (in double, so the differences below lose nothing that float32 keeps), and give
- * each input position the running sum at its last occurrence minus the one before its first. Positions no
- * output chose get 0 − 0. Each of the two writes hits every target at most once: occurrences other than the
- * last (first) go to distinct slots past the end, which are dropped.
- */
-function sortedRoute(ctx: RuleContext, x: string, dY: string, indices: string): string {
-  const flat = (t: string): string => ctx.op('Reshape', [t, ctx.constInt64([-1])]);
-  const scalar = (v: number): string => ctx.constInt64([v], []);
-  const positions = flat(indices);
-  const count = ctx.op('Size', [positions]);
-  const total = ctx.op('Size', [x]);
-  const [sorted, order] = ctx.ops('TopK', [positions, ctx.op('Reshape', [count, ctx.constInt64([1])])], 2, {
-    largest: 0,
-    sorted: 1,
-  });
-  const grads = ctx.op('Cast', [ctx.op('Gather', [flat(dY), order], { axis: 0 })], { to: DataType.DOUBLE });
-  const through = ctx.op('CumSum', [grads, scalar(0)]);
-  const before = ctx.op('CumSum', [grads, scalar(0)], { exclusive: 1 });
-  // A run of equal indices ends where the next differs (and at the end); it starts where the previous does.
-  const sentinel = ctx.constInt64([-1]);
-  const next = ctx.op(
-    'Concat',
-    [ctx.op('Slice', [sorted, ctx.constInt64([1]), ctx.constInt64([2 ** 31 - 1])]), sentinel],
-    {
-      axis: 0,
-    },
-  );
-  const previous = ctx.op(
-    'Concat',
-    [sentinel, ctx.op('Slice', [sorted, ctx.constInt64([0]), ctx.constInt64([-1])])],
-    {
-      axis: 0,
-    },
-  );
-  const spare = ctx.op('Add', [ctx.op('Range', [scalar(0), count, scalar(1)]), total]);
-  const slots = ctx.op('Reshape', [ctx.op('Add', [total, count]), ctx.constInt64([1])]);
-  const zeros = ctx.op('Cast', [ctx.op('ConstantOfShape', [slots])], { to: DataType.DOUBLE });
-  const write = (boundary: string, values: string): string => {
-    const target = ctx.op('Where', [ctx.op('Not', [ctx.op('Equal', [sorted, boundary])]), sorted, spare]);
-    return ctx.op('ScatterElements', [zeros, target, values], { axis: 0 });
-  };
-  const summed = ctx.op('Sub', [write(next, through), write(previous, before)]);
-  const kept = ctx.op('Slice', [
-    summed,
-    ctx.constInt64([0]),
-    ctx.op('Reshape', [total, ctx.constInt64([1])]),
-  ]);
-  return ctx.reshapeLike(ctx.op('Cast', [kept], { to: DataType.FLOAT }, 'maxpool_grad'), x);
 }
 
 /** Windows that tile the input without overlap or padding (2x2 stride 2 and the like). */

@@ -1,10 +1,12 @@
 /**
- * Pad in constant mode. Its transpose is Pad with the negated pads: what was padded is cropped away, and
- * where a negative pad cropped the input, zeros are put back. Pads are an attribute before opset 11, a
+ * Pad. In constant mode with known pads its transpose is Pad with the negated pads: what was padded is
+ * cropped away, and where a negative pad cropped the input, zeros are put back. Other modes, and pads
+ * computed at run time, route dY by the positions the same Pad takes. Pads are an attribute before opset 11, a
  * constant input from then on (with an optional `axes` input from opset 18).
  */
 import { attrInts, attrString, type NodeProto } from '../../onnx/proto.js';
 import type { Rule, RuleContext } from '../context.js';
+import { iotaLike, scatterAdd } from './selection.js';
 
 /** Constant-zero Pad in the opset's form; `pads` = [begin per axis..., end per axis...], negative crops. */
 export function padWithZeros(ctx: RuleContext, x: string, pads: readonly number[]): string {
@@ -13,20 +15,20 @@ export function padWithZeros(ctx: RuleContext, x: string, pads: readonly number[
   return ctx.op('Pad', [x], { pads: [...pads], mode: 'constant', value: { value: 0, kind: 'float' } }, 'pad');
 }
 
-/** Begin and end pads for every axis of the input, whatever form the node gives them in. */
-function fullPads(node: NodeProto, ctx: RuleContext, rank: number): number[] {
+/** Begin and end pads for every axis of the input; undefined when they are computed at run time. */
+function fullPads(node: NodeProto, ctx: RuleContext, rank: number): number[] | undefined {
   const [, padsInput, , axesInput] = node.input ?? [];
   let pads: number[] | undefined;
   if (padsInput) {
     pads = ctx.constantValue(padsInput);
-    if (!pads) throw ctx.unsupported('pads computed at run time');
+    if (!pads) return undefined;
   } else pads = attrInts(node, 'pads') ?? [];
   if (!axesInput) {
     if (pads.length !== 2 * rank) throw ctx.unsupported(`${pads.length} pads for a rank-${rank} input`);
     return pads;
   }
   const axes = ctx.constantValue(axesInput);
-  if (!axes) throw ctx.unsupported('pad axes computed at run time');
+  if (!axes) return undefined;
   const full = new Array<number>(2 * rank).fill(0);
   axes.forEach((a, i) => {
     const axis = a < 0 ? a + rank : a;
@@ -36,13 +38,30 @@ function fullPads(node: NodeProto, ctx: RuleContext, rank: number): number[] {
   return full;
 }
 
+/**
+ * Any mode, pads known or not: the same Pad applied to the input's flat positions (padding with −1) says
+ * where each output element came from; reflect, edge and wrap repeat positions, whose gradients add up.
+ */
+function padByPositions(node: NodeProto, ctx: RuleContext, dY: string, mode: string): string {
+  const [x, pads, , axes] = node.input!;
+  if (!pads) throw ctx.unsupported('Pad without pads');
+  const filler = mode === 'constant' ? ctx.constInt64([-1], []) : '';
+  const inputs = [iotaLike(ctx, x), pads, filler, ...(axes ? [axes] : [])];
+  while (inputs[inputs.length - 1] === '') inputs.pop();
+  const positions = ctx.op('Pad', inputs, { mode }, 'pad_positions');
+  return scatterAdd(ctx, x, dY, positions, mode === 'constant');
+}
+
 const pad: Rule = (node, ctx, [dY]) => {
   const mode = attrString(node, 'mode', 'constant');
-  if (mode !== 'constant') throw ctx.unsupported(`Pad mode '${mode}' (only constant is differentiated)`);
   if (node.input![2] && ctx.needsGradient(2))
     throw ctx.unsupported('gradient with respect to the padding value');
   const x = node.input![0];
-  const pads = fullPads(node, ctx, ctx.shape(x).length);
+  const pads = mode === 'constant' ? fullPads(node, ctx, ctx.shape(x).length) : undefined;
+  if (!pads) {
+    if (ctx.opset < 11) throw ctx.unsupported(`Pad mode '${mode}' before opset 11`);
+    return [padByPositions(node, ctx, dY!, mode)];
+  }
   return [
     padWithZeros(
       ctx,

@@ -42,7 +42,8 @@ const LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extende
  * browser (no process environment).
  */
 export function environmentSessionOverrides(): InferenceSession.SessionOptions {
-  const env = typeof process === 'undefined' ? undefined : process.env;
+  // Read through globalThis: this module is also compiled for the browser, where there is no `process`.
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   const overrides: InferenceSession.SessionOptions = {};
   const level = env?.NETLENS_GRAPH_OPT as GraphOptimizationLevel | undefined;
   if (level && LEVELS.includes(level)) overrides.graphOptimizationLevel = level;

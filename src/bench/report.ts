@@ -1,5 +1,7 @@
 /** Bench rows, the printed table and bench/results.json. */
+import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { writeFileAtomic } from '../render/png.js';
 
 export interface BenchRow {
@@ -48,5 +50,7 @@ export async function writeResults(file: string, rows: readonly BenchRow[]): Pro
     node: process.version,
     rows,
   };
+  // A fresh clone has no bench/ folder yet.
+  await mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`);
 }

@@ -1,22 +1,29 @@
 /**
- * GridSample with respect to its image. For a fixed grid the output is linear in the image, per sample the
- * same [Ho·Wo × H·W] matrix for every channel; the op itself applied to the H·W one-hot images (as channels)
+ * GridSample (2-D).
+ *
+ * With respect to the image: for a fixed grid the output is linear in the image, per sample the same
+ * [Ho·Wo × H·W] matrix for every channel; the op itself applied to the H·W one-hot images (as channels)
  * writes that matrix out, whatever the mode, padding and align_corners, and dX is dY times it. The matrix
- * grows with (H·W)·(Ho·Wo), so larger images are refused by name, as are gradients with respect to the grid.
+ * grows with (H·W)·(Ho·Wo), so larger images are refused by name.
+ *
+ * With respect to the grid: nearest sampling is piecewise constant in the grid (zero gradient). Bilinear
+ * sampling is, within a cell, out = (1−ly)·((1−lx)·p11 + lx·p12) + ly·((1−lx)·p21 + lx·p22) at the
+ * coordinate the padding mode makes of the grid point, so ∂out/∂x = (1−ly)·(p12 − p11) + ly·(p22 − p21)
+ * (and symmetrically in y), times the derivative of the padding transform (1 inside, 0 where border padding
+ * clamps, ±1 where reflection folds) and of the grid's normalization (W/2, or (W−1)/2 with align_corners).
+ * The graph recomputes those coordinates and fetches the four corner pixels as the runtime does (same
+ * float32 operations, same padding of out-of-image corners). Bicubic sampling's grid gradient is refused.
  */
-import type { Rule } from '../context.js';
+import { attrInt, attrString, DataType, type NodeProto } from '../../onnx/proto.js';
+import type { Rule, RuleContext } from '../context.js';
 
 /** Largest H·W·Ho·Wo per sample materialized (16 MiB of float32). */
 const MAX_MATRIX = 1 << 22;
 
-const gridSample: Rule = (node, ctx, [dY]) => {
-  if (ctx.needsGradient(1)) throw ctx.unsupported('gradient with respect to the sampling grid');
+function imageGradient(node: NodeProto, ctx: RuleContext, dY: string): string {
   const [x, grid] = node.input!;
   const [, channels, ...spatial] = ctx.shape(x);
   const outSpatial = ctx.shape(node.output![0]).slice(2);
-  if (spatial.length !== 2 || [channels, ...spatial, ...outSpatial].some((d) => d < 0)) {
-    throw ctx.unsupported('GridSample other than 2-D with sizes fixed up to the batch');
-  }
   const pixels = spatial[0] * spatial[1];
   const samples = outSpatial[0] * outSpatial[1];
   if (pixels * samples > MAX_MATRIX) {
@@ -39,9 +46,200 @@ const gridSample: Rule = (node, ctx, [dY]) => {
   const weights = ctx.op('Transpose', [ctx.op('Reshape', [probe, ctx.constInt64([0, pixels, samples])])], {
     perm: [0, 2, 1],
   });
-  const flatGrad = ctx.op('Reshape', [dY!, ctx.constInt64([0, channels, samples])]);
+  const flatGrad = ctx.op('Reshape', [dY, ctx.constInt64([0, channels, samples])]);
   const dX = ctx.op('MatMul', [flatGrad, weights], {}, 'grid_sample_grad');
-  return [ctx.reshapeLike(dX, x), undefined];
+  return ctx.reshapeLike(dX, x);
+}
+
+/** One axis of the sampling: its size and what the op's attributes make of a grid coordinate on it. */
+interface Axis {
+  size: number;
+  align: boolean;
+  padding: string;
+}
+
+const bounds = (a: Axis): [number, number] => (a.align ? [0, a.size - 1] : [-0.5, a.size - 0.5]);
+
+/** Normalized [−1, 1] coordinate → pixel coordinate, in the runtime's float32 order of operations. */
+function denormalize(ctx: RuleContext, g: string, a: Axis): string {
+  const one = ctx.constFloat(1);
+  const two = ctx.constFloat(2);
+  const shifted = ctx.op('Add', [g, one]);
+  if (a.align) return ctx.op('Mul', [ctx.op('Div', [shifted, two]), ctx.constFloat(a.size - 1)]);
+  return ctx.op('Div', [ctx.op('Sub', [ctx.op('Mul', [shifted, ctx.constFloat(a.size)]), one]), two]);
+}
+
+const isOutside = (ctx: RuleContext, v: string, a: Axis): string => {
+  const [lo, hi] = bounds(a);
+  return ctx.op('Or', [ctx.op('Less', [v, ctx.constFloat(lo)]), ctx.op('Greater', [v, ctx.constFloat(hi)])]);
+};
+
+const asFloat = (ctx: RuleContext, b: string): string => ctx.op('Cast', [b], { to: DataType.FLOAT });
+
+/**
+ * The coordinate the padding mode samples at (when the point is outside on either axis: `outside`) and its
+ * derivative with respect to the pixel coordinate v.
+ */
+function paddedCoordinate(ctx: RuleContext, v: string, a: Axis, outside: string): [string, string] {
+  const [lo, hi] = bounds(a);
+  if (a.padding === 'border') {
+    const clamped = ctx.clip(v, 0, a.size - 1);
+    const inner = ctx.op('And', [
+      ctx.op('Greater', [v, ctx.constFloat(0)]),
+      ctx.op('Less', [v, ctx.constFloat(a.size - 1)]),
+    ]);
+    const moving = ctx.op('Or', [ctx.op('Not', [outside]), inner]);
+    return [ctx.op('Where', [outside, clamped, v]), asFloat(ctx, moving)];
+  }
+  if (a.padding === 'reflection') {
+    // Distance d past the nearer bound, folded n = ⌊d/range⌋ times: r = d − n·range from a bound.
+    const range = ctx.constFloat(hi - lo);
+    const below = ctx.op('Less', [v, ctx.constFloat(lo)]);
+    const above = ctx.op('Greater', [v, ctx.constFloat(hi)]);
+    const zero = ctx.constFloat(0);
+    const past = ctx.op('Where', [
+      below,
+      ctx.op('Sub', [ctx.constFloat(lo), v]),
+      ctx.op('Where', [above, ctx.op('Sub', [v, ctx.constFloat(hi)]), zero]),
+    ]);
+    const folds = ctx.op('Floor', [ctx.op('Div', [past, range])]);
+    const rest = ctx.op('Sub', [past, ctx.op('Mul', [folds, range])]);
+    const halfFolds = ctx.op('Floor', [ctx.op('Div', [folds, ctx.constFloat(2)])]);
+    const even = ctx.op('Equal', [folds, ctx.op('Mul', [halfFolds, ctx.constFloat(2)])]);
+    // below & even, above & odd: lo + r; the other two: hi − r.
+    const fromLow = ctx.op('Equal', [below, even]);
+    const folded = ctx.op('Where', [
+      fromLow,
+      ctx.op('Add', [ctx.constFloat(lo), rest]),
+      ctx.op('Sub', [ctx.constFloat(hi), rest]),
+    ]);
+    const reflected = ctx.op('Or', [below, above]);
+    const coordinate = ctx.op('Where', [reflected, folded, v]);
+    // An even number of folds turns the direction around.
+    const sign = ctx.op('Where', [ctx.op('And', [reflected, even]), ctx.constFloat(-1), ctx.constFloat(1)]);
+    return [coordinate, sign];
+  }
+  return [v, ctx.constFloat(1)];
+}
+
+/**
+ * Corner index c (a float holding an integer) as the runtime reads it: its pixel index, clamped into the
+ * image, and (zeros padding) whether it lies inside.
+ */
+function cornerIndex(ctx: RuleContext, c: string, a: Axis): { index: string; inside?: string } {
+  const last = a.size - 1;
+  if (a.padding === 'reflection') {
+    const [lo, hi] = bounds(a);
+    // Corners lie within one pixel of the bounds: one fold at most.
+    const low = ctx.op('Less', [c, ctx.constFloat(lo)]);
+    const high = ctx.op('Greater', [c, ctx.constFloat(hi)]);
+    const mirrored = ctx.op('Where', [
+      low,
+      ctx.op('Sub', [ctx.constFloat(2 * lo), c]),
+      ctx.op('Where', [high, ctx.op('Sub', [ctx.constFloat(2 * hi), c]), c]),
+    ]);
+    // The runtime truncates toward zero.
+    const truncated = ctx.op('Cast', [ctx.op('Cast', [mirrored], { to: DataType.INT64 })], {
+      to: DataType.FLOAT,
+    });
+    return { index: ctx.clip(truncated, 0, last) };
+  }
+  const index = ctx.clip(c, 0, last);
+  if (a.padding === 'border') return { index };
+  const inside = ctx.op('And', [
+    ctx.op('Not', [ctx.op('Less', [c, ctx.constFloat(0)])]),
+    ctx.op('Not', [ctx.op('Greater', [c, ctx.constFloat(last)])]),
+  ]);
+  return { index, inside };
+}
+
+function gridGradient(node: NodeProto, ctx: RuleContext, dY: string): string {
+  const [x, grid] = node.input!;
+  const [, channels, height, width] = ctx.shape(x);
+  const [outHeight, outWidth] = ctx.shape(node.output![0]).slice(2);
+  const points = outHeight * outWidth;
+  const align = attrInt(node, 'align_corners', 0) !== 0;
+  const padding = attrString(node, 'padding_mode', 'zeros');
+  if (!['zeros', 'border', 'reflection'].includes(padding))
+    throw ctx.unsupported(`padding_mode '${padding}'`);
+  if (align && (height < 2 || width < 2)) {
+    throw ctx.unsupported('a grid gradient over an axis of size 1 with align_corners (no range to fold in)');
+  }
+  const ax: Axis = { size: width, align, padding };
+  const ay: Axis = { size: height, align, padding };
+  // Grid points [N, P]: their x (width) and y (height) coordinates.
+  const flatGrid = ctx.op('Reshape', [grid, ctx.constInt64([0, points, 2])]);
+  const gx = ctx.op('Gather', [flatGrid, ctx.constInt64([0], [])], { axis: 2 });
+  const gy = ctx.op('Gather', [flatGrid, ctx.constInt64([1], [])], { axis: 2 });
+  const px = denormalize(ctx, gx, ax);
+  const py = denormalize(ctx, gy, ay);
+  const outside = ctx.op('Or', [isOutside(ctx, px, ax), isOutside(ctx, py, ay)]);
+  const [xe, dxe] = paddedCoordinate(ctx, px, ax, outside);
+  const [ye, dye] = paddedCoordinate(ctx, py, ay, outside);
+  const x1 = ctx.op('Floor', [xe]);
+  const y1 = ctx.op('Floor', [ye]);
+  const one = ctx.constFloat(1);
+  const x2 = ctx.op('Add', [x1, one]);
+  const y2 = ctx.op('Add', [y1, one]);
+  const lx = ctx.op('Sub', [xe, x1]);
+  const ly = ctx.op('Sub', [ye, y1]);
+  const hx = ctx.op('Sub', [x2, xe]);
+  const hy = ctx.op('Sub', [y2, ye]);
+
+  // Pixels as [N, H·W, C] rows and dY as [N, P, C]: Σ_c dY·p for every corner p.
+  const rows = ctx.op('Reshape', [
+    ctx.op('Transpose', [x], { perm: [0, 2, 3, 1] }),
+    ctx.constInt64([0, height * width, channels]),
+  ]);
+  const seed = ctx.op('Reshape', [
+    ctx.op('Transpose', [dY], { perm: [0, 2, 3, 1] }),
+    ctx.constInt64([0, points, channels]),
+  ]);
+  const weighted = (cy: string, cx: string): string => {
+    const r = cornerIndex(ctx, cy, ay);
+    const c = cornerIndex(ctx, cx, ax);
+    const flat = ctx.op('Add', [ctx.op('Mul', [r.index, ctx.constFloat(width)]), c.index]);
+    const index = ctx.unsqueeze(ctx.op('Cast', [flat], { to: DataType.INT64 }), [2]);
+    let value = ctx.op('GatherND', [rows, index], { batch_dims: 1 });
+    if (r.inside && c.inside) {
+      const inside = asFloat(ctx, ctx.op('And', [r.inside, c.inside]));
+      value = ctx.op('Mul', [value, ctx.unsqueeze(inside, [2])]);
+    }
+    return ctx.reduceSum(ctx.op('Mul', [value, seed]), [2], false);
+  };
+  const s11 = weighted(y1, x1);
+  const s12 = weighted(y1, x2);
+  const s21 = weighted(y2, x1);
+  const s22 = weighted(y2, x2);
+  const along = (wa: string, a1: string, a2: string, wb: string, b1: string, b2: string): string =>
+    ctx.op('Add', [
+      ctx.op('Mul', [wa, ctx.op('Sub', [a2, a1])]),
+      ctx.op('Mul', [wb, ctx.op('Sub', [b2, b1])]),
+    ]);
+  const dxPixel = along(hy, s11, s12, ly, s21, s22);
+  const dyPixel = along(hx, s11, s21, lx, s12, s22);
+  const scale = (a: Axis): number => (a.align ? (a.size - 1) / 2 : a.size / 2);
+  const dgx = ctx.op('Mul', [ctx.op('Mul', [dxPixel, dxe]), ctx.constFloat(scale(ax))]);
+  const dgy = ctx.op('Mul', [ctx.op('Mul', [dyPixel, dye]), ctx.constFloat(scale(ay))]);
+  const stacked = ctx.op('Concat', [ctx.unsqueeze(dgx, [2]), ctx.unsqueeze(dgy, [2])], { axis: 2 });
+  return ctx.reshapeLike(stacked, grid);
+}
+
+const gridSample: Rule = (node, ctx, [dY]) => {
+  const [x, grid] = node.input!;
+  const [, channels, ...spatial] = ctx.shape(x);
+  const outSpatial = ctx.shape(node.output![0]).slice(2);
+  if (spatial.length !== 2 || [channels, ...spatial, ...outSpatial].some((d) => d < 0)) {
+    throw ctx.unsupported('GridSample other than 2-D with sizes fixed up to the batch');
+  }
+  const dX = ctx.needsGradient(0) ? imageGradient(node, ctx, dY!) : undefined;
+  if (!ctx.needsGradient(1)) return [dX, undefined];
+  const mode = attrString(node, 'mode', 'bilinear');
+  if (mode === 'nearest') return [dX, ctx.zerosLike(grid)];
+  if (mode !== 'bilinear' && mode !== 'linear') {
+    throw ctx.unsupported(`gradient with respect to the sampling grid in ${mode} mode`);
+  }
+  return [dX, gridGradient(node, ctx, dY!)];
 };
 
 export const gridSampleRules = { GridSample: gridSample };

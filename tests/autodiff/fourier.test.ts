@@ -1,4 +1,5 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { buildVjpGraph } from '../../src/autodiff/index.js';
 import { int64Tensor, makeModel, makeNode, makeValueInfo, type AttrMap } from '../../src/onnx/proto.js';
 import { expectVjpMatchesFd, randomTensor, uniform } from './harness.js';
 
@@ -60,4 +61,90 @@ describe('DFT vs finite differences', () => {
       );
     });
   }
+});
+
+describe('STFT vs finite differences', () => {
+  const cases: {
+    name: string;
+    parts: number;
+    window: boolean;
+    onesided: number;
+    step: number;
+    length: number;
+  }[] = [
+    {
+      name: 'real signal, window fed, overlapping frames, onesided',
+      parts: 1,
+      window: true,
+      onesided: 1,
+      step: 3,
+      length: 8,
+    },
+    {
+      name: 'real signal, window fed, both sides',
+      parts: 1,
+      window: true,
+      onesided: 0,
+      step: 2,
+      length: 6,
+    },
+    {
+      name: 'real signal, frame_length only (rectangular), odd length',
+      parts: 1,
+      window: false,
+      onesided: 1,
+      step: 4,
+      length: 7,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const initializers = [int64Tensor('step', [], [c.step])];
+      if (!c.window) initializers.push(int64Tensor('frame_length', [], [c.length]));
+      const model = makeModel({
+        nodes: [
+          makeNode(
+            'STFT',
+            ['signal', 'step', c.window ? 'window' : '', c.window ? '' : 'frame_length'],
+            ['y'],
+            {
+              onesided: c.onesided,
+            },
+          ),
+        ],
+        inputs: [
+          makeValueInfo('signal', ['N', 23, c.parts]),
+          ...(c.window ? [makeValueInfo('window', [c.length])] : []),
+        ],
+        outputs: [makeValueInfo('y', undefined)],
+        initializers,
+        opset: 17,
+      });
+      model.graph!.node![0].input = model.graph!.node![0].input!.filter(
+        (_, i, all) => i < 3 || all[i] !== '',
+      );
+      const rand = uniform(c.step + c.length);
+      const inputs = {
+        signal: randomTensor(rand, [2, 23, c.parts]),
+        ...(c.window ? { window: randomTensor(rand, [c.length]) } : {}),
+      };
+      await expectVjpMatchesFd(model, inputs, { eps: 1e-3 });
+    });
+  }
+});
+
+describe('STFT of a complex signal', () => {
+  it('is refused by name (the runtime does not compute it)', () => {
+    const model = makeModel({
+      nodes: [makeNode('STFT', ['signal', 'step', 'window'], ['y'], { onesided: 0 })],
+      inputs: [makeValueInfo('signal', [1, 16, 2]), makeValueInfo('window', [4])],
+      outputs: [makeValueInfo('y', undefined)],
+      initializers: [int64Tensor('step', [], [2])],
+      opset: 17,
+    });
+    const shapes = { signal: [1, 16, 2], window: [4], step: [], y: [1, 7, 4, 2] };
+    expect(() => buildVjpGraph(model, { output: 'y', wrt: ['signal'], rule: 'gradient', shapes })).toThrow(
+      /STFT node .*complex signal/,
+    );
+  });
 });

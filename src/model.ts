@@ -704,6 +704,14 @@ export class OnnxModel implements Model, LinearHeadSource {
     };
   }
 
+  /**
+   * The ONNX Runtime session that `run` uses for these outputs (the main one by default): benchmarks time
+   * the raw forward through it, so the floor has the very settings the methods run under.
+   */
+  runtimeSession(outputNames: readonly string[] = [this.outputName]): Promise<OrtSession> {
+    return this.runSession([...new Set(outputNames)]);
+  }
+
   private runSession(names: readonly string[]): Promise<OrtSession> {
     return this.sessions.get(outputSetKey('run', names), () => selectOutputs(this.proto, names), this.source);
   }

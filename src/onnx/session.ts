@@ -234,7 +234,7 @@ export async function runBatched(
     return Object.fromEntries(
       names.map((name) => {
         const t = floatResult(name, out[name]);
-        return [name, { data: Float32Array.from(t.data), dims: t.dims }];
+        return [name, { data: t.data.slice(), dims: t.dims }];
       }),
     );
   }

@@ -22,6 +22,7 @@ import { nodeRuntime } from '../../src/node/load.js';
 import { describeModel, formatModelDescription } from '../../src/methods/describe.js';
 import { seededValues } from '../helpers/onnx-models.js';
 import { cli } from '../helpers/cli.js';
+import { unetSegmenter } from '../../src/bench/unet.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -96,6 +97,17 @@ describe('static shape inference', () => {
     // The probed remainder gives the same shapes as before: the LSTM output and the logits.
     expect(layers.find((l) => l.name === 'logits')?.shape).toEqual([1, 4]);
     await lstm.dispose();
+  });
+
+  it('needs no run for the bench U-Net segmenter (resize, concat skips, pooling)', async () => {
+    const model = await OnnxModel.create(encodeModel(unetSegmenter(64, [4, 8, 16])), nodeRuntime);
+    const layers = await model.layers();
+    expect(model.probedTensors).toBe(0);
+    expect(layers.find((l) => l.name === 'enc2.relu2')?.shape).toEqual([1, 16, 16, 16]);
+    expect(layers.find((l) => l.name === 'mask')?.shape).toEqual([1, 1, 64, 64]);
+    const mask = await model.predict({ data: seededValues(3 * 64 * 64, 9), dims: [1, 3, 64, 64] });
+    expect(mask.scores.dims).toEqual([1, 1, 64, 64]);
+    await model.dispose();
   });
 });
 

@@ -182,6 +182,12 @@ function repeatItems(value: TensorData, n: number, name: string): TensorData {
   return { data, dims: [n, ...value.dims.slice(1)] };
 }
 
+/** Item 0 of a batched value, as a batch of one. */
+function firstItem(value: TensorData): TensorData {
+  const size = product(value.dims.slice(1));
+  return { data: value.data.subarray(0, size), dims: [1, ...value.dims.slice(1)] };
+}
+
 /** Softmax along `axis` of a tensor of any rank. */
 export function softmaxAlong(t: TensorData, axis: number): TensorData {
   if (axis === 1) return softmaxAxis1(t);
@@ -358,14 +364,16 @@ export class OnnxModel implements Model, LinearHeadSource {
   }
 
   /** Feeds for a batch of the main input: the batch plus every other float input, given or zeros. */
-  private feedsFor(main: TensorData): Record<string, TensorData> {
+  private feedsFor(main: TensorData, probing = false): Record<string, TensorData> {
     const feeds: Record<string, TensorData> = { [this.inputName]: main };
     const n = main.dims[0];
     for (const info of this.inputs) {
       if (info.name === this.inputName || info.elemType !== 'float32') continue;
       const given = this.held[info.name];
       if (given) {
-        feeds[info.name] = given.dims[0] === n ? given : repeatItems(given, n, info.name);
+        // A shape probe runs one or two items whatever the held value's item count: its first item will do.
+        const held = probing && given.dims[0] !== n ? firstItem(given) : given;
+        feeds[info.name] = held.dims[0] === n ? held : repeatItems(held, n, info.name);
         continue;
       }
       const item = info.shape.slice(1);
@@ -483,7 +491,7 @@ export class OnnxModel implements Model, LinearHeadSource {
   private async runProbe(batch: number, itemDims: number[]): Promise<ProbeResult> {
     // Zeros: the normalised value of the spec's mean pixel. Shapes do not depend on values anyway.
     const input = { data: new Float32Array(batch * product(itemDims)), dims: [batch, ...itemDims] };
-    const feeds = this.feedsFor(input);
+    const feeds = this.feedsFor(input, true);
     const { dims, types } = this.staticShapes(feeds);
     for (const [name, t] of Object.entries(feeds)) dims.set(name, t.dims);
     const unknown = [...this.tensors.keys()].filter((name) => !dims.has(name) || !types.has(name));

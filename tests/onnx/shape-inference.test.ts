@@ -99,6 +99,17 @@ describe('static shape inference', () => {
     await lstm.dispose();
   });
 
+  it('probes a model whose held input has one value per item', async () => {
+    const file = path.join(root, 'shapes-pair', 'model.onnx');
+    const query = new Float32Array(3 * 4);
+    [0, 2, 3].forEach((c, i) => (query[i * 4 + c] = 1));
+    const model = await loadModel(file, { inputs: { query: { data: query, dims: [3, 4] } } });
+    expect((await model.layers()).find((l) => l.name === 'present')?.shape).toEqual([1, 1]);
+    const scores = await model.predict({ data: seededValues(3 * 3 * 64 * 64, 4), dims: [3, 3, 64, 64] });
+    expect(scores.scores.dims).toEqual([3, 1]);
+    await model.dispose();
+  });
+
   it('needs no run for the bench U-Net segmenter (resize, concat skips, pooling)', async () => {
     const model = await OnnxModel.create(encodeModel(unetSegmenter(64, [4, 8, 16])), nodeRuntime);
     const layers = await model.layers();

@@ -33,6 +33,11 @@ export function formatTable(rows: readonly BenchRow[]): string {
     r.ratio !== undefined ? `${r.ratio.toFixed(2)}x` : '',
     r.floor ?? '',
   ]);
+  // Notes carry figures that are not times (e.g. peak memory): a last column when any row has one.
+  if (rows.some((r) => r.note)) {
+    header.push('note');
+    cells.forEach((c, i) => c.push(rows[i].note ?? ''));
+  }
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const numeric = new Set([3, 4, 5]);
   const line = (c: string[]) => c.map((x, i) => pad(x, widths[i], numeric.has(i))).join('  ');

@@ -9,6 +9,7 @@ import { perturbationSuite } from './perturbation.js';
 import { sequenceSuite } from './sequence.js';
 import { tableSuite } from './table.js';
 import { projectionSuite } from './projection.js';
+import { probeSuite } from './probe.js';
 
 export const SUITES: readonly BenchSuite[] = [
   coreSuite,
@@ -19,5 +20,6 @@ export const SUITES: readonly BenchSuite[] = [
   tableSuite,
   evaluateSuite,
   projectionSuite,
+  probeSuite,
   browserSuite,
 ];

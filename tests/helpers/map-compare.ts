@@ -1,5 +1,5 @@
 /** Comparing explanation maps computed two ways (browser vs Node, exported graph vs library). */
-import type { Explainer, ExplainerRun } from '../../src/explainers/index.js';
+import type { Explainer } from '../../src/explainers/index.js';
 import { makeBaseline } from '../../src/methods/attribution/baselines.js';
 import { imageGeometry } from '../../src/methods/image-layout.js';
 import type { InputSpec, Model, TensorData } from '../../src/types.js';
@@ -51,8 +51,8 @@ export interface TieFreeInput {
   input: TensorData;
   /** What was added to the image to make `input` (float32, element by element). */
   noise: Float32Array;
-  /** The dithered black baseline integrated gradients starts from. */
-  baseline: TensorData;
+  /** The dithered black baseline integrated gradients starts from (none with baselineKind 'black'). */
+  baseline?: TensorData;
   /** Which dither stream pair was taken (0 = the first). */
   attempt: number;
   /** The largest move of any map under the nudges, relative to its max |map|. */
@@ -70,21 +70,33 @@ const NUDGES = [1e-7, -1e-7].flatMap((eps) => [0.37, 1.3, 2.9].map((frequency) =
  * maximum when input and baseline move by ±1e-7 relative (three patterns): then nothing lies within rounding
  * of a kink. On shapes-cnn a 16-point path crosses so many ReLU kinks that some dithers fail (measured: 3 of
  * the first 12 pass); the dither streams are tried in order, independently of what is compared afterwards.
+ * With `baselineKind: 'black'` integrated gradients keeps its flat black baseline (for graphs that carry it).
  */
 export async function tieFreeInput(
   model: Model,
   image: TensorData,
   methods: { explainer: Explainer; options: Record<string, unknown> }[],
-  { attempts = 12, moveLimit = 1e-5 } = {},
+  {
+    attempts = 12,
+    moveLimit = 1e-5,
+    baselineKind = 'dithered',
+  }: { attempts?: number; moveLimit?: number; baselineKind?: 'dithered' | 'black' } = {},
 ): Promise<TieFreeInput> {
   let worstSeen = Infinity;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const noise = ditherNoise(image.data.length, 2 * attempt);
     const input = dithered(image, noise);
-    const baseline = ditheredBlackBaseline(input, model.inputSpec!, 2 * attempt + 1);
+    const baseline =
+      baselineKind === 'dithered'
+        ? ditheredBlackBaseline(input, model.inputSpec!, 2 * attempt + 1)
+        : undefined;
+    // Integrated gradients gets the dithered baseline, or keeps its own flat black one.
+    const withBaselineOf = (options: Record<string, unknown>, b: TensorData | undefined) =>
+      b ? { ...options, baseline: b } : options;
     let worstMove = 0;
     for (const { explainer, options } of methods) {
-      const withBaseline = explainer.id === 'integrated-gradients' ? { ...options, baseline } : options;
+      const ig = explainer.id === 'integrated-gradients';
+      const withBaseline = ig ? withBaselineOf(options, baseline) : options;
       const reference = await explainer.run(model, input, withBaseline);
       const scale = maxAbs(reference.maps.data);
       for (const { eps, frequency } of NUDGES) {
@@ -95,7 +107,7 @@ export async function tieFreeInput(
         const moved = await explainer.run(
           model,
           nudge(input),
-          explainer.id === 'integrated-gradients' ? { ...options, baseline: nudge(baseline) } : options,
+          ig ? withBaselineOf(options, baseline && nudge(baseline)) : options,
         );
         worstMove = Math.max(worstMove, maxAbsDiff(moved.maps.data, reference.maps.data) / scale);
         if (worstMove > moveLimit) break;
@@ -108,38 +120,4 @@ export async function tieFreeInput(
   throw new Error(
     `no tie-free dither in ${attempts} attempts (smallest move under ±1e-7 nudges: ${worstSeen} of max |map|)`,
   );
-}
-
-/**
- * How far the map itself moves when the input moves by float32 rounding (relative 1e-7 to 1e-6, what different
- * summation orders amount to), times 4: the largest change over a few nudge patterns. Zero for methods evaluated
- * at the input alone; for integrated gradients it is large exactly where the path crosses non-differentiable
- * points: on shapes-cnn the path passes MaxPool ties (flat backgrounds) where the routed gradient flips with the
- * last bits of the inputs, and which ties flip depends on the pattern, hence several.
- */
-export async function roundingSensitivity(
-  explainer: Explainer,
-  model: Model,
-  input: TensorData,
-  options: Record<string, unknown>,
-  reference: ExplainerRun,
-): Promise<number> {
-  if (explainer.id !== 'integrated-gradients') return 0;
-  let largest = 0;
-  for (const [eps, frequency] of [
-    [1e-7, 1],
-    [1e-7, 0.37],
-    [3e-7, 2.3],
-    [1e-6, 1.7],
-    [-1e-7, 1],
-    [-1e-6, 0.53],
-  ]) {
-    const nudged = {
-      data: input.data.map((v, i) => v * (1 + eps * Math.sin(i * frequency))),
-      dims: input.dims,
-    };
-    const moved = await explainer.run(model, nudged, options);
-    largest = Math.max(largest, maxAbsDiff(moved.maps.data, reference.maps.data));
-  }
-  return 4 * largest;
 }

@@ -114,7 +114,7 @@ describe('netlens/web in headless Chromium', () => {
           image: `/${imagePath}`,
           methods: METHODS,
           noise: Array.from(noise),
-          baseline: Array.from(baseline.data),
+          baseline: Array.from(baseline!.data),
         })})`,
       )) as BrowserRun;
 

@@ -7,12 +7,13 @@
  * grows with (H·W)·(Ho·Wo), so larger images are refused by name.
  *
  * With respect to the grid: nearest sampling is piecewise constant in the grid (zero gradient). Bilinear
- * sampling is, within a cell, out = (1−ly)·((1−lx)·p11 + lx·p12) + ly·((1−lx)·p21 + lx·p22) at the
- * coordinate the padding mode makes of the grid point, so ∂out/∂x = (1−ly)·(p12 − p11) + ly·(p22 − p21)
- * (and symmetrically in y), times the derivative of the padding transform (1 inside, 0 where border padding
- * clamps, ±1 where reflection folds) and of the grid's normalization (W/2, or (W−1)/2 with align_corners).
- * The graph recomputes those coordinates and fetches the four corner pixels as the runtime does (same
- * float32 operations, same padding of out-of-image corners). Bicubic sampling's grid gradient is refused.
+ * sampling is, within a cell, out = Σ w_i(ly)·w_j(lx)·p_ij over the 2×2 taps around the coordinate the padding
+ * mode makes of the grid point (w = 1 − t, t); bicubic the same over 4×4 taps with the cubic convolution
+ * weights (A = −0.75). So ∂out/∂x = Σ w_i(ly)·w'_j(lx)·p_ij (and symmetrically in y), times the derivative
+ * of the padding transform (1 inside, 0 where border padding clamps, ±1 where reflection folds) and of the
+ * grid's normalization (W/2, or (W−1)/2 with align_corners). The graph recomputes those coordinates and
+ * fetches the taps as the runtime does (same float32 operations, same padding of out-of-image taps). The
+ * runtime does not clamp a bicubic coordinate under border padding (only its taps): measured, and so here.
  */
 import { attrInt, attrString, DataType, type NodeProto } from '../../onnx/proto.js';
 import type { Rule, RuleContext } from '../context.js';
@@ -77,11 +78,43 @@ const isOutside = (ctx: RuleContext, v: string, a: Axis): string => {
 const asFloat = (ctx: RuleContext, b: string): string => ctx.op('Cast', [b], { to: DataType.FLOAT });
 
 /**
+ * v reflected into [lo, hi] as the runtime folds it, and the derivative of the result (±1): the distance d
+ * past the nearer bound is folded n = ⌊d/range⌋ times, leaving r = d − n·range from a bound.
+ */
+function fold(ctx: RuleContext, v: string, a: Axis): [string, string] {
+  const [lo, hi] = bounds(a);
+  const range = ctx.constFloat(hi - lo);
+  const below = ctx.op('Less', [v, ctx.constFloat(lo)]);
+  const above = ctx.op('Greater', [v, ctx.constFloat(hi)]);
+  const zero = ctx.constFloat(0);
+  const past = ctx.op('Where', [
+    below,
+    ctx.op('Sub', [ctx.constFloat(lo), v]),
+    ctx.op('Where', [above, ctx.op('Sub', [v, ctx.constFloat(hi)]), zero]),
+  ]);
+  const folds = ctx.op('Floor', [ctx.op('Div', [past, range])]);
+  const rest = ctx.op('Sub', [past, ctx.op('Mul', [folds, range])]);
+  const halfFolds = ctx.op('Floor', [ctx.op('Div', [folds, ctx.constFloat(2)])]);
+  const even = ctx.op('Equal', [folds, ctx.op('Mul', [halfFolds, ctx.constFloat(2)])]);
+  // below & even, above & odd: lo + r; the other two: hi − r.
+  const fromLow = ctx.op('Equal', [below, even]);
+  const folded = ctx.op('Where', [
+    fromLow,
+    ctx.op('Add', [ctx.constFloat(lo), rest]),
+    ctx.op('Sub', [ctx.constFloat(hi), rest]),
+  ]);
+  const reflected = ctx.op('Or', [below, above]);
+  const coordinate = ctx.op('Where', [reflected, folded, v]);
+  // An even number of folds turns the direction around.
+  const sign = ctx.op('Where', [ctx.op('And', [reflected, even]), ctx.constFloat(-1), ctx.constFloat(1)]);
+  return [coordinate, sign];
+}
+
+/**
  * The coordinate the padding mode samples at (when the point is outside on either axis: `outside`) and its
  * derivative with respect to the pixel coordinate v.
  */
 function paddedCoordinate(ctx: RuleContext, v: string, a: Axis, outside: string): [string, string] {
-  const [lo, hi] = bounds(a);
   if (a.padding === 'border') {
     const clamped = ctx.clip(v, 0, a.size - 1);
     const inner = ctx.op('And', [
@@ -91,34 +124,7 @@ function paddedCoordinate(ctx: RuleContext, v: string, a: Axis, outside: string)
     const moving = ctx.op('Or', [ctx.op('Not', [outside]), inner]);
     return [ctx.op('Where', [outside, clamped, v]), asFloat(ctx, moving)];
   }
-  if (a.padding === 'reflection') {
-    // Distance d past the nearer bound, folded n = ⌊d/range⌋ times: r = d − n·range from a bound.
-    const range = ctx.constFloat(hi - lo);
-    const below = ctx.op('Less', [v, ctx.constFloat(lo)]);
-    const above = ctx.op('Greater', [v, ctx.constFloat(hi)]);
-    const zero = ctx.constFloat(0);
-    const past = ctx.op('Where', [
-      below,
-      ctx.op('Sub', [ctx.constFloat(lo), v]),
-      ctx.op('Where', [above, ctx.op('Sub', [v, ctx.constFloat(hi)]), zero]),
-    ]);
-    const folds = ctx.op('Floor', [ctx.op('Div', [past, range])]);
-    const rest = ctx.op('Sub', [past, ctx.op('Mul', [folds, range])]);
-    const halfFolds = ctx.op('Floor', [ctx.op('Div', [folds, ctx.constFloat(2)])]);
-    const even = ctx.op('Equal', [folds, ctx.op('Mul', [halfFolds, ctx.constFloat(2)])]);
-    // below & even, above & odd: lo + r; the other two: hi − r.
-    const fromLow = ctx.op('Equal', [below, even]);
-    const folded = ctx.op('Where', [
-      fromLow,
-      ctx.op('Add', [ctx.constFloat(lo), rest]),
-      ctx.op('Sub', [ctx.constFloat(hi), rest]),
-    ]);
-    const reflected = ctx.op('Or', [below, above]);
-    const coordinate = ctx.op('Where', [reflected, folded, v]);
-    // An even number of folds turns the direction around.
-    const sign = ctx.op('Where', [ctx.op('And', [reflected, even]), ctx.constFloat(-1), ctx.constFloat(1)]);
-    return [coordinate, sign];
-  }
+  if (a.padding === 'reflection') return fold(ctx, v, a);
   return [v, ctx.constFloat(1)];
 }
 
@@ -129,15 +135,7 @@ function paddedCoordinate(ctx: RuleContext, v: string, a: Axis, outside: string)
 function cornerIndex(ctx: RuleContext, c: string, a: Axis): { index: string; inside?: string } {
   const last = a.size - 1;
   if (a.padding === 'reflection') {
-    const [lo, hi] = bounds(a);
-    // Corners lie within one pixel of the bounds: one fold at most.
-    const low = ctx.op('Less', [c, ctx.constFloat(lo)]);
-    const high = ctx.op('Greater', [c, ctx.constFloat(hi)]);
-    const mirrored = ctx.op('Where', [
-      low,
-      ctx.op('Sub', [ctx.constFloat(2 * lo), c]),
-      ctx.op('Where', [high, ctx.op('Sub', [ctx.constFloat(2 * hi), c]), c]),
-    ]);
+    const [mirrored] = fold(ctx, c, a);
     // The runtime truncates toward zero.
     const truncated = ctx.op('Cast', [ctx.op('Cast', [mirrored], { to: DataType.INT64 })], {
       to: DataType.FLOAT,
@@ -153,7 +151,53 @@ function cornerIndex(ctx: RuleContext, c: string, a: Axis): { index: string; ins
   return { index, inside };
 }
 
-function gridGradient(node: NodeProto, ctx: RuleContext, dY: string): string {
+/** Linear interpolation's weights (1 − t, t) and their derivatives in t. */
+function linearWeights(ctx: RuleContext, t: string): { weights: string[]; slopes: string[] } {
+  return {
+    weights: [ctx.op('Sub', [ctx.constFloat(1), t]), t],
+    slopes: [ctx.constFloat(-1), ctx.constFloat(1)],
+  };
+}
+
+/** Cubic convolution weight of a tap at distance d (A = −0.75, as the op), and its derivative in d. */
+function cubicKernel(ctx: RuleContext, d: string, near: boolean): [string, string] {
+  const A = -0.75;
+  const c = (v: number): string => ctx.constFloat(v);
+  const d2 = ctx.op('Mul', [d, d]);
+  const d3 = ctx.op('Mul', [d2, d]);
+  // |d| <= 1: (A+2)d³ − (A+3)d² + 1; 1 < |d| < 2: A·d³ − 5A·d² + 8A·d − 4A.
+  const [k3, k2, k1, k0] = near ? [A + 2, -(A + 3), 0, 1] : [A, -5 * A, 8 * A, -4 * A];
+  const value = ctx.op('Sum', [
+    ctx.op('Mul', [d3, c(k3)]),
+    ctx.op('Mul', [d2, c(k2)]),
+    ctx.op('Mul', [d, c(k1)]),
+    c(k0),
+  ]);
+  const slope = ctx.op('Sum', [ctx.op('Mul', [d2, c(3 * k3)]), ctx.op('Mul', [d, c(2 * k2)]), c(k1)]);
+  return [value, slope];
+}
+
+/** Bicubic weights of taps −1, 0, 1, 2 at fraction t (distances t+1, t, 1−t, 2−t) and their derivatives in t. */
+function cubicWeights(ctx: RuleContext, t: string): { weights: string[]; slopes: string[] } {
+  const one = ctx.constFloat(1);
+  const two = ctx.constFloat(2);
+  const distances: [string, number, boolean][] = [
+    [ctx.op('Add', [t, one]), 1, false],
+    [t, 1, true],
+    [ctx.op('Sub', [one, t]), -1, true],
+    [ctx.op('Sub', [two, t]), -1, false],
+  ];
+  const weights: string[] = [];
+  const slopes: string[] = [];
+  for (const [d, sign, near] of distances) {
+    const [value, slope] = cubicKernel(ctx, d, near);
+    weights.push(value);
+    slopes.push(sign > 0 ? slope : ctx.op('Neg', [slope]));
+  }
+  return { weights, slopes };
+}
+
+function gridGradient(node: NodeProto, ctx: RuleContext, dY: string, mode: string): string {
   const [x, grid] = node.input!;
   const [, channels, height, width] = ctx.shape(x);
   const [outHeight, outWidth] = ctx.shape(node.output![0]).slice(2);
@@ -174,19 +218,11 @@ function gridGradient(node: NodeProto, ctx: RuleContext, dY: string): string {
   const px = denormalize(ctx, gx, ax);
   const py = denormalize(ctx, gy, ay);
   const outside = ctx.op('Or', [isOutside(ctx, px, ax), isOutside(ctx, py, ay)]);
-  const [xe, dxe] = paddedCoordinate(ctx, px, ax, outside);
-  const [ye, dye] = paddedCoordinate(ctx, py, ay, outside);
-  const x1 = ctx.op('Floor', [xe]);
-  const y1 = ctx.op('Floor', [ye]);
-  const one = ctx.constFloat(1);
-  const x2 = ctx.op('Add', [x1, one]);
-  const y2 = ctx.op('Add', [y1, one]);
-  const lx = ctx.op('Sub', [xe, x1]);
-  const ly = ctx.op('Sub', [ye, y1]);
-  const hx = ctx.op('Sub', [x2, xe]);
-  const hy = ctx.op('Sub', [y2, ye]);
-
-  // Pixels as [N, H·W, C] rows and dY as [N, P, C]: Σ_c dY·p for every corner p.
+  const cubic = mode === 'bicubic' || mode === 'cubic';
+  const unclamped = cubic && padding === 'border';
+  const [xe, dxe] = unclamped ? [px, ctx.constFloat(1)] : paddedCoordinate(ctx, px, ax, outside);
+  const [ye, dye] = unclamped ? [py, ctx.constFloat(1)] : paddedCoordinate(ctx, py, ay, outside);
+  // Pixels as [N, H·W, C] rows and dY as [N, P, C]: Σ_c dY·p for every tap p.
   const rows = ctx.op('Reshape', [
     ctx.op('Transpose', [x], { perm: [0, 2, 3, 1] }),
     ctx.constInt64([0, height * width, channels]),
@@ -207,17 +243,27 @@ function gridGradient(node: NodeProto, ctx: RuleContext, dY: string): string {
     }
     return ctx.reduceSum(ctx.op('Mul', [value, seed]), [2], false);
   };
-  const s11 = weighted(y1, x1);
-  const s12 = weighted(y1, x2);
-  const s21 = weighted(y2, x1);
-  const s22 = weighted(y2, x2);
-  const along = (wa: string, a1: string, a2: string, wb: string, b1: string, b2: string): string =>
-    ctx.op('Add', [
-      ctx.op('Mul', [wa, ctx.op('Sub', [a2, a1])]),
-      ctx.op('Mul', [wb, ctx.op('Sub', [b2, b1])]),
-    ]);
-  const dxPixel = along(hy, s11, s12, ly, s21, s22);
-  const dyPixel = along(hx, s11, s21, lx, s12, s22);
+  // Taps k = 0..n−1 at ⌊v⌋ − first + k with weights w_k(t) and derivatives w'_k(t), t = v − ⌊v⌋.
+  const taps = (v: string) => {
+    const base = ctx.op('Floor', [v]);
+    const t = ctx.op('Sub', [v, base]);
+    const first = cubic ? -1 : 0;
+    const at = Array.from({ length: cubic ? 4 : 2 }, (_, k) =>
+      k + first === 0 ? base : ctx.op('Add', [base, ctx.constFloat(k + first)]),
+    );
+    return { at, ...(cubic ? cubicWeights(ctx, t) : linearWeights(ctx, t)) };
+  };
+  const tx = taps(xe);
+  const ty = taps(ye);
+  // ∂/∂x = Σ_i wy_i Σ_j w'x_j S_ij, ∂/∂y = Σ_i w'y_i Σ_j wx_j S_ij.
+  const sums = ty.at.map((cy) => tx.at.map((cx) => weighted(cy, cx)));
+  const combine = (wy: string[], wx: string[]): string =>
+    ctx.op(
+      'Sum',
+      sums.flatMap((row, i) => row.map((sij, j) => ctx.op('Mul', [ctx.op('Mul', [wy[i], wx[j]]), sij]))),
+    );
+  const dxPixel = combine(ty.weights, tx.slopes);
+  const dyPixel = combine(ty.slopes, tx.weights);
   const scale = (a: Axis): number => (a.align ? (a.size - 1) / 2 : a.size / 2);
   const dgx = ctx.op('Mul', [ctx.op('Mul', [dxPixel, dxe]), ctx.constFloat(scale(ax))]);
   const dgy = ctx.op('Mul', [ctx.op('Mul', [dyPixel, dye]), ctx.constFloat(scale(ay))]);
@@ -236,10 +282,10 @@ const gridSample: Rule = (node, ctx, [dY]) => {
   if (!ctx.needsGradient(1)) return [dX, undefined];
   const mode = attrString(node, 'mode', 'bilinear');
   if (mode === 'nearest') return [dX, ctx.zerosLike(grid)];
-  if (mode !== 'bilinear' && mode !== 'linear') {
+  if (!['bilinear', 'linear', 'bicubic', 'cubic'].includes(mode)) {
     throw ctx.unsupported(`gradient with respect to the sampling grid in ${mode} mode`);
   }
-  return [dX, gridGradient(node, ctx, dY!)];
+  return [dX, gridGradient(node, ctx, dY!, mode)];
 };
 
 export const gridSampleRules = { GridSample: gridSample };

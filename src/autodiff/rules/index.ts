@@ -33,6 +33,7 @@ import { selectionRules } from './selection.js';
 import { generatorRules } from './generators.js';
 import { gridSampleRules } from './grid-sample.js';
 import { roiAlignRules } from './roi-align.js';
+import { fourierRules } from './fourier.js';
 
 export type RuleTable = Readonly<Record<string, Rule>>;
 
@@ -64,6 +65,7 @@ const families: RuleTable[] = [
   generatorRules,
   gridSampleRules,
   roiAlignRules,
+  fourierRules,
   recurrentRules,
 ];
 

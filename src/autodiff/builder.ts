@@ -17,7 +17,7 @@ import {
 import type { BackpropRule } from '../types.js';
 import { Emitter, NodeContext } from './context.js';
 import { GraphIndex } from './graph.js';
-import { poolBeforeRelu } from './rewrite.js';
+import { padIntoConv, poolBeforeRelu } from './rewrite.js';
 import { exactRuleFor, ruleFor } from './rules/index.js';
 import { noRuleReason } from './refusals.js';
 
@@ -62,7 +62,9 @@ export function planBackward(index: GraphIndex, output: string, wrt: readonly st
 export function buildVjp(model: ModelProto, request: BuildRequest): BuiltVjp {
   const work = cloneModel(model);
   const shapes = { ...request.shapes };
-  poolBeforeRelu(work, request.rule, new Set([request.output, ...request.wrt]), shapes);
+  const keep = new Set([request.output, ...request.wrt]);
+  poolBeforeRelu(work, request.rule, keep, shapes);
+  padIntoConv(work, keep);
   const index = new GraphIndex(work);
   const opset = opsetVersion(work);
   if (opset < MIN_OPSET) {

@@ -254,7 +254,12 @@ describe('recurrent weights W, R, B (and peepholes P) fed as graph inputs vs fin
     await check({ op: 'GRU', attrs: { linear_before_reset: 1 }, initial: true, feedWeights: true, seed: 6 });
   });
   it('every weight gets a gradient of its own shape', async () => {
-    const { model, inputs } = recurrentModel({ op: 'LSTM', peephole: true, initial: true, feedWeights: true });
+    const { model, inputs } = recurrentModel({
+      op: 'LSTM',
+      peephole: true,
+      initial: true,
+      feedWeights: true,
+    });
     const run = await runVjp(model, inputs, (dims) => randomTensor(uniform(3), dims), { output: 'y' });
     expect(run.grads.map((g) => g.dims)).toEqual(Object.values(inputs).map((t) => t.dims));
     for (const g of run.grads) expect(g.data.some((v) => v !== 0)).toBe(true);

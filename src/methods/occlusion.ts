@@ -11,6 +11,7 @@
  */
 import { OptionError } from '../errors.js';
 import type { BatchOptions, Model, TensorData } from '../types.js';
+import { checkChoice } from './batch.js';
 import {
   classScorer,
   servesClassScores,
@@ -153,22 +154,6 @@ function resolveMaskValues(
       );
   }
   return perImage;
-}
-
-function checkChoice<T extends string>(
-  name: string,
-  value: T | undefined,
-  allowed: readonly T[],
-  fallback: T,
-): T {
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value)) {
-    throw new OptionError(
-      'INVALID_OPTION',
-      `${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
 }
 
 /** Writes image `b` with the mask rectangle filled into `dst` at element `offset`. */

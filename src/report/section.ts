@@ -43,3 +43,13 @@ export interface ReportSection {
   /** The section's HTML body (images inlined). */
   render(input: ReportInput): Promise<string>;
 }
+
+/** Why a section that draws the model's feature layer cannot run (no such layer), or undefined when it can. */
+export async function featureLayerSkipReason(input: ReportInput): Promise<string | undefined> {
+  try {
+    await input.model.featureLayer();
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}

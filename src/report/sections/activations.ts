@@ -3,19 +3,12 @@ import { activations } from '../../methods/activations.js';
 import { activationPictures } from '../../methods/activation-figure.js';
 import { encodePng } from '../../render/png.js';
 import { escapeHtml, figure } from '../html.js';
-import type { ReportSection } from '../section.js';
+import { featureLayerSkipReason, type ReportSection } from '../section.js';
 
 export const activationsSection: ReportSection = {
   id: 'activations',
   title: 'Activations',
-  async skipReason(input) {
-    try {
-      await input.model.featureLayer();
-      return undefined;
-    } catch (err) {
-      return err instanceof Error ? err.message : String(err);
-    }
-  },
+  skipReason: featureLayerSkipReason,
   async render(input) {
     const layer = await input.model.featureLayer();
     const first = {

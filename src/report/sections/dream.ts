@@ -5,7 +5,7 @@
 import { classMaximization, deepDream, dreamFigure } from '../../methods/dream/index.js';
 import { encodePng } from '../../render/png.js';
 import { escapeHtml, figure } from '../html.js';
-import type { ReportSection } from '../section.js';
+import { featureLayerSkipReason, type ReportSection } from '../section.js';
 
 /** The `count` channels with the largest mean activation over the batch (channel axis 1). */
 function strongestChannels(data: Float32Array, dims: number[], count: number): number[] {
@@ -25,14 +25,7 @@ function strongestChannels(data: Float32Array, dims: number[], count: number): n
 export const deepDreamSection: ReportSection = {
   id: 'deepdream',
   title: 'Deep Dream',
-  async skipReason(input) {
-    try {
-      await input.model.featureLayer();
-      return undefined;
-    } catch (err) {
-      return err instanceof Error ? err.message : String(err);
-    }
-  },
+  skipReason: featureLayerSkipReason,
   async render(input) {
     const layer = await input.model.featureLayer();
     const acts = (

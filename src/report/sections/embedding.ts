@@ -14,7 +14,7 @@ import {
 import { renderSvg } from '../../render/plot.js';
 import { escapeHtml } from '../html.js';
 import { interactiveScatter } from '../interactive-scatter.js';
-import type { ReportSection } from '../section.js';
+import { featureLayerSkipReason, type ReportSection } from '../section.js';
 import { datasetSkipReason, reportDataset } from './dataset.js';
 
 /** Largest input (values per item) whose raw t-SNE the report also shows: 64×64 RGB. */
@@ -37,13 +37,7 @@ export const embeddingSection: ReportSection = {
   title: 'Embedding of the data set (t-SNE)',
   async skipReason(input) {
     const reason = datasetSkipReason(input, 20);
-    if (reason) return reason;
-    try {
-      await input.model.featureLayer();
-      return undefined;
-    } catch (err) {
-      return err instanceof Error ? err.message : String(err);
-    }
+    return reason ?? featureLayerSkipReason(input);
   },
   async render(input) {
     const source = reportDataset(input);

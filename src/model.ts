@@ -290,7 +290,8 @@ export class OnnxModel implements Model, LinearHeadSource {
     if (batchFirst) {
       proto = batchFirst.model;
       notes.push(batchFirst.note);
-      if (options.sequenceLayout) options = { ...options, sequenceLayout: 'NTC' };
+      // A sequence input, now batch-first (the graph alone can tell it: an LSTM reads it).
+      options = { ...options, sequenceLayout: 'NTC' };
     }
     const created = new OnnxModel(proto, runtime, options, notes);
     const outputs = created.outputs.map((o) => o.name);

@@ -12,7 +12,6 @@ import {
   UnsupportedError,
 } from './errors.js';
 import {
-  addOutputs,
   cutAt,
   feedInputs,
   selectOutputs,
@@ -38,6 +37,7 @@ import { describeUpgrade, upgradeOpset } from './onnx/opset-upgrade.js';
 import { toFloat32, usesHalfPrecision } from './onnx/precision.js';
 import { readBatchFirst, type SequenceLayout } from './onnx/time-major.js';
 import { batchBucket, declareInputDims, firstItems, padItems } from './onnx/concrete-batch.js';
+import { inferShapes } from './onnx/shape-inference.js';
 import {
   decodeModel,
   metadataProps,
@@ -127,6 +127,9 @@ const ELEM_TYPE_NAMES: Record<number, string> = {
   13: 'uint64',
 };
 
+/** Tensors asked for per probe run: a run holds only these besides the network's own working set. */
+const PROBE_GROUP = 16;
+
 const RULES: readonly BackpropRule[] = ['gradient', 'guided', 'deconvnet'];
 
 function tensorInfo(vi: ValueInfoProto): TensorInfo {
@@ -184,6 +187,12 @@ function repeatItems(value: TensorData, n: number, name: string): TensorData {
   const data = new Float32Array(value.data.length * n);
   for (let i = 0; i < n; i++) data.set(value.data, i * value.data.length);
   return { data, dims: [n, ...value.dims.slice(1)] };
+}
+
+/** Item 0 of a batched value, as a batch of one. */
+function firstItem(value: TensorData): TensorData {
+  const size = product(value.dims.slice(1));
+  return { data: value.data.subarray(0, size), dims: [1, ...value.dims.slice(1)] };
 }
 
 /** Softmax along `axis` of a tensor of any rank. */
@@ -379,14 +388,16 @@ export class OnnxModel implements Model, LinearHeadSource {
   }
 
   /** Feeds for a batch of the main input: the batch plus every other float input, given or zeros. */
-  private feedsFor(main: TensorData): Record<string, TensorData> {
+  private feedsFor(main: TensorData, probing = false): Record<string, TensorData> {
     const feeds: Record<string, TensorData> = { [this.inputName]: main };
     const n = main.dims[0];
     for (const info of this.inputs) {
       if (info.name === this.inputName || info.elemType !== 'float32') continue;
       const given = this.held[info.name];
       if (given) {
-        feeds[info.name] = given.dims[0] === n ? given : repeatItems(given, n, info.name);
+        // A shape probe runs one or two items whatever the held value's item count: its first item will do.
+        const held = probing && given.dims[0] !== n ? firstItem(given) : given;
+        feeds[info.name] = held.dims[0] === n ? held : repeatItems(held, n, info.name);
         continue;
       }
       const item = info.shape.slice(1);
@@ -497,28 +508,56 @@ export class OnnxModel implements Model, LinearHeadSource {
     return result;
   }
 
+  /**
+   * Dims and types from static shape inference first; only what it leaves unknown is computed by running the
+   * model, asking for a few of those tensors at a time so that no run holds every intermediate tensor.
+   */
   private async runProbe(batch: number, itemDims: number[]): Promise<ProbeResult> {
-    const names = [...this.tensors.keys()];
-    const session = await this.sessions.get(
-      'probe:all',
-      () => addOutputs(this.proto, names),
-      'the shape probe',
-    );
     // Zeros: the normalised value of the spec's mean pixel. Shapes do not depend on values anyway.
     const input = { data: new Float32Array(batch * product(itemDims)), dims: [batch, ...itemDims] };
-    const feeds = this.feedsFor(input);
-    const out = await runRaw(this.runtime, session, feeds, session.outputNames);
-    const dims = new Map<string, number[]>(Object.entries(feeds).map(([name, t]) => [name, t.dims]));
-    const types = new Map<string, string>();
-    for (const [name, tensor] of Object.entries(out)) {
-      dims.set(name, [...tensor.dims]);
-      types.set(name, tensor.type);
-    }
-    for (const init of this.proto.graph?.initializer ?? []) {
-      if (init.name) dims.set(init.name, (init.dims ?? []).map(Number));
+    const feeds = this.feedsFor(input, true);
+    const { dims, types } = this.staticShapes(feeds);
+    for (const [name, t] of Object.entries(feeds)) dims.set(name, t.dims);
+    const unknown = [...this.tensors.keys()].filter((name) => !dims.has(name) || !types.has(name));
+    this.probedTensors = unknown.length;
+    for (let start = 0; start < unknown.length; start += PROBE_GROUP) {
+      const group = unknown.slice(start, start + PROBE_GROUP);
+      const out = await this.sessions.once(
+        () => selectOutputs(this.proto, group),
+        'the shape probe',
+        async (session) => runRaw(this.runtime, session, feeds, group),
+      );
+      for (const [name, tensor] of Object.entries(out)) {
+        dims.set(name, [...tensor.dims]);
+        types.set(name, tensor.type);
+      }
     }
     return { dims, types };
   }
+
+  /** Static shape inference for inputs of the given dims (undefined: not fixed, types only). */
+  private staticShapes(feeds: Record<string, { dims?: number[] }>): ProbeResult {
+    const feedInfo = Object.fromEntries(
+      this.proto.graph!.input!.flatMap((vi) => {
+        const info = this.inputs.find((i) => i.name === vi.name);
+        if (!info) return [];
+        const declared = info.shape.every((d) => typeof d === 'number')
+          ? (info.shape as number[])
+          : undefined;
+        return [[info.name, { type: valueInfoElemType(vi), dims: feeds[info.name]?.dims ?? declared }]];
+      }),
+    );
+    const dims = new Map<string, number[]>();
+    const types = new Map<string, string>();
+    for (const [name, t] of inferShapes(this.proto.graph!, feedInfo)) {
+      if (t.dims) dims.set(name, t.dims);
+      if (t.type !== undefined) types.set(name, ELEM_TYPE_NAMES[t.type] ?? `type${t.type}`);
+    }
+    return { dims, types };
+  }
+
+  /** How many tensors the last shape probe had to run the model for (static inference found the rest). */
+  probedTensors: number | undefined;
 
   /**
    * Concrete dims of every tensor (inputs, initializers, node outputs), with -1 where a dim follows the
@@ -547,7 +586,24 @@ export class OnnxModel implements Model, LinearHeadSource {
   }
 
   private async listLayers(): Promise<LayerInfo[]> {
-    const probe = await this.probe(this.fixedBatch ?? 1, this.exampleItemDims());
+    return this.layersFrom(await this.probe(this.fixedBatch ?? 1, this.exampleItemDims()));
+  }
+
+  /**
+   * The layers (names, ops, element types) from the graph alone, with the shapes static inference decides
+   * when the input dims are not fixed ([] where unknown): what `info` shows when no probe can run.
+   */
+  layersWithoutShapes(): LayerInfo[] {
+    const feeds = Object.fromEntries(
+      this.inputs.map((i) => [
+        i.name,
+        { dims: i.shape.every((d) => typeof d === 'number') ? (i.shape as number[]) : undefined },
+      ]),
+    );
+    return this.layersFrom(this.staticShapes(feeds));
+  }
+
+  private layersFrom(probe: ProbeResult): LayerInfo[] {
     // Layers are tensors whose values come from the input: not weights folded through Constant/Identity,
     // nor tensors made from the input's shape only (ConstantOfShape(Shape(x)) initial states).
     const fromInput = valueDownstreamOf(
@@ -706,6 +762,14 @@ export class OnnxModel implements Model, LinearHeadSource {
       fixedBatch: this.fixedBatch,
       stage,
     };
+  }
+
+  /**
+   * The ONNX Runtime session that `run` uses for these outputs (the main one by default): benchmarks time
+   * the raw forward through it, so the floor has the very settings the methods run under.
+   */
+  runtimeSession(outputNames: readonly string[] = [this.outputName]): Promise<OrtSession> {
+    return this.runSession([...new Set(outputNames)]);
   }
 
   private runSession(names: readonly string[]): Promise<OrtSession> {

@@ -36,6 +36,7 @@ import { describeOutputs } from './onnx/output-kinds.js';
 import { describeUpgrade, upgradeOpset } from './onnx/opset-upgrade.js';
 import { toFloat32, usesHalfPrecision } from './onnx/precision.js';
 import { readBatchFirst, type SequenceLayout } from './onnx/time-major.js';
+import { batchBucket, declareInputDims, firstItems, padItems } from './onnx/concrete-batch.js';
 import { inferShapes } from './onnx/shape-inference.js';
 import {
   decodeModel,
@@ -266,6 +267,8 @@ export class OnnxModel implements Model, LinearHeadSource {
   private readonly probes = new Map<string, Promise<ProbeResult>>();
   private layerList: Promise<LayerInfo[]> | undefined;
   private readonly vjps = new Map<string, Promise<VjpFunction>>();
+  /** Per VJP of one item dims, the largest batch a session was made for (see vjpPerItemDims). */
+  private readonly vjpBuckets = new Map<string, number>();
   /** Values of the inputs other than the main one (see the `inputs` option). */
   private readonly held: Record<string, TensorData> = {};
 
@@ -296,7 +299,8 @@ export class OnnxModel implements Model, LinearHeadSource {
     if (batchFirst) {
       proto = batchFirst.model;
       notes.push(batchFirst.note);
-      if (options.sequenceLayout) options = { ...options, sequenceLayout: 'NTC' };
+      // A sequence input, now batch-first (the graph alone can tell it: an LSTM reads it).
+      options = { ...options, sequenceLayout: 'NTC' };
     }
     const created = new OnnxModel(proto, runtime, options, notes);
     const outputs = created.outputs.map((o) => o.name);
@@ -866,10 +870,11 @@ export class OnnxModel implements Model, LinearHeadSource {
     rule: BackpropRule,
     key: string,
     itemDims?: number[],
+    sessionBatch?: number,
   ): Promise<VjpFunction> {
     let compiled = this.vjps.get(key);
     if (!compiled) {
-      compiled = this.compileVjp(output, wrt, rule, key, itemDims);
+      compiled = this.compileVjp(output, wrt, rule, key, itemDims, sessionBatch);
       this.vjps.set(key, compiled);
       compiled.catch(() => this.vjps.delete(key));
     }
@@ -883,14 +888,23 @@ export class OnnxModel implements Model, LinearHeadSource {
 
   /**
    * A VJP for an input whose item dims vary: shapes are concrete in a VJP graph (recurrent layers are unrolled
-   * over the time length), so one graph is built and cached per item dims seen.
+   * over the time length), so one graph is built and cached per item dims seen, and its session per batch
+   * bucket too (see onnx/concrete-batch.ts: sessions with every dim concrete are several times faster to make).
    */
   private vjpPerItemDims(output: string, wrt: string[], rule: BackpropRule): VjpFunction {
     return async (inputs, dY, options) => {
       const main = isTensorData(inputs) ? inputs : inputs[this.inputName];
       const itemDims = main ? main.dims.slice(1) : this.exampleItemDims();
-      const key = JSON.stringify([output, wrt, rule, itemDims]);
-      const compiled = await this.cachedVjp(output, wrt, rule, key, itemDims);
+      const miniBatch = resolveMiniBatchSize(options, this.options.miniBatchSize ?? DEFAULT_MINI_BATCH_SIZE);
+      const base = JSON.stringify([output, wrt, rule, itemDims]);
+      let bucket: number | undefined;
+      if (main && this.fixedBatch === undefined) {
+        // Padding a part up to a session already made is cheaper than making another (seconds).
+        bucket = Math.max(batchBucket(main.dims[0], miniBatch), this.vjpBuckets.get(base) ?? 0);
+        this.vjpBuckets.set(base, bucket);
+      }
+      const key = JSON.stringify([output, wrt, rule, itemDims, bucket]);
+      const compiled = await this.cachedVjp(output, wrt, rule, key, itemDims, bucket);
       return compiled(inputs, dY, options);
     };
   }
@@ -901,12 +915,30 @@ export class OnnxModel implements Model, LinearHeadSource {
     rule: BackpropRule,
     key: string,
     probeDims?: number[],
+    sessionBatch?: number,
   ): Promise<VjpFunction> {
     const shapes = await this.tensorShapes(probeDims);
     const built = buildVjpGraph(this.proto, { output, wrt, rule, shapes });
-    const session = await this.sessions.get(`vjp:${key}`, () => built.model, `the gradient of '${output}'`);
     const outputShape = shapes[output];
     const seedAxis = this.batchAxis(outputShape);
+    const withBatch = (dims: readonly number[] | undefined, b: number) => dims?.map((d) => (d < 0 ? b : d));
+    // A batch size for the session only where every input (and the seed) has its batch axis and known dims.
+    const batch =
+      sessionBatch !== undefined &&
+      seedAxis >= 0 &&
+      declareInputDims(
+        built.model,
+        Object.fromEntries(
+          (built.model.graph?.input ?? []).map((vi) => {
+            const name = vi.name ?? '';
+            const dims = name === built.seedName ? outputShape : shapes[name];
+            return [name, withBatch(dims, sessionBatch) ?? []];
+          }),
+        ),
+      )
+        ? sessionBatch
+        : undefined;
+    const session = await this.sessions.get(`vjp:${key}`, () => built.model, `the gradient of '${output}'`);
     // Each gradient has the shape of its wrt tensor, the returned output that of `output`.
     const sameShapeAs: Record<string, string> = { [built.outputName]: output };
     built.gradNames.forEach((g, i) => (sameShapeAs[g] = wrt[i]));
@@ -933,11 +965,25 @@ export class OnnxModel implements Model, LinearHeadSource {
       feeds[built.seedName] = dY;
       const names = [built.outputName, ...built.gradNames];
       const itemDims = main ? main.dims.slice(1) : this.exampleItemDims();
+      const feedAxes = { [built.seedName]: Math.max(seedAxis, 0) };
+      const outputAxes = (outs: readonly string[]) => this.batchAxes(outs, itemDims, sameShapeAs);
+      const count = main?.dims[0] ?? 0;
+      // A session made for `batch` items runs padded parts of exactly that many.
+      const padded = batch === undefined ? count : Math.ceil(count / batch) * batch;
+      if (batch !== undefined && padded !== count) {
+        for (const name of Object.keys(feeds))
+          feeds[name] = padItems(feeds[name], feedAxes[name] ?? 0, padded);
+      }
       const result = await runBatched(this.runtime, session, feeds, names, {
         ...this.batchOptions(options, 'gradients'),
-        feedAxes: { [built.seedName]: Math.max(seedAxis, 0) },
-        outputAxes: (outs) => this.batchAxes(outs, itemDims, sameShapeAs),
+        ...(batch !== undefined ? { fixedBatch: batch } : {}),
+        feedAxes,
+        outputAxes,
       });
+      if (padded !== count) {
+        const axes = await outputAxes(names);
+        for (const name of names) result[name] = firstItems(result[name], axes[name], count);
+      }
       const value: VjpResult = {
         output: result[built.outputName],
         grads: built.gradNames.map((n) => result[n]),
@@ -960,6 +1006,7 @@ export class OnnxModel implements Model, LinearHeadSource {
 
   async dispose(): Promise<void> {
     this.vjps.clear();
+    this.vjpBuckets.clear();
     this.probes.clear();
     this.layerList = undefined;
     await this.sessions.dispose();

@@ -84,6 +84,30 @@ describe('netlens explainers on sequences', () => {
   });
 });
 
+describe('a time-major model at the command line', () => {
+  const TIME_MAJOR = 'tests/methods/sequence/data/time-major-lstm.onnx';
+
+  it('is read batch-first whether the graph tells it or --layout TNC does; a wrong --layout is one line', async () => {
+    const seq = path.join(dir, 'time-major.csv');
+    await writeFile(seq, csvText(set.sequences[0].slice(0, 9 * 4), 4, false));
+    const maps: number[][] = [];
+    for (const flags of [[], ['--layout', 'TNC']]) {
+      const run = await cli('--json', 'input-x-gradient', TIME_MAJOR, seq, '--target', '1', ...flags);
+      expect(run.stderr).toEqual([]);
+      expect(run.code).toBe(0);
+      const entry = JSON.parse(run.stdout).sequences[0];
+      expect(entry.mapDims).toEqual([1, 9, 4]);
+      maps.push(entry.map);
+    }
+    expect(maps[0].some((v) => Math.abs(v) > 1e-4)).toBe(true);
+    expect(maps[1]).toEqual(maps[0]);
+    const bad = await cli('input-x-gradient', TIME_MAJOR, seq, '--layout', 'TCN');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toHaveLength(1);
+    expect(bad.stderr[0]).toContain('--layout must be one of NCHW, NHWC, NTC, TNC, NCT');
+  });
+});
+
 describe('bad sequence input: one line, typed, non-zero exit, no output file', () => {
   const bad: [string, string | Uint8Array, RegExp][] = [
     ['channels.csv', '1,2,3\n4,5,6\n', /has 3 channels but the model takes 12/],

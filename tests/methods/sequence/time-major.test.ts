@@ -52,6 +52,14 @@ describe('time-major sequence models', () => {
       const scale = Math.max(...expected.map(Math.abs));
       expected.forEach((v, i) => expect(Math.abs(got[i] - v)).toBeLessThan(1e-5 * (1 + scale)));
     }
+    // One sequence alone runs padded in the session made for the batch above: the same gradient.
+    const one = await vjp(
+      { data: batch.slice(T * C, 2 * T * C), dims: [1, T, C] },
+      { data: seed.slice(K, 2 * K), dims: [1, K] },
+    );
+    expect(one.grads[0].dims).toEqual([1, T, C]);
+    expect(one.output.dims).toEqual([1, K]);
+    one.grads[0].data.forEach((v, i) => expect(v).toBeCloseTo(grads[0].data[T * C + i], 6));
     await model.dispose();
   });
 

@@ -23,7 +23,7 @@ function pad(text: string, width: number, right = false): string {
 }
 
 export function formatTable(rows: readonly BenchRow[]): string {
-  const header = ['suite', 'model', 'what', 'batch', 'ms/item', 'ratio', 'vs'];
+  const header = ['suite', 'model', 'what', 'batch', 'ms/item', 'ratio', 'vs', 'note'];
   const cells = rows.map((r) => [
     r.suite,
     r.model,
@@ -32,6 +32,7 @@ export function formatTable(rows: readonly BenchRow[]): string {
     r.perItemMs >= 100 ? r.perItemMs.toFixed(0) : r.perItemMs.toFixed(3),
     r.ratio !== undefined ? `${r.ratio.toFixed(2)}x` : '',
     r.floor ?? '',
+    r.note ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const numeric = new Set([3, 4, 5]);

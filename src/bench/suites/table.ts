@@ -10,6 +10,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { loadTableSamples } from '../../data/samples.js';
 import type { TableData } from '../../data/table-csv.js';
+import type { ScoreKind } from '../../methods/class-scores.js';
 import { shapley, TABLE_MINI_BATCH } from '../../methods/tabular/index.js';
 import { loadModel } from '../../node/load.js';
 import { repoRoot, type BenchSuite } from '../context.js';
@@ -69,8 +70,16 @@ export const tableSuite: BenchSuite = {
       const ready = new Float32Array(TABLE_MINI_BATCH * m);
       for (let i = 0; i < ready.length; i++) ready[i] = full[i % full.length];
       const repeats = Math.min(ctx.repeats, 3);
-      for (const count of ctx.quick ? [1, 100] : [1, 100, 1000]) {
-        const run = async () => (await shapley(model, data, { queryPoints: queriesOf(count) })).forwardRows;
+      // Probabilities (the default) need a softmax of every row in JavaScript; logits show the cost without it.
+      const cases: [number, ScoreKind][] = [
+        [1, 'probability'],
+        [100, 'probability'],
+        [100, 'logit'],
+        ...(ctx.quick ? [] : ([[1000, 'probability']] as [number, ScoreKind][])),
+      ];
+      for (const [count, score] of cases) {
+        const run = async () =>
+          (await shapley(model, data, { queryPoints: queriesOf(count), score })).forwardRows;
         const forwardRows = await run(); // warm-up, and the row count for the floor
         await rawRows(session, model.inputName, ready, m, forwardRows);
         const method: Spent[] = [];
@@ -84,7 +93,7 @@ export const tableSuite: BenchSuite = {
         rows.push({
           suite: 'table',
           model: NAME,
-          what: `Kernel SHAP (shapley), ${count} query point${count > 1 ? 's' : ''}, 1024 coalitions x 53 rows`,
+          what: `Kernel SHAP (shapley), ${count} query point${count > 1 ? 's' : ''}, 1024 coalitions x 53 rows${score === 'logit' ? ', logits' : ''}`,
           batch: TABLE_MINI_BATCH,
           perItemMs: median(methodMs) / count,
           ratio: median(methodMs) / median(floor.map((t) => t.wallMs)),

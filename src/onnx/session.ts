@@ -230,13 +230,9 @@ export async function runBatched(
   if (part >= batch) {
     const out = await runRaw(runtime, session, feeds, names);
     options.onProgress?.({ done: batch, total: batch, stage: options.stage });
-    // Copy: the runtime may reuse its output buffers.
-    return Object.fromEntries(
-      names.map((name) => {
-        const t = floatResult(name, out[name]);
-        return [name, { data: t.data.slice(), dims: t.dims }];
-      }),
-    );
+    // No copy: ONNX Runtime (Node and web) hands out a fresh array for every output of every run, and a copy
+    // per run made the runs of small fast models half as fast again (table MLPs, 4 096 rows a run).
+    return Object.fromEntries(names.map((name) => [name, floatResult(name, out[name])]));
   }
   const axes = (await options.outputAxes?.(names)) ?? {};
   const results: Record<string, TensorData> = {};

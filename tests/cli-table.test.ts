@@ -30,42 +30,11 @@ describe('table commands', () => {
     expect(text.stdout).toMatch(
       /^row 7: model (class_\d), simple linear model (not )?class_\d \(agreement [\d.]+%\)/,
     );
-    const a = await cli(
-      '--json',
-      'lime',
-      MODEL,
-      DATA,
-      '--query',
-      '7',
-      '--num-synthetic-data',
-      '800',
-      '--seed',
-      '5',
-    );
-    const b = await cli(
-      '--json',
-      'lime',
-      MODEL,
-      DATA,
-      '--query',
-      '7',
-      '--num-synthetic-data',
-      '800',
-      '--seed',
-      '5',
-    );
-    const c = await cli(
-      '--json',
-      'lime',
-      MODEL,
-      DATA,
-      '--query',
-      '7',
-      '--num-synthetic-data',
-      '800',
-      '--seed',
-      '6',
-    );
+    const seeded = (seed: string) =>
+      cli('--json', 'lime', MODEL, DATA, '--query', '7', '--num-synthetic-data', '800', '--seed', seed);
+    const a = await seeded('5');
+    const b = await seeded('5');
+    const c = await seeded('6');
     expect(a.stdout).toBe(b.stdout);
     expect(c.stdout).not.toBe(a.stdout);
     const json = JSON.parse(a.stdout) as {

@@ -45,8 +45,8 @@ interface Sample {
  */
 export interface KernelShapDesign {
   numPlayers: number;
-  /** Every coalition to evaluate: the empty one, the full one, then the proper ones. */
-  coalitions: Uint8Array[];
+  /** Every coalition to evaluate: the empty one, the full one, then the proper ones (read-only: shared). */
+  coalitions: readonly Uint8Array[];
   /** Whether every coalition is evaluated (the values are then exact Shapley values). */
   exact: boolean;
   /** Shapley values from the coalition values (coalition-major, `k` outputs per coalition). */
@@ -68,7 +68,24 @@ export function kernelShapDesign(m: number, options: KernelShapOptions = {}): Ke
       `maxNumSubsets must be an integer from ${Math.min(all, m + 1)} (number of players + 1) to ${MAX_SUBSETS} for ${m} players, got ${String(options.maxNumSubsets)}`,
     );
   }
-  const random = createRandom(checkSeed(options.seed ?? DEFAULT_SEED));
+  const seed = checkSeed(options.seed ?? DEFAULT_SEED);
+  const key = `${m}:${budget}:${seed}`;
+  const known = designs.get(key);
+  if (known) return known;
+  const design = buildDesign(m, budget, seed);
+  // A few recent designs are kept: calls that explain one row at a time reuse them.
+  if (designs.size >= MAX_CACHED_DESIGNS) designs.delete(designs.keys().next().value as string);
+  designs.set(key, design);
+  return design;
+}
+
+/** Designs by (players, budget, seed): they depend on nothing else, and are read-only. */
+const designs = new Map<string, KernelShapDesign>();
+const MAX_CACHED_DESIGNS = 8;
+
+function buildDesign(m: number, budget: number, seed: number): KernelShapDesign {
+  const all = 2 ** m;
+  const random = createRandom(seed);
   const samples = m === 1 ? [] : chooseCoalitions(m, Math.min(budget, all) - 2, random);
   const coalitions = [new Uint8Array(m), new Uint8Array(m).fill(1), ...samples.map((s) => s.z)];
   const normal = m === 1 ? undefined : factorNormalEquations(m, samples);

@@ -513,11 +513,8 @@ function classificationSimpleModel(
       agrees: (i, label) => fit.logOdds[i] > 0 === (label === positive),
     };
   }
-  const all = Array.from({ length: m }, (_, f) => f);
   const first = fitClassificationTree(design, m, labels, classes, weights);
-  const chosen = all
-    .sort((a, b) => first.importance[b] - first.importance[a] || a - b)
-    .slice(0, numImportant);
+  const chosen = mostImportant(first.importance, numImportant);
   const x = columns(design, n, m, chosen);
   const tree = fitClassificationTree(x, chosen.length, labels, classes, weights);
   return {
@@ -540,9 +537,8 @@ function treeSimpleModel(
   k: number,
   queryRow: Float64Array,
 ): SimpleFit {
-  const all = Array.from({ length: m }, (_, f) => f);
   const first = fitRegressionTree(design, m, y, w);
-  const chosen = all.sort((a, b) => first.importance[b] - first.importance[a] || a - b).slice(0, k);
+  const chosen = mostImportant(first.importance, k);
   const x = columns(design, n, m, chosen);
   const tree = fitRegressionTree(x, chosen.length, y, w);
   const predictions = Float64Array.from({ length: n }, (_, i) =>
@@ -553,4 +549,11 @@ function treeSimpleModel(
     Float64Array.from(chosen, (f) => queryRow[f]),
   );
   return { indices: chosen, coefficients: tree.importance, predictions, atQuery };
+}
+
+/** The `k` features of largest importance (the lower index first on a tie). */
+function mostImportant(importance: Float64Array, k: number): number[] {
+  return Array.from(importance, (_, f) => f)
+    .sort((a, b) => importance[b] - importance[a] || a - b)
+    .slice(0, k);
 }

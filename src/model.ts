@@ -35,6 +35,7 @@ import { linearHeadAfter } from './onnx/linear-head.js';
 import { describeOutputs } from './onnx/output-kinds.js';
 import { describeUpgrade, upgradeOpset } from './onnx/opset-upgrade.js';
 import { toFloat32, usesHalfPrecision } from './onnx/precision.js';
+import { readBatchFirst, type SequenceLayout } from './onnx/time-major.js';
 import { inferShapes } from './onnx/shape-inference.js';
 import {
   decodeModel,
@@ -77,6 +78,11 @@ export interface OnnxModelOptions {
   labels?: string[];
   /** Input spec fields; override the model's `netlens.input` metadata field by field. */
   inputSpec?: Partial<InputSpec>;
+  /**
+   * Layout of a sequence input; overrides `netlens.input`'s. A time-major ('TNC') input is read batch-first
+   * (see onnx/time-major.ts), so the model then describes itself as 'NTC'.
+   */
+  sequenceLayout?: SequenceLayout;
   /** Task name (e.g. 'classification', 'segmentation'); overrides `netlens.task` metadata. */
   task?: string;
   /** Default mini-batch size for every run (128 unless given). */
@@ -222,6 +228,11 @@ export function probabilitiesOf(description: OutputDescription, scores: TensorDa
   return softmaxAlong(scores, axis);
 }
 
+/** A sequence input's description with its layout (the image spec's `layout` field holds it). */
+function sequenceDescription(layout: SequenceLayout): InputDescription {
+  return { kind: 'sequence', layout } as unknown as InputDescription;
+}
+
 interface ProbeResult {
   /** Dims of every tensor for the probed batch size. */
   dims: Map<string, number[]>;
@@ -282,6 +293,14 @@ export class OnnxModel implements Model, LinearHeadSource {
         `float16 model run in float32 (${widened.widened} tensors widened in memory; same function, float32 arithmetic)`,
       );
     }
+    const declaredLayout =
+      options.sequenceLayout ?? inputSpecFromMetadata(metadataProps(proto), source)?.layout;
+    const batchFirst = readBatchFirst(proto, declaredLayout);
+    if (batchFirst) {
+      proto = batchFirst.model;
+      notes.push(batchFirst.note);
+      if (options.sequenceLayout) options = { ...options, sequenceLayout: 'NTC' };
+    }
     const created = new OnnxModel(proto, runtime, options, notes);
     const outputs = created.outputs.map((o) => o.name);
     const unchanged = model instanceof Uint8Array && notes.length === 0;
@@ -336,6 +355,7 @@ export class OnnxModel implements Model, LinearHeadSource {
     const described: InputDescription = {
       ...inputSpecFromMetadata(this.metadata, this.source),
       ...options.inputSpec,
+      ...(options.sequenceLayout ? sequenceDescription(options.sequenceLayout) : {}),
     };
     this.inputDescription = Object.keys(described).length > 0 ? described : undefined;
     // Only an image input has an InputSpec; other kinds keep their description as given.
@@ -741,6 +761,14 @@ export class OnnxModel implements Model, LinearHeadSource {
       fixedBatch: this.fixedBatch,
       stage,
     };
+  }
+
+  /**
+   * The ONNX Runtime session that `run` uses for these outputs (the main one by default): benchmarks time
+   * the raw forward through it, so the floor has the very settings the methods run under.
+   */
+  runtimeSession(outputNames: readonly string[] = [this.outputName]): Promise<OrtSession> {
+    return this.runSession([...new Set(outputNames)]);
   }
 
   private runSession(names: readonly string[]): Promise<OrtSession> {

@@ -11,6 +11,7 @@ import {
   type ModelProto,
 } from '../src/onnx/proto.js';
 import type { OnnxRuntime } from '../src/onnx/runtime.js';
+import { nodeRuntime } from '../src/node/load.js';
 import type { ProgressEvent, TensorData } from '../src/types.js';
 import {
   CNN,
@@ -213,6 +214,17 @@ describe('OnnxModel: running', () => {
     for (let i = 0; i < 2; i++) {
       expectClose(acts.relu1.data.slice(i * 32, (i + 1) * 32), referenceConvRelu(item(batch, i)));
     }
+  });
+
+  it('hands out results that later runs leave alone (onnxruntime-node outputs are not copied)', async () => {
+    const model = await open(cnnModel(), {}, nodeRuntime);
+    const first = await model.activations(batchOf(2, 5), ['relu1']);
+    const kept = Array.from(first.relu1.data);
+    for (let i = 0; i < 3; i++) {
+      const later = await model.activations(batchOf(2, 11 + i), ['relu1']);
+      expect(later.relu1.data.buffer).not.toBe(first.relu1.data.buffer);
+    }
+    expect(Array.from(first.relu1.data)).toEqual(kept);
   });
 
   it('caches one session per output set, whatever the order', async () => {

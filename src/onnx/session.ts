@@ -244,11 +244,11 @@ export async function runBatched(
   if (part >= batch) {
     const out = await runRaw(runtime, session, feeds, names);
     options.onProgress?.({ done: batch, total: batch, stage: options.stage });
-    // Copy: the runtime may reuse its output buffers.
+    // Copy unless the runtime hands out new buffers per run (a copy of a large layer costs as much as a pass).
     return Object.fromEntries(
       names.map((name) => {
         const t = floatResult(name, out[name]);
-        return [name, { data: Float32Array.from(t.data), dims: t.dims }];
+        return [name, runtime.freshOutputs ? t : { data: t.data.slice(), dims: t.dims }];
       }),
     );
   }

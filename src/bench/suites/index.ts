@@ -6,6 +6,7 @@ import { datasetSuite } from './dataset.js';
 import { evaluateSuite } from './evaluate.js';
 import { gradientSuite } from './gradient.js';
 import { perturbationSuite } from './perturbation.js';
+import { ratiosSuite } from './ratios.js';
 import { sequenceSuite } from './sequence.js';
 import { tableSuite } from './table.js';
 import { projectionSuite } from './projection.js';
@@ -13,6 +14,7 @@ import { probeSuite } from './probe.js';
 
 export const SUITES: readonly BenchSuite[] = [
   coreSuite,
+  ratiosSuite,
   perturbationSuite,
   gradientSuite,
   datasetSuite,

@@ -181,7 +181,10 @@ function repeatItems(value: TensorData, n: number, name: string): TensorData {
   if (value.dims[0] !== 1) {
     throw new OptionError(
       'INVALID_INPUT',
-      `input '${name}' has ${value.dims[0]} items; give 1 (held for every item) or one per item (${n})`,
+      `input '${name}' has ${value.dims[0]} items but this run has ${n}: give one value held for every item ` +
+        `([1, ...]), or one per item for runs on the items themselves (predict, activations, plain ` +
+        `gradients); methods that run derived copies of each item (occlusion, LIME, SHAP, integration paths, ` +
+        `noisy copies) need one held value: explain the items that share a value together`,
     );
   }
   const data = new Float32Array(value.data.length * n);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageMask, loadImageSamples } from '../src/data/samples.js';
 import { EXPLAINERS } from '../src/explainers/index.js';
-import { saliency } from '../src/methods/attribution/index.js';
+import { guidedGradCam, saliency } from '../src/methods/attribution/index.js';
 import { gradCam } from '../src/methods/cam/index.js';
 import { occlusionSensitivity } from '../src/methods/occlusion.js';
 import { decodeGreedy } from '../src/methods/target.js';
@@ -298,6 +298,49 @@ describe('shapes-pair: a model with two inputs', () => {
     } finally {
       await Promise.all([bare.dispose(), asked.dispose(), other.dispose()]);
     }
+  });
+});
+
+describe('shapes-pair: maps of the queried shape', () => {
+  const shapes = loadImageSamples('shapes-seg');
+  const names = ['circle', 'square', 'triangle', 'cross'];
+
+  it('gradient and occlusion maps peak inside the queried object for >= 90 % of samples', async () => {
+    const count = 96;
+    const file = path.join(root, 'shapes-pair', 'model.onnx');
+    const hits = { gradcam: 0, guidedGradCam: 0, occlusion: 0, saliency: 0 };
+    const size = 3 * 64 * 64;
+    for (let c = 0; c < names.length; c++) {
+      const query = new Float32Array(4);
+      query[c] = 1;
+      const model = await loadModel(file, { inputs: { query: { data: query, dims: [1, 4] } } });
+      try {
+        const all = normalise(shapes.pixels, 0, count, model.inputSpec!);
+        const items = Array.from({ length: count }, (_, i) => i).filter((i) => shapes.labels[i] === c);
+        const data = new Float32Array(items.length * size);
+        items.forEach((i, k) => data.set(all.data.subarray(i * size, (i + 1) * size), k * size));
+        const input = { data, dims: [items.length, 3, 64, 64] };
+        const maps = {
+          gradcam: (await gradCam(model, input)).map,
+          guidedGradCam: (await guidedGradCam(model, input)).map,
+          occlusion: (await occlusionSensitivity(model, input, { maskSize: 9, stride: 6 })).map,
+          saliency: (await saliency(model, input)).map,
+        };
+        items.forEach((i, k) => {
+          const [x0, y0, x1, y1] = shapes.boxes![i];
+          for (const [method, map] of Object.entries(maps)) {
+            const [r, col] = peak(map, k);
+            if (r >= y0 && r <= y1 && col >= x0 && col <= x1) hits[method as keyof typeof hits]++;
+          }
+        });
+      } finally {
+        await model.dispose();
+      }
+    }
+    console.log(`shapes-pair peaks in the queried object's box (of ${count}):`, hits);
+    expect(hits.gradcam / count).toBeGreaterThanOrEqual(0.9);
+    expect(hits.guidedGradCam / count).toBeGreaterThanOrEqual(0.9);
+    expect(hits.occlusion / count).toBeGreaterThanOrEqual(0.9);
   });
 });
 

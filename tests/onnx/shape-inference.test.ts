@@ -22,6 +22,7 @@ import { nodeRuntime } from '../../src/node/load.js';
 import { describeModel, formatModelDescription } from '../../src/methods/describe.js';
 import { seededValues } from '../helpers/onnx-models.js';
 import { cli } from '../helpers/cli.js';
+import { occlusionSensitivity } from '../../src/methods/occlusion.js';
 import { unetSegmenter } from '../../src/bench/unet.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -107,6 +108,11 @@ describe('static shape inference', () => {
     expect((await model.layers()).find((l) => l.name === 'present')?.shape).toEqual([1, 1]);
     const scores = await model.predict({ data: seededValues(3 * 3 * 64 * 64, 4), dims: [3, 3, 64, 64] });
     expect(scores.scores.dims).toEqual([3, 1]);
+    // Derived copies of each item cannot carry one value per item: refused, saying what would work.
+    const images = { data: seededValues(3 * 3 * 64 * 64, 4), dims: [3, 3, 64, 64] };
+    await expect(occlusionSensitivity(model, images, { maskSize: 16, stride: 16 })).rejects.toThrow(
+      /input 'query' has 3 items but this run has \d+: .*need one held value/,
+    );
     await model.dispose();
   });
 

@@ -52,5 +52,33 @@ for (const step of [7, 14]) {
   });
 }
 await writePng(`${out}/digits-ctc.png`, sideBySide(panels));
+
+// shapes-pair: each image asked about the shape it holds (query circle, square, triangle).
+const files = ['0000-circle.png', '0001-square.png', '0007-triangle.png'].map(
+  (f) => `fixtures/shapes-seg/samples/images/${f}`,
+);
+const pairPanels = [];
+for (const [i, file] of files.entries()) {
+  const query = new Float32Array(4);
+  query[i] = 1;
+  const pair = await loadModel('fixtures/shapes-pair/model.onnx', {
+    inputs: { query: { data: query, dims: [1, 4] } },
+  });
+  const image = await loadImagesForModel([file], pair.inputSpec!);
+  const score = (await pair.predict(image.input)).scores.data[0];
+  const pairCam = await gradCam(pair, image.input);
+  const pairOcc = await occlusionSensitivity(pair, image.input, { maskSize: 9, stride: 4 });
+  const name = file.split('-').pop()!.replace('.png', '');
+  pairPanels.push(
+    { image: big(image.images[0]), caption: `query ${name}: ${score.toFixed(1)}` },
+    { image: big(overlay(image.images[0], pairCam.map)), caption: 'Grad-CAM (min-max)' },
+    {
+      image: big(overlay(image.images[0], pairOcc.map, { scaling: 'symmetric', colormap: 'bwr' })),
+      caption: 'occlusion (symmetric)',
+    },
+  );
+  await pair.dispose();
+}
+await writePng(`${out}/shapes-pair.png`, sideBySide(pairPanels));
 await Promise.all([mask.dispose(), ctc.dispose()]);
-console.log(`wrote ${out}/shapes-mask.png and ${out}/digits-ctc.png`);
+console.log(`wrote ${out}/shapes-mask.png, ${out}/digits-ctc.png and ${out}/shapes-pair.png`);

@@ -36,6 +36,11 @@ export function formatTable(rows: readonly BenchRow[]): string {
     r.passes ?? '',
     r.floor ?? '',
   ]);
+  // Notes carry figures that are not times (e.g. peak memory): a last column when any row has one.
+  if (rows.some((r) => r.note)) {
+    header.push('note');
+    cells.forEach((c, i) => c.push(rows[i].note ?? ''));
+  }
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const numeric = new Set([3, 4, 5, 6]);
   const line = (c: string[]) => c.map((x, i) => pad(x, widths[i], numeric.has(i))).join('  ');

@@ -48,13 +48,14 @@ const METHODS: [string, Method, number][] = [
   [
     'integrated gradients (50 steps)',
     (m, x, target) => integratedGradients(m, x, { target, numSteps: 50 }),
-    3,
+    2,
   ],
-  ['SmoothGrad (25 samples)', (m, x, target) => noiseTunnel(saliency, m, x, { target, numSamples: 25 }), 3],
+  ['SmoothGrad (25 samples)', (m, x, target) => noiseTunnel(saliency, m, x, { target, numSamples: 25 }), 2],
   [
     'occlusion (45x45, stride 22: 81 masks)',
-    (m, x, target) => occlusionSensitivity(m, x, { target, maskSize: 45, stride: 22 }),
-    3,
+    (m, x, target) =>
+      occlusionSensitivity(m, x, { target, maskSize: 45, stride: 22, maskClipping: 'off', maskValue: 0 }),
+    2,
   ],
 ];
 

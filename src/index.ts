@@ -70,3 +70,5 @@ export {
   type TableColumns,
   type TableData,
 } from './data/table-csv.js';
+export { tsneThreads, defaultTsneThreads } from './node/tsne-threads.js';
+export type { PhaseExecutor } from './projection/interpolation.js';

@@ -19,6 +19,7 @@ import { Emitter, NodeContext } from './context.js';
 import { GraphIndex } from './graph.js';
 import { padIntoConv, poolBeforeRelu } from './rewrite.js';
 import { exactRuleFor, ruleFor } from './rules/index.js';
+import { noRuleReason } from './refusals.js';
 
 export interface BuildRequest {
   output: string;
@@ -82,7 +83,7 @@ export function buildVjp(model: ModelProto, request: BuildRequest): BuiltVjp {
         `${pathThrough(index, plan.active, node, output, wrt)}`,
     );
   for (const node of plan.nodes) {
-    if (!ruleFor(node.opType ?? '', request.rule)) throw describe(node, 'no backprop rule for this op');
+    if (!ruleFor(node.opType ?? '', request.rule)) throw describe(node, noRuleReason(node.opType ?? ''));
   }
 
   const emitter = new Emitter(index, opset, request.rule, shapes);

@@ -10,12 +10,22 @@
  * with `nodesPerBox` equispaced Lagrange nodes per box and dimension; each point spreads its charges onto the
  * p × p nodes of its box, the node potentials are a discrete convolution with K (one FFT pass,
  * fft-convolution.ts), and each point reads its potentials back with the same interpolation weights. The
- * attraction is exact over the sparse P (attraction.ts). Cost per iteration: O(n) plus an FFT over a grid that
- * grows with the embedding's extent, not with n.
+ * attraction is exact over the sparse P. Cost per iteration: O(n) plus an FFT over a grid that grows with the
+ * embedding's extent, not with n. The work runs as phases of independent tasks (interpolation-kernels.ts) on one
+ * thread or, through a `PhaseExecutor`, on several; the gradient is the same to the last bit either way.
  */
 import type { SparseAffinities } from './affinities.js';
-import { SparseAttraction } from './attraction.js';
-import { GridConvolution } from './fft-convolution.js';
+import {
+  allocateBuffers,
+  CHUNKS,
+  PARAM,
+  PhaseRunner,
+  PHASES,
+  taskCount,
+  type Allocate,
+  type InterpolationBuffers,
+  type Phase,
+} from './interpolation-kernels.js';
 
 export interface InterpolationSettings {
   /** Lagrange nodes per box and dimension (default 3, as FIt-SNE). */
@@ -34,25 +44,49 @@ export interface InterpolationSettings {
   maxFftSize?: number;
 }
 
+/**
+ * Runs every task of a phase and returns when all are done. The default runs them in order on the calling
+ * thread; a threaded executor (Node: src/node/tsne-threads.ts) hands them to workers sharing the buffers.
+ */
+export interface PhaseExecutor {
+  readonly threads: number;
+  /** Memory for the buffers: SharedArrayBuffer when other threads read them. */
+  allocate: Allocate;
+  /** Called once with the buffers before the first phase. */
+  start(buffers: InterpolationBuffers): void;
+  run(phase: Phase): void;
+  /** Releases the threads; the executor is not used again. */
+  close(): void;
+}
+
+/** Every task on the calling thread. */
+export class InlineExecutor implements PhaseExecutor {
+  readonly threads = 1;
+  private runner: PhaseRunner | undefined;
+  allocate: Allocate = (bytes) => new ArrayBuffer(bytes);
+
+  start(buffers: InterpolationBuffers): void {
+    this.runner = new PhaseRunner(buffers);
+  }
+
+  run(phase: Phase): void {
+    const runner = this.runner as PhaseRunner;
+    for (let task = 0; task < taskCount(phase); task++) runner.run(phase, task);
+  }
+
+  close(): void {
+    this.runner = undefined;
+  }
+}
+
 export class InterpolationGradient {
   readonly dims = 2;
-  private readonly attraction: SparseAttraction;
-  private readonly p: number;
+  private readonly nodes: number;
   private readonly maxBoxWidth: number;
   private readonly minFftSize: number;
   private readonly maxFftSize: number;
-  private charges: Float64Array[] = [];
-  /** Node spacing the convolution's kernel was last set for. */
-  private kernelSpacing = NaN;
-  /** Denominators of the Lagrange basis on the node positions (k + 0.5) / p of the unit box. */
-  private readonly denominators: Float64Array;
-  private convolution: GridConvolution | undefined;
-  /** Per point: first node index along each axis, and the p interpolation weights along each axis. */
-  private readonly nodeX: Int32Array;
-  private readonly nodeY: Int32Array;
-  private readonly weightX: Float64Array;
-  private readonly weightY: Float64Array;
-  private readonly potentials: Float64Array;
+  private readonly buffers: InterpolationBuffers;
+  private readonly executor: PhaseExecutor;
   /** Grid geometry of the last evaluation (for checks and the benchmark). */
   lastGrid = { fftSize: 0, boxes: 0, boxWidth: 0 };
 
@@ -61,52 +95,56 @@ export class InterpolationGradient {
     /** Σ p log p of `p`, precomputed once for the KL. */
     private readonly entropy: number,
     settings: InterpolationSettings = {},
+    executor: PhaseExecutor = new InlineExecutor(),
   ) {
-    this.attraction = new SparseAttraction(p, 2);
-    this.p = settings.nodesPerBox ?? 3;
+    this.nodes = settings.nodesPerBox ?? 3;
     this.maxBoxWidth = settings.maxBoxWidth ?? 1;
     this.minFftSize = settings.minFftSize ?? 256;
     this.maxFftSize = Math.max(settings.maxFftSize ?? 512, this.minFftSize);
-    const nodes = this.p;
-    if (!Number.isInteger(nodes) || nodes < 2) throw new RangeError(`nodesPerBox must be an integer >= 2`);
-    this.denominators = new Float64Array(nodes);
-    for (let k = 0; k < nodes; k++) {
-      let product = 1;
-      for (let m = 0; m < nodes; m++) if (m !== k) product *= (k - m) / nodes;
-      this.denominators[k] = product;
-    }
-    const n = p.n;
-    this.nodeX = new Int32Array(n);
-    this.nodeY = new Int32Array(n);
-    this.weightX = new Float64Array(n * nodes);
-    this.weightY = new Float64Array(n * nodes);
-    this.potentials = new Float64Array(n * 4);
+    if (!Number.isInteger(this.nodes) || this.nodes < 2)
+      throw new RangeError(`nodesPerBox must be an integer >= 2`);
+    let largest = this.minFftSize;
+    while (largest < this.maxFftSize) largest *= 2;
+    const maxM = Math.floor(largest / (2 * this.nodes)) * this.nodes;
+    this.executor = executor;
+    this.buffers = allocateBuffers(p, this.nodes, maxM, executor.allocate);
+    executor.start(this.buffers);
+  }
+
+  get threads(): number {
+    return this.executor.threads;
+  }
+
+  /** Releases the executor's threads. */
+  close(): void {
+    this.executor.close();
   }
 
   /** Write the gradient at `y` into `grad`; returns the KL of `y` (unexaggerated P) when `withKl` is set. */
   evaluate(y: Float64Array, exaggeration: number, grad: Float64Array, withKl: boolean): number | undefined {
-    const n = this.nodeX.length;
-    const { centreX, centreY, z } = this.repulsion(y);
-    const logTerm = this.attraction.compute(y, withKl);
-    const att = this.attraction.forces;
-    const phi = this.potentials;
+    const b = this.buffers;
+    const n = b.n;
+    b.y.set(y);
+    this.setGrid(y, withKl);
+    for (const phase of PHASES) this.executor.run(phase);
+    let z = -n;
+    let logTerm = 0;
+    for (let c = 0; c < CHUNKS; c++) {
+      z += b.zTerms[c];
+      logTerm += b.logTerms[c];
+    }
+    const att = b.attraction;
+    const rep = b.repulsion;
     const a = 4 * exaggeration;
     const r = 4 / z;
-    for (let i = 0; i < n; i++) {
-      const x0 = y[2 * i] - centreX;
-      const x1 = y[2 * i + 1] - centreY;
-      const repX = x0 * phi[4 * i] - phi[4 * i + 1];
-      const repY = x1 * phi[4 * i] - phi[4 * i + 2];
-      grad[2 * i] = a * att[2 * i] - r * repX;
-      grad[2 * i + 1] = a * att[2 * i + 1] - r * repY;
-    }
+    for (let t = 0; t < 2 * n; t++) grad[t] = a * att[t] - r * rep[t];
     return withKl ? this.entropy + logTerm + Math.log(z) : undefined;
   }
 
-  /** Fills `potentials` (n × 4: φ_0..φ_3, charges relative to the grid's centre) and returns Z. */
-  private repulsion(y: Float64Array): { centreX: number; centreY: number; z: number } {
-    const n = this.nodeX.length;
-    const nodes = this.p;
+  /** The grid over the embedding's bounding square, written to the shared parameters. */
+  private setGrid(y: Float64Array, withKl: boolean): void {
+    const n = this.buffers.n;
+    const nodes = this.nodes;
     let minX = Infinity;
     let maxX = -Infinity;
     let minY = Infinity;
@@ -131,94 +169,17 @@ export class InterpolationGradient {
     // kernel's transform is recomputed only when the spacing changes step, not at every iteration.
     const spacing = 2 ** (Math.ceil(8 * Math.log2(extent / m)) / 8);
     const h = spacing * nodes;
-    const centreX = minX + extent / 2;
-    const centreY = minY + extent / 2;
     this.lastGrid = { fftSize, boxes, boxWidth: h };
-    if (this.convolution?.size !== fftSize) {
-      this.convolution = new GridConvolution(fftSize, m);
-      this.charges = Array.from({ length: 4 }, () => new Float64Array(m * m));
-      this.kernelSpacing = NaN;
-    }
-    const convolution = this.convolution;
-    if (spacing !== this.kernelSpacing) {
-      convolution.setKernel((da, db) => {
-        const q = 1 + spacing * spacing * (da * da + db * db);
-        return 1 / (q * q);
-      });
-      this.kernelSpacing = spacing;
-    }
-
-    this.interpolationWeights(y, minX, minY, h, boxes);
-    const { nodeX, nodeY, weightX, weightY } = this;
-    const [charge0, charge1, charge2, charge3] = this.charges;
-    for (const charge of this.charges) charge.fill(0);
-    for (let i = 0; i < n; i++) {
-      const x0 = y[2 * i] - centreX;
-      const x1 = y[2 * i + 1] - centreY;
-      const norm2 = x0 * x0 + x1 * x1;
-      for (let kx = 0; kx < nodes; kx++) {
-        const row = (nodeX[i] + kx) * m + nodeY[i];
-        const wx = weightX[i * nodes + kx];
-        for (let ky = 0; ky < nodes; ky++) {
-          const w = wx * weightY[i * nodes + ky];
-          charge0[row + ky] += w;
-          charge1[row + ky] += w * x0;
-          charge2[row + ky] += w * x1;
-          charge3[row + ky] += w * norm2;
-        }
-      }
-    }
-    convolution.convolvePair(charge0, charge1);
-    convolution.convolvePair(charge2, charge3);
-
-    const phi = this.potentials;
-    let z = -n;
-    for (let i = 0; i < n; i++) {
-      let p0 = 0;
-      let p1 = 0;
-      let p2 = 0;
-      let p3 = 0;
-      for (let kx = 0; kx < nodes; kx++) {
-        const row = (nodeX[i] + kx) * m + nodeY[i];
-        const wx = weightX[i * nodes + kx];
-        for (let ky = 0; ky < nodes; ky++) {
-          const w = wx * weightY[i * nodes + ky];
-          p0 += w * charge0[row + ky];
-          p1 += w * charge1[row + ky];
-          p2 += w * charge2[row + ky];
-          p3 += w * charge3[row + ky];
-        }
-      }
-      phi[4 * i] = p0;
-      phi[4 * i + 1] = p1;
-      phi[4 * i + 2] = p2;
-      phi[4 * i + 3] = p3;
-      const x0 = y[2 * i] - centreX;
-      const x1 = y[2 * i + 1] - centreY;
-      z += (1 + x0 * x0 + x1 * x1) * p0 - 2 * (x0 * p1 + x1 * p2) + p3;
-    }
-    return { centreX, centreY, z };
-  }
-
-  /** Box of every point and its Lagrange weights on that box's nodes, per axis. */
-  private interpolationWeights(y: Float64Array, minX: number, minY: number, h: number, boxes: number): void {
-    const n = this.nodeX.length;
-    const nodes = this.p;
-    const { nodeX, nodeY, weightX, weightY, denominators } = this;
-    const axis = (value: number, out: Float64Array, offset: number): number => {
-      const scaled = value / h;
-      const box = Math.min(boxes - 1, Math.max(0, Math.floor(scaled)));
-      const u = scaled - box;
-      for (let k = 0; k < nodes; k++) {
-        let product = 1;
-        for (let j = 0; j < nodes; j++) if (j !== k) product *= u - (j + 0.5) / nodes;
-        out[offset + k] = product / denominators[k];
-      }
-      return box * nodes;
-    };
-    for (let i = 0; i < n; i++) {
-      nodeX[i] = axis(y[2 * i] - minX, weightX, i * nodes);
-      nodeY[i] = axis(y[2 * i + 1] - minY, weightY, i * nodes);
-    }
+    const params = this.buffers.params;
+    params[PARAM.minX] = minX;
+    params[PARAM.minY] = minY;
+    params[PARAM.h] = h;
+    params[PARAM.boxes] = boxes;
+    params[PARAM.m] = m;
+    params[PARAM.centreX] = minX + extent / 2;
+    params[PARAM.centreY] = minY + extent / 2;
+    params[PARAM.spacing] = spacing;
+    params[PARAM.fftSize] = fftSize;
+    params[PARAM.withKl] = withKl ? 1 : 0;
   }
 }

@@ -23,7 +23,7 @@ import { BarnesHutGradient } from './barnes-hut.js';
 import { prepareDistance, type Distance } from './distances.js';
 import { ExactGradient } from './exact.js';
 import { gradientDescent, type GradientEvaluator } from './gradient-descent.js';
-import { InterpolationGradient } from './interpolation.js';
+import { InterpolationGradient, type PhaseExecutor } from './interpolation.js';
 import { nearestNeighbors, type NeighbourSearch } from './neighbors.js';
 import { pca, standardizeColumns } from './pca.js';
 import { seededRandom } from './random.js';
@@ -75,6 +75,12 @@ export interface TsneOptions {
   initialY?: Float32Array;
   /** Seed of the random start and of the neighbour tree (default 0). */
   seed?: number;
+  /**
+   * Creates the runner of the interpolation gradient's tasks for one run ('fft' only; default: every task on the
+   * calling thread). In Node, `tsneThreads()` runs them on worker threads; the embedding is the same to the last
+   * bit on any number of threads.
+   */
+  executor?: () => PhaseExecutor;
   /** Progress per stage: 'neighbours' (rows searched), 'affinities', 'iterations'. */
   onProgress?: ProgressCallback;
 }
@@ -288,24 +294,29 @@ export async function tsne(
     const p = sparseAffinities(neighbours, n, o.perplexity);
     evaluator =
       o.algorithm === 'fft'
-        ? new InterpolationGradient(p, entropyTerm(p.values))
+        ? new InterpolationGradient(p, entropyTerm(p.values), {}, options.executor?.())
         : new BarnesHutGradient(p, d, o.theta, entropyTerm(p.values));
   }
   onProgress?.({ done: 1, total: 1, stage: 'affinities' });
   const affinities = now() - start;
 
   start = now();
-  const descent = await gradientDescent(evaluator, y, {
-    maxIterations: o.maxIterations,
-    exaggeration: o.exaggeration,
-    exaggerationIterations: o.exaggerationIterations,
-    learnRate: o.learnRate,
-    tolerance: o.tolerance,
-    reportEvery: o.numPrint,
-    onReport: onProgress
-      ? (iteration) => onProgress({ done: iteration, total: o.maxIterations, stage: 'iterations' })
-      : undefined,
-  });
+  let descent;
+  try {
+    descent = await gradientDescent(evaluator, y, {
+      maxIterations: o.maxIterations,
+      exaggeration: o.exaggeration,
+      exaggerationIterations: o.exaggerationIterations,
+      learnRate: o.learnRate,
+      tolerance: o.tolerance,
+      reportEvery: o.numPrint,
+      onReport: onProgress
+        ? (iteration) => onProgress({ done: iteration, total: o.maxIterations, stage: 'iterations' })
+        : undefined,
+    });
+  } finally {
+    if (evaluator instanceof InterpolationGradient) evaluator.close();
+  }
   const optimization = now() - start;
 
   return {

@@ -91,6 +91,12 @@ SETTINGS = {
 
 def run(n, random_state):
     data, labels = gaussian_mixture(n, MIXTURE['dim'], MIXTURE['clusters'], MIXTURE['centerScale'], MIXTURE['seed'])
+    return run_on(data, labels, random_state), data
+
+
+def run_on(data, labels, random_state):
+    """One scikit-learn Barnes-Hut run with SETTINGS on `data` (n x dim float32)."""
+    n = data.shape[0]
     tsne = TSNE(
         n_components=2,
         perplexity=SETTINGS['perplexity'],
@@ -119,7 +125,7 @@ def run(n, random_state):
         # All threads together: on a shared machine wall time depends on the load, CPU time much less.
         'cpuSeconds': cpu_seconds,
         'agreement10': neighbour_label_agreement(embedding, labels),
-    }, data
+    }
 
 
 def main():

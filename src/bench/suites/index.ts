@@ -11,6 +11,7 @@ import { ratiosSuite } from './ratios.js';
 import { sequenceSuite } from './sequence.js';
 import { tableSuite } from './table.js';
 import { projectionSuite } from './projection.js';
+import { probeSuite } from './probe.js';
 
 export const SUITES: readonly BenchSuite[] = [
   coreSuite,
@@ -22,6 +23,7 @@ export const SUITES: readonly BenchSuite[] = [
   tableSuite,
   evaluateSuite,
   projectionSuite,
+  probeSuite,
   peerSuite,
   browserSuite,
 ];

@@ -13,6 +13,7 @@ import { pca } from '../../projection/pca.js';
 import { neighbourLabelAgreement } from '../../projection/quality.js';
 import { tsne } from '../../projection/tsne.js';
 import { umap } from '../../projection/umap.js';
+import { defaultTsneThreads, tsneThreads } from '../../node/tsne-threads.js';
 import { repoRoot, type BenchSuite } from '../context.js';
 import { loadFashionMnist } from '../fashion-mnist.js';
 import type { BenchRow } from '../report.js';
@@ -69,7 +70,7 @@ export const projectionSuite: BenchSuite = {
     for (const n of sizes) {
       // The reference size runs Barnes–Hut exactly as scikit-learn; larger sizes take the automatic choice.
       const algorithm = n <= 5000 ? SKLEARN_SETTINGS.algorithm : undefined;
-      const r = await benchTsne(n, 0, { algorithm });
+      const r = await benchTsne(n, 0, { algorithm, executor: tsneThreads() });
       rows.push({
         suite: 'projection',
         model: 'gaussian mixture 50-D',
@@ -77,7 +78,8 @@ export const projectionSuite: BenchSuite = {
         perItemMs: (r.seconds * 1000) / n,
         note:
           `neighbours+affinities ${r.stages.affinities.toFixed(1)} s, optimisation ${r.stages.optimization.toFixed(1)} s; ` +
-          `10-NN agreement ${r.agreement10.toFixed(3)}; ${peer(runs, n)}`,
+          `10-NN agreement ${r.agreement10.toFixed(3)}; ${peer(runs, n)}; ` +
+          `interpolation on ${defaultTsneThreads()} threads`,
       });
     }
     if (ctx.quick) return rows;
@@ -112,7 +114,12 @@ export const projectionSuite: BenchSuite = {
       note: `explained variance ${explained.toFixed(4)}`,
     });
     const t = await clocked(() =>
-      tsne(p.value.embedding, fashion.n, 50, { ...SKLEARN_SETTINGS, algorithm: undefined, seed: 0 }),
+      tsne(p.value.embedding, fashion.n, 50, {
+        ...SKLEARN_SETTINGS,
+        algorithm: undefined,
+        seed: 0,
+        executor: tsneThreads(),
+      }),
     );
     rows.push({
       suite: 'projection',

@@ -15,6 +15,7 @@ import {
   type EmbedOptions,
 } from '../../methods/dataset/embedding.js';
 import { REDUCTIONS } from '../../methods/dataset/layer-layout.js';
+import { tsneThreads } from '../../node/tsne-threads.js';
 import { DISTANCE_NAMES, type DistanceName } from '../../projection/index.js';
 import { renderPlotPng, renderSvg, type TopLevelSpec } from '../../render/plot.js';
 import { writeFileAtomic } from '../../render/png.js';
@@ -63,10 +64,13 @@ function projectionOptions(flags: EmbedFlags, seed: number): EmbedOptions {
     };
   }
   const pcs = flags.numPcaComponents;
+  // t-SNE's interpolation gradient runs on --threads worker threads (default: the cores, up to 4).
+  const threads = flags.threads ? parsePositiveInt(flags.threads, '--threads') : undefined;
   return {
     method,
     seed,
     standardize: flags.standardize,
+    executor: tsneThreads(threads),
     ...(pcs !== undefined
       ? {
           numPCAComponents:

@@ -1,0 +1,120 @@
+/**
+ * The interpolation gradient of t-SNE on several threads (Node worker_threads): the workers share the gradient's
+ * buffers (SharedArrayBuffer) and run the tasks of each phase (interpolation-kernels.ts) between barriers built on
+ * Atomics. Task t of a phase goes to worker t mod threads; the tasks are the same whatever the thread count, so
+ * the result is the same to the last bit as on one thread.
+ *
+ * The coordinating thread blocks (Atomics.wait) while the workers compute, which Node allows on its main thread.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { OptionError, RuntimeError } from '../errors.js';
+import type { InterpolationBuffers, Phase } from '../projection/interpolation-kernels.js';
+import type { PhaseExecutor } from '../projection/interpolation.js';
+
+/** Slots of the control array shared with the workers. */
+export const CONTROL = { generation: 0, phase: 1, done: 2, failed: 3, length: 4 } as const;
+/** Phase codes in the control array; STOP ends the workers' loop. */
+export const PHASE_CODES: Record<Phase | 'stop', number> = { spread: 0, convolve: 1, gather: 2, stop: 3 };
+/** Bytes of the shared buffer a failing worker writes its error message to. */
+export const MESSAGE_BYTES = 1024;
+
+export interface WorkerSetup {
+  buffers: InterpolationBuffers;
+  control: Int32Array;
+  message: Uint8Array;
+  index: number;
+  threads: number;
+}
+
+/** Default thread count: every core the process may use, at most 4 (the convolution has only two tasks). */
+export function defaultTsneThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/** The compiled worker script; from TypeScript sources (tests) the built copy under dist/ is used. */
+function workerScript(): string {
+  const beside = fileURLToPath(new URL('./tsne-worker.js', import.meta.url));
+  if (existsSync(beside)) return beside;
+  const built = beside.replace(
+    /([\\/])src([\\/])node([\\/])tsne-worker\.js$/,
+    '$1dist$2node$3tsne-worker.js',
+  );
+  if (built !== beside && existsSync(built)) return built;
+  throw new RuntimeError(
+    'RUNTIME_ERROR',
+    `t-SNE worker script not found (looked for ${beside}); run 'npm run build' or use threads: 1`,
+  );
+}
+
+export class WorkerExecutor implements PhaseExecutor {
+  private readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL.length));
+  private readonly message = new Uint8Array(new SharedArrayBuffer(MESSAGE_BYTES));
+  private workers: Worker[] = [];
+
+  constructor(readonly threads: number) {
+    if (!Number.isInteger(threads) || threads < 2) {
+      throw new OptionError('INVALID_OPTION', `worker threads must be an integer >= 2, got ${threads}`);
+    }
+  }
+
+  allocate = (bytes: number): ArrayBufferLike => new SharedArrayBuffer(bytes);
+
+  start(buffers: InterpolationBuffers): void {
+    const script = workerScript();
+    for (let index = 0; index < this.threads; index++) {
+      const setup: WorkerSetup = {
+        buffers,
+        control: this.control,
+        message: this.message,
+        index,
+        threads: this.threads,
+      };
+      const worker = new Worker(script, { workerData: setup });
+      // A worker reports failures through the shared message; this keeps an unexpected one from crashing Node.
+      worker.on('error', () => undefined);
+      worker.unref();
+      this.workers.push(worker);
+    }
+  }
+
+  run(phase: Phase): void {
+    const control = this.control;
+    Atomics.store(control, CONTROL.done, 0);
+    Atomics.store(control, CONTROL.phase, PHASE_CODES[phase]);
+    Atomics.add(control, CONTROL.generation, 1);
+    Atomics.notify(control, CONTROL.generation);
+    for (;;) {
+      const done = Atomics.load(control, CONTROL.done);
+      if (done >= this.threads) break;
+      Atomics.wait(control, CONTROL.done, done, 1000);
+    }
+    if (Atomics.load(control, CONTROL.failed) !== 0) {
+      const text = new TextDecoder().decode(this.message.slice()).replace(/\0+$/, '');
+      this.close();
+      throw new RuntimeError('RUNTIME_ERROR', `t-SNE worker failed: ${text}`);
+    }
+  }
+
+  close(): void {
+    if (this.workers.length === 0) return;
+    Atomics.store(this.control, CONTROL.phase, PHASE_CODES.stop);
+    Atomics.add(this.control, CONTROL.generation, 1);
+    Atomics.notify(this.control, CONTROL.generation);
+    for (const worker of this.workers) void worker.terminate();
+    this.workers = [];
+  }
+}
+
+/**
+ * t-SNE's `executor` option for `threads` worker threads (default: defaultTsneThreads()); undefined for one
+ * thread, the caller's own.
+ */
+export function tsneThreads(threads = defaultTsneThreads()): (() => PhaseExecutor) | undefined {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new OptionError('INVALID_OPTION', `threads must be a positive integer, got ${threads}`);
+  }
+  return threads === 1 ? undefined : () => new WorkerExecutor(threads);
+}

@@ -1,14 +1,18 @@
 #!/usr/bin/python3
-"""Exports torchvision ResNet-18, MobileNetV3-Small and EfficientNet-B0 with random weights to ONNX for the bench.
+"""Exports torchvision ResNet-18, MobileNetV3-Small, EfficientNet-B0 and MobileNetV2 with random weights to ONNX.
 
 The files (tens of MB) are not committed: they go to bench/models/ (git-ignored), where `npm run bench` picks them
 up; without them the bench says it skipped these models. Random weights are fine for timing, and the graphs are
 the real architectures (Conv/BN folded by the exporter's eval mode; HardSwish, SiLU, squeeze-excitation).
 
-Run with Debian's Python (python3-torch, torchvision, onnx): /usr/bin/python3 tools/bench/export_torchvision.py
+MobileNetV2 (5 classes, as tools/bench/torch_methods.py builds it) is the graph the bench compares with the
+PyTorch figures of Captum's methods.
+
+Run with Debian's Python (python3-torch, torchvision, onnx): /usr/bin/python3 tools/bench/export_torchvision.py [names]
 """
 import json
 import os
+import sys
 
 import onnx
 import torch
@@ -18,6 +22,7 @@ MODELS = {
     'resnet-18': torchvision.models.resnet18,
     'mobilenet-v3-small': torchvision.models.mobilenet_v3_small,
     'efficientnet-b0': torchvision.models.efficientnet_b0,
+    'mobilenet-v2-torchvision': lambda: torchvision.models.mobilenet_v2(num_classes=5),
 }
 OUT = os.path.join(os.path.dirname(__file__), '..', '..', 'bench', 'models')
 # torchvision's ImageNet preprocessing, so netlens knows the input is an image and how to normalise it.
@@ -37,6 +42,8 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
     for name, build in MODELS.items():
+        if len(sys.argv) > 1 and name not in sys.argv[1:]:
+            continue
         model = build().eval()
         path = os.path.normpath(os.path.join(OUT, f'{name}.onnx'))
         torch.onnx.export(

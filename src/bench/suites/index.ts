@@ -5,6 +5,7 @@ import { coreSuite } from './core.js';
 import { datasetSuite } from './dataset.js';
 import { evaluateSuite } from './evaluate.js';
 import { gradientSuite } from './gradient.js';
+import { peerSuite } from './peer.js';
 import { perturbationSuite } from './perturbation.js';
 import { ratiosSuite } from './ratios.js';
 import { sequenceSuite } from './sequence.js';
@@ -23,5 +24,6 @@ export const SUITES: readonly BenchSuite[] = [
   evaluateSuite,
   projectionSuite,
   probeSuite,
+  peerSuite,
   browserSuite,
 ];

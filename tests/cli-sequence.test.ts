@@ -29,6 +29,33 @@ beforeAll(async () => {
   await writeFile(npy, Buffer.from(dump(set.sequences[2], [set.lengths[2], 12])));
 });
 
+describe('netlens predict on sequences', () => {
+  it('scores each file in a batch of its own length: the top class is the sample label, shares sum to one', async () => {
+    const run = await cli('--json', 'predict', MODEL, csv, npy, '--top', '4');
+    expect(run.stderr).toEqual([]);
+    expect(run.code).toBe(0);
+    const json = JSON.parse(run.stdout) as { steps: number; top: { index: number; probability: number }[] }[];
+    expect(json).toHaveLength(2);
+    [0, 2].forEach((sample, k) => {
+      expect(json[k].steps).toBe(set.lengths[sample]);
+      expect(json[k].top[0].index).toBe(set.labels[sample]);
+      const total = json[k].top.reduce((sum, c) => sum + c.probability, 0);
+      expect(total).toBeCloseTo(1, 4);
+    });
+  });
+
+  it('names the step count in its text output and refuses a wrong channel count', async () => {
+    const run = await cli('predict', MODEL, csv);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^seq0\\.csv \\(${set.lengths[0]} steps\\): `));
+    const bad = path.join(dir, 'three-channels.csv');
+    await writeFile(bad, csvText(set.sequences[0].subarray(0, 30), 3));
+    const refused = await cli('predict', MODEL, bad);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.join('\n')).toMatch(/3.*12|12.*3/);
+  });
+});
+
 describe('netlens explainers on sequences', () => {
   it('occlusion over time windows: one value per step, peaking inside the ground-truth window', async () => {
     const run = await cli(

@@ -7,9 +7,10 @@ import path from 'node:path';
 import { OptionError } from '../../errors.js';
 import { loadSequenceArgs, type SequenceFile } from '../../data/sequence-files.js';
 import { sequenceActivations } from '../../methods/sequence/activations.js';
-import { explainSequences } from '../../methods/sequence/explain.js';
+import { explainSequences, groupByLength, stackSequences } from '../../methods/sequence/explain.js';
+import { formatSummary, summarizePrediction, type PredictionSummary } from '../../methods/classify.js';
 import { attributionRows, sequenceFigureSpec, type HeatRows } from '../../methods/sequence/figure.js';
-import { sequenceInput } from '../../methods/sequence/view.js';
+import { SequenceView, sequenceInput } from '../../methods/sequence/view.js';
 import { renderPlotPng, renderSvg } from '../../render/plot.js';
 import { writeFileAtomic } from '../../render/png.js';
 import type { OnnxModel } from '../../model.js';
@@ -213,6 +214,39 @@ function classIndices(model: OnnxModel, labels: readonly string[]): Int32Array {
   });
 }
 
+/** Scores of every sequence, run in one batch per length (no padding). */
+async function predict(call: {
+  model: OnnxModel;
+  args: string[];
+  top: number;
+  json: boolean;
+}): Promise<void> {
+  const { model } = call;
+  const sequences = await loadSequences(model, call.args);
+  const { layout, channels } = sequenceInput(model);
+  const summaries = new Array<PredictionSummary>(sequences.length);
+  for (const indices of groupByLength(sequences)) {
+    const view = new SequenceView(model, 'grid', sequences[indices[0]].length, channels, layout);
+    const prediction = await view.predict(stackSequences(sequences, indices, channels));
+    const perItem = summarizePrediction(prediction, model.mainOutput, model.labels, call.top);
+    indices.forEach((i, k) => (summaries[i] = perItem[k]));
+  }
+  if (call.json) {
+    printJson(
+      sequences.map((s, i) => {
+        const summary = summaries[i];
+        return summary.kind === 'class-scores'
+          ? { file: s.name, steps: s.length, top: summary.top }
+          : { file: s.name, steps: s.length, ...summary };
+      }),
+    );
+    return;
+  }
+  for (const [i, s] of sequences.entries()) {
+    process.stdout.write(`${path.basename(s.name)} (${s.length} steps): ${formatSummary(summaries[i])}\n`);
+  }
+}
+
 async function report(call: ReportCall): Promise<void> {
   const { model } = call;
   for (const id of call.only ?? []) {
@@ -316,6 +350,17 @@ export const SEQUENCE_INPUT: InputKind = {
           progress: !context.globals.json && context.globals.progress !== false,
         });
       },
+    },
+    predict: {
+      summary: 'scores of each sequence (CSV, .npy or JSON files, folders)',
+      options: [],
+      run: (model, args, flags, context) =>
+        predict({
+          model,
+          args: [...args],
+          top: parsePositiveInt(text(flags, 'top') ?? '3', '--top'),
+          json: context.globals.json === true,
+        }),
     },
     activations: {
       options: [],

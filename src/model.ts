@@ -12,7 +12,6 @@ import {
   UnsupportedError,
 } from './errors.js';
 import {
-  addOutputs,
   cutAt,
   feedInputs,
   selectOutputs,
@@ -36,6 +35,8 @@ import { linearHeadAfter } from './onnx/linear-head.js';
 import { describeOutputs } from './onnx/output-kinds.js';
 import { describeUpgrade, upgradeOpset } from './onnx/opset-upgrade.js';
 import { toFloat32, usesHalfPrecision } from './onnx/precision.js';
+import { readBatchFirst, type SequenceLayout } from './onnx/time-major.js';
+import { inferShapes } from './onnx/shape-inference.js';
 import {
   decodeModel,
   metadataProps,
@@ -77,6 +78,11 @@ export interface OnnxModelOptions {
   labels?: string[];
   /** Input spec fields; override the model's `netlens.input` metadata field by field. */
   inputSpec?: Partial<InputSpec>;
+  /**
+   * Layout of a sequence input; overrides `netlens.input`'s. A time-major ('TNC') input is read batch-first
+   * (see onnx/time-major.ts), so the model then describes itself as 'NTC'.
+   */
+  sequenceLayout?: SequenceLayout;
   /** Task name (e.g. 'classification', 'segmentation'); overrides `netlens.task` metadata. */
   task?: string;
   /** Default mini-batch size for every run (128 unless given). */
@@ -119,6 +125,9 @@ const ELEM_TYPE_NAMES: Record<number, string> = {
   12: 'uint32',
   13: 'uint64',
 };
+
+/** Tensors asked for per probe run: a run holds only these besides the network's own working set. */
+const PROBE_GROUP = 16;
 
 const RULES: readonly BackpropRule[] = ['gradient', 'guided', 'deconvnet'];
 
@@ -179,6 +188,12 @@ function repeatItems(value: TensorData, n: number, name: string): TensorData {
   return { data, dims: [n, ...value.dims.slice(1)] };
 }
 
+/** Item 0 of a batched value, as a batch of one. */
+function firstItem(value: TensorData): TensorData {
+  const size = product(value.dims.slice(1));
+  return { data: value.data.subarray(0, size), dims: [1, ...value.dims.slice(1)] };
+}
+
 /** Softmax along `axis` of a tensor of any rank. */
 export function softmaxAlong(t: TensorData, axis: number): TensorData {
   if (axis === 1) return softmaxAxis1(t);
@@ -208,6 +223,11 @@ export function probabilitiesOf(description: OutputDescription, scores: TensorDa
   const axis = description.classAxis >= 0 ? description.classAxis : 1;
   if ((scores.dims[axis] ?? 1) === 1) return copy((v) => 1 / (1 + Math.exp(-v)));
   return softmaxAlong(scores, axis);
+}
+
+/** A sequence input's description with its layout (the image spec's `layout` field holds it). */
+function sequenceDescription(layout: SequenceLayout): InputDescription {
+  return { kind: 'sequence', layout } as unknown as InputDescription;
 }
 
 interface ProbeResult {
@@ -270,6 +290,14 @@ export class OnnxModel implements Model, LinearHeadSource {
         `float16 model run in float32 (${widened.widened} tensors widened in memory; same function, float32 arithmetic)`,
       );
     }
+    const declaredLayout =
+      options.sequenceLayout ?? inputSpecFromMetadata(metadataProps(proto), source)?.layout;
+    const batchFirst = readBatchFirst(proto, declaredLayout);
+    if (batchFirst) {
+      proto = batchFirst.model;
+      notes.push(batchFirst.note);
+      if (options.sequenceLayout) options = { ...options, sequenceLayout: 'NTC' };
+    }
     const created = new OnnxModel(proto, runtime, options, notes);
     const outputs = created.outputs.map((o) => o.name);
     const unchanged = model instanceof Uint8Array && notes.length === 0;
@@ -324,6 +352,7 @@ export class OnnxModel implements Model, LinearHeadSource {
     const described: InputDescription = {
       ...inputSpecFromMetadata(this.metadata, this.source),
       ...options.inputSpec,
+      ...(options.sequenceLayout ? sequenceDescription(options.sequenceLayout) : {}),
     };
     this.inputDescription = Object.keys(described).length > 0 ? described : undefined;
     // Only an image input has an InputSpec; other kinds keep their description as given.
@@ -355,14 +384,16 @@ export class OnnxModel implements Model, LinearHeadSource {
   }
 
   /** Feeds for a batch of the main input: the batch plus every other float input, given or zeros. */
-  private feedsFor(main: TensorData): Record<string, TensorData> {
+  private feedsFor(main: TensorData, probing = false): Record<string, TensorData> {
     const feeds: Record<string, TensorData> = { [this.inputName]: main };
     const n = main.dims[0];
     for (const info of this.inputs) {
       if (info.name === this.inputName || info.elemType !== 'float32') continue;
       const given = this.held[info.name];
       if (given) {
-        feeds[info.name] = given.dims[0] === n ? given : repeatItems(given, n, info.name);
+        // A shape probe runs one or two items whatever the held value's item count: its first item will do.
+        const held = probing && given.dims[0] !== n ? firstItem(given) : given;
+        feeds[info.name] = held.dims[0] === n ? held : repeatItems(held, n, info.name);
         continue;
       }
       const item = info.shape.slice(1);
@@ -473,28 +504,56 @@ export class OnnxModel implements Model, LinearHeadSource {
     return result;
   }
 
+  /**
+   * Dims and types from static shape inference first; only what it leaves unknown is computed by running the
+   * model, asking for a few of those tensors at a time so that no run holds every intermediate tensor.
+   */
   private async runProbe(batch: number, itemDims: number[]): Promise<ProbeResult> {
-    const names = [...this.tensors.keys()];
-    const session = await this.sessions.get(
-      'probe:all',
-      () => addOutputs(this.proto, names),
-      'the shape probe',
-    );
     // Zeros: the normalised value of the spec's mean pixel. Shapes do not depend on values anyway.
     const input = { data: new Float32Array(batch * product(itemDims)), dims: [batch, ...itemDims] };
-    const feeds = this.feedsFor(input);
-    const out = await runRaw(this.runtime, session, feeds, session.outputNames);
-    const dims = new Map<string, number[]>(Object.entries(feeds).map(([name, t]) => [name, t.dims]));
-    const types = new Map<string, string>();
-    for (const [name, tensor] of Object.entries(out)) {
-      dims.set(name, [...tensor.dims]);
-      types.set(name, tensor.type);
-    }
-    for (const init of this.proto.graph?.initializer ?? []) {
-      if (init.name) dims.set(init.name, (init.dims ?? []).map(Number));
+    const feeds = this.feedsFor(input, true);
+    const { dims, types } = this.staticShapes(feeds);
+    for (const [name, t] of Object.entries(feeds)) dims.set(name, t.dims);
+    const unknown = [...this.tensors.keys()].filter((name) => !dims.has(name) || !types.has(name));
+    this.probedTensors = unknown.length;
+    for (let start = 0; start < unknown.length; start += PROBE_GROUP) {
+      const group = unknown.slice(start, start + PROBE_GROUP);
+      const out = await this.sessions.once(
+        () => selectOutputs(this.proto, group),
+        'the shape probe',
+        async (session) => runRaw(this.runtime, session, feeds, group),
+      );
+      for (const [name, tensor] of Object.entries(out)) {
+        dims.set(name, [...tensor.dims]);
+        types.set(name, tensor.type);
+      }
     }
     return { dims, types };
   }
+
+  /** Static shape inference for inputs of the given dims (undefined: not fixed, types only). */
+  private staticShapes(feeds: Record<string, { dims?: number[] }>): ProbeResult {
+    const feedInfo = Object.fromEntries(
+      this.proto.graph!.input!.flatMap((vi) => {
+        const info = this.inputs.find((i) => i.name === vi.name);
+        if (!info) return [];
+        const declared = info.shape.every((d) => typeof d === 'number')
+          ? (info.shape as number[])
+          : undefined;
+        return [[info.name, { type: valueInfoElemType(vi), dims: feeds[info.name]?.dims ?? declared }]];
+      }),
+    );
+    const dims = new Map<string, number[]>();
+    const types = new Map<string, string>();
+    for (const [name, t] of inferShapes(this.proto.graph!, feedInfo)) {
+      if (t.dims) dims.set(name, t.dims);
+      if (t.type !== undefined) types.set(name, ELEM_TYPE_NAMES[t.type] ?? `type${t.type}`);
+    }
+    return { dims, types };
+  }
+
+  /** How many tensors the last shape probe had to run the model for (static inference found the rest). */
+  probedTensors: number | undefined;
 
   /**
    * Concrete dims of every tensor (inputs, initializers, node outputs), with -1 where a dim follows the
@@ -523,7 +582,24 @@ export class OnnxModel implements Model, LinearHeadSource {
   }
 
   private async listLayers(): Promise<LayerInfo[]> {
-    const probe = await this.probe(this.fixedBatch ?? 1, this.exampleItemDims());
+    return this.layersFrom(await this.probe(this.fixedBatch ?? 1, this.exampleItemDims()));
+  }
+
+  /**
+   * The layers (names, ops, element types) from the graph alone, with the shapes static inference decides
+   * when the input dims are not fixed ([] where unknown): what `info` shows when no probe can run.
+   */
+  layersWithoutShapes(): LayerInfo[] {
+    const feeds = Object.fromEntries(
+      this.inputs.map((i) => [
+        i.name,
+        { dims: i.shape.every((d) => typeof d === 'number') ? (i.shape as number[]) : undefined },
+      ]),
+    );
+    return this.layersFrom(this.staticShapes(feeds));
+  }
+
+  private layersFrom(probe: ProbeResult): LayerInfo[] {
     // Layers are tensors whose values come from the input: not weights folded through Constant/Identity,
     // nor tensors made from the input's shape only (ConstantOfShape(Shape(x)) initial states).
     const fromInput = valueDownstreamOf(
@@ -682,6 +758,14 @@ export class OnnxModel implements Model, LinearHeadSource {
       fixedBatch: this.fixedBatch,
       stage,
     };
+  }
+
+  /**
+   * The ONNX Runtime session that `run` uses for these outputs (the main one by default): benchmarks time
+   * the raw forward through it, so the floor has the very settings the methods run under.
+   */
+  runtimeSession(outputNames: readonly string[] = [this.outputName]): Promise<OrtSession> {
+    return this.runSession([...new Set(outputNames)]);
   }
 
   private runSession(names: readonly string[]): Promise<OrtSession> {

@@ -27,7 +27,9 @@ describe('table commands', () => {
   it('lime --query 7 prints the simple model; the same seed gives the same JSON, another seed other numbers', async () => {
     const text = await cli('lime', MODEL, DATA, '--query', '7', '--num-synthetic-data', '800');
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^row 7: class_\d — model [\d.]+, simple linear model/);
+    expect(text.stdout).toMatch(
+      /^row 7: model (class_\d), simple linear model (not )?class_\d \(agreement [\d.]+%\)/,
+    );
     const a = await cli(
       '--json',
       'lime',
@@ -68,11 +70,20 @@ describe('table commands', () => {
     expect(c.stdout).not.toBe(a.stdout);
     const json = JSON.parse(a.stdout) as {
       method: string;
-      explanations: { query: string; coefficients: number[]; importantPredictors: string[] }[];
+      explanations: {
+        query: string;
+        coefficients: number[];
+        importantPredictors: string[];
+        task: string;
+        blackboxFitted: string;
+      }[];
     };
     expect(json.method).toBe('lime');
     expect(json.explanations[0].query).toBe('row 7');
     expect(json.explanations[0].importantPredictors.length).toBe(10);
+    // A classifier gets a classification simple model: classes, not scores, at the query point.
+    expect(json.explanations[0].task).toBe('classification');
+    expect(json.explanations[0].blackboxFitted).toMatch(/^class_\d$/);
   });
 
   it('shapley --query 7 (and --method conditional) reports additivity; columns may come in any order', async () => {

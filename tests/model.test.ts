@@ -11,6 +11,7 @@ import {
   type ModelProto,
 } from '../src/onnx/proto.js';
 import type { OnnxRuntime } from '../src/onnx/runtime.js';
+import { nodeRuntime } from '../src/node/load.js';
 import type { ProgressEvent, TensorData } from '../src/types.js';
 import {
   CNN,
@@ -215,6 +216,17 @@ describe('OnnxModel: running', () => {
     }
   });
 
+  it('hands out results that later runs leave alone (onnxruntime-node outputs are not copied)', async () => {
+    const model = await open(cnnModel(), {}, nodeRuntime);
+    const first = await model.activations(batchOf(2, 5), ['relu1']);
+    const kept = Array.from(first.relu1.data);
+    for (let i = 0; i < 3; i++) {
+      const later = await model.activations(batchOf(2, 11 + i), ['relu1']);
+      expect(later.relu1.data.buffer).not.toBe(first.relu1.data.buffer);
+    }
+    expect(Array.from(first.relu1.data)).toEqual(kept);
+  });
+
   it('caches one session per output set, whatever the order', async () => {
     const { runtime, created } = countingRuntime();
     const model = await open(cnnModel(), {}, runtime);
@@ -246,7 +258,7 @@ describe('OnnxModel: running', () => {
     };
     const model = await open(cnnModel(), { threads: 1, graphOptimizationLevel: 'basic' }, runtime);
     await model.activations(batchOf(1), ['relu1']);
-    expect(seen).toHaveLength(3); // main, probe, activations
+    expect(seen).toHaveLength(2); // main, activations (shapes come from static inference, no probe run)
     for (const options of seen) {
       expect(options).toMatchObject({ intraOpNumThreads: 1, graphOptimizationLevel: 'basic' });
     }

@@ -17,8 +17,9 @@ import {
 import type { BackpropRule } from '../types.js';
 import { Emitter, NodeContext } from './context.js';
 import { GraphIndex } from './graph.js';
-import { poolBeforeRelu } from './rewrite.js';
+import { padIntoConv, poolBeforeRelu } from './rewrite.js';
 import { exactRuleFor, ruleFor } from './rules/index.js';
+import { noRuleReason } from './refusals.js';
 
 export interface BuildRequest {
   output: string;
@@ -61,7 +62,9 @@ export function planBackward(index: GraphIndex, output: string, wrt: readonly st
 export function buildVjp(model: ModelProto, request: BuildRequest): BuiltVjp {
   const work = cloneModel(model);
   const shapes = { ...request.shapes };
-  poolBeforeRelu(work, request.rule, new Set([request.output, ...request.wrt]), shapes);
+  const keep = new Set([request.output, ...request.wrt]);
+  poolBeforeRelu(work, request.rule, keep, shapes);
+  padIntoConv(work, keep);
   const index = new GraphIndex(work);
   const opset = opsetVersion(work);
   if (opset < MIN_OPSET) {
@@ -80,7 +83,7 @@ export function buildVjp(model: ModelProto, request: BuildRequest): BuiltVjp {
         `${pathThrough(index, plan.active, node, output, wrt)}`,
     );
   for (const node of plan.nodes) {
-    if (!ruleFor(node.opType ?? '', request.rule)) throw describe(node, 'no backprop rule for this op');
+    if (!ruleFor(node.opType ?? '', request.rule)) throw describe(node, noRuleReason(node.opType ?? ''));
   }
 
   const emitter = new Emitter(index, opset, request.rule, shapes);

@@ -2,7 +2,16 @@
  * Forward-graph rewrites applied to the VJP graph's own copy of the model: they leave the value of every
  * tensor a caller can ask for unchanged and make the backward pass cheaper.
  */
-import { attrInts, type ModelProto, type NodeProto } from '../onnx/proto.js';
+import {
+  attrInts,
+  attrString,
+  decodeTensor,
+  makeAttr,
+  opsetVersion,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+} from '../onnx/proto.js';
 import type { BackpropRule } from '../types.js';
 
 function overlaps(pool: NodeProto): boolean {
@@ -62,4 +71,73 @@ export function poolBeforeRelu(
     pool.output = [pooled];
     [relu.name, pool.name] = [poolName, relu.name];
   }
+}
+
+/** Integer values of an initializer or Constant node, or undefined when the tensor is computed. */
+function constantInts(model: ModelProto, name: string): number[] | undefined {
+  const stored: TensorProto | undefined =
+    model.graph?.initializer?.find((t) => t.name === name) ??
+    model.graph?.node
+      ?.find((n) => n.opType === 'Constant' && n.output?.[0] === name)
+      ?.attribute?.find((a) => a.name === 'value')?.t ??
+    undefined;
+  if (!stored) return undefined;
+  const { data } = decodeTensor(stored);
+  return Array.from(data);
+}
+
+/** The spatial pads [begin…, end…] of a zero-padding Pad that leaves batch and channels alone, else undefined. */
+function zeroSpatialPads(model: ModelProto, pad: NodeProto): number[] | undefined {
+  if (attrString(pad, 'mode', 'constant') !== 'constant') return undefined;
+  const [, padsName, valueName, axesName] = pad.input ?? [];
+  if (axesName) return undefined;
+  let pads: number[] | undefined;
+  if (opsetVersion(model) >= 11) {
+    if (valueName) {
+      const value = model.graph?.initializer?.find((t) => t.name === valueName);
+      if (!value || Array.from(decodeTensor(value).data).some((v) => v !== 0)) return undefined;
+    }
+    pads = padsName ? constantInts(model, padsName) : undefined;
+  } else {
+    if ((pad.attribute ?? []).some((a) => a.name === 'value' && (a.f ?? 0) !== 0)) return undefined;
+    pads = attrInts(pad, 'pads');
+  }
+  if (!pads || pads.length < 6 || pads.some((p) => p < 0)) return undefined;
+  const rank = pads.length / 2;
+  if (pads[0] || pads[1] || pads[rank] || pads[rank + 1]) return undefined;
+  return [...pads.slice(2, rank), ...pads.slice(rank + 2)];
+}
+
+/**
+ * Pad(x, zeros) → Conv becomes one Conv with the pads added to its own (Keras' ZeroPadding2D before a strided
+ * convolution, as converted from TF.js). Same values (ONNX Runtime fuses the pair the same way in the
+ * forward pass), and the backward pass loses the crop that undid the Pad. Only when the padded tensor feeds
+ * nothing but that Conv, which pads explicitly (no auto_pad), and is not in `keep`.
+ */
+export function padIntoConv(model: ModelProto, keep: ReadonlySet<string>): void {
+  const graph = model.graph;
+  if (!graph?.node) return;
+  const uses = new Map<string, number>();
+  for (const n of graph.node) for (const i of n.input ?? []) if (i) uses.set(i, (uses.get(i) ?? 0) + 1);
+  for (const o of graph.output ?? []) if (o.name) uses.set(o.name, (uses.get(o.name) ?? 0) + 1);
+  const removed = new Set<NodeProto>();
+  for (const conv of graph.node) {
+    if (conv.opType !== 'Conv' || attrString(conv, 'auto_pad', 'NOTSET') !== 'NOTSET') continue;
+    const padded = conv.input?.[0] ?? '';
+    const pad = graph.node.find((n) => n.opType === 'Pad' && n.output?.[0] === padded);
+    if (!pad || keep.has(padded) || uses.get(padded) !== 1) continue;
+    const extra = zeroSpatialPads(model, pad);
+    const spatial = extra ? extra.length / 2 : 0;
+    const own = attrInts(conv, 'pads') ?? new Array<number>(2 * spatial).fill(0);
+    const kernel = attrInts(conv, 'kernel_shape');
+    const dilations = attrInts(conv, 'dilations') ?? kernel?.map(() => 1);
+    if (!extra || !kernel || !dilations || own.length !== extra.length) continue;
+    // Pads beyond the kernel's reach would make windows of padding only; leave such graphs as they are.
+    const combined = own.map((p, i) => p + extra[i]);
+    if (combined.some((p, i) => p > (kernel[i % spatial] - 1) * dilations[i % spatial])) continue;
+    conv.attribute = [...(conv.attribute ?? []).filter((a) => a.name !== 'pads'), makeAttr('pads', combined)];
+    conv.input![0] = pad.input![0];
+    removed.add(pad);
+  }
+  graph.node = graph.node.filter((n) => !removed.has(n));
 }

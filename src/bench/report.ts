@@ -13,6 +13,8 @@ export interface BenchRow {
   perItemMs: number;
   /** Ratio to the floor named in `floor` (e.g. raw ORT batch forward for the same number of passes). */
   ratio?: number;
+  /** Model passes per item the work makes (forward passes, plus VJP items as 'f + b'), counted in a separate run. */
+  passes?: string;
   floor?: string;
   note?: string;
 }
@@ -23,7 +25,7 @@ function pad(text: string, width: number, right = false): string {
 }
 
 export function formatTable(rows: readonly BenchRow[]): string {
-  const header = ['suite', 'model', 'what', 'batch', 'ms/item', 'ratio', 'vs'];
+  const header = ['suite', 'model', 'what', 'batch', 'ms/item', 'ratio', 'passes', 'vs'];
   const cells = rows.map((r) => [
     r.suite,
     r.model,
@@ -31,10 +33,16 @@ export function formatTable(rows: readonly BenchRow[]): string {
     r.batch !== undefined ? String(r.batch) : '',
     r.perItemMs >= 100 ? r.perItemMs.toFixed(0) : r.perItemMs.toFixed(3),
     r.ratio !== undefined ? `${r.ratio.toFixed(2)}x` : '',
+    r.passes ?? '',
     r.floor ?? '',
   ]);
+  // Notes carry figures that are not times (e.g. peak memory): a last column when any row has one.
+  if (rows.some((r) => r.note)) {
+    header.push('note');
+    cells.forEach((c, i) => c.push(rows[i].note ?? ''));
+  }
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const numeric = new Set([3, 4, 5]);
+  const numeric = new Set([3, 4, 5, 6]);
   const line = (c: string[]) => c.map((x, i) => pad(x, widths[i], numeric.has(i))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { OptionError } from '../errors.js';
 import { loadModel } from '../node/load.js';
 import type { OnnxModel } from '../model.js';
+import type { SequenceLayout } from '../onnx/time-major.js';
 import { readFile } from 'node:fs/promises';
 import { FileError } from '../errors.js';
 import { OUTPUT_KINDS } from '../onnx/output-kinds.js';
@@ -44,7 +45,7 @@ export function withModelFlags(cmd: Command): Command {
   return cmd
     .option('--labels <file>', 'class labels, one per line (overrides the model metadata)')
     .option('--input-size <HxW>', 'input height x width (overrides the model metadata), e.g. 224x224')
-    .option('--layout <layout>', 'input layout: NCHW or NHWC')
+    .option('--layout <layout>', 'input layout: NCHW or NHWC (images), NTC, TNC or NCT (sequences)')
     .option('--channel-order <order>', 'RGB, BGR or GRAY')
     .option('--scale <s>', 'multiplier applied to 0..255 pixels before mean/std, e.g. 0.00392156')
     .option('--mean <values>', 'per-channel mean, comma separated')
@@ -157,10 +158,21 @@ export function parseChoice<T extends string>(value: string, flag: string, choic
   return found;
 }
 
+const SEQUENCE_LAYOUTS = ['NTC', 'TNC', 'NCT'] as const;
+
+/** `--layout NTC|TNC|NCT`: the layout of a sequence input (time-major TNC is read batch-first). */
+function sequenceLayout(flags: ModelFlags): SequenceLayout | undefined {
+  const value = flags.layout?.toUpperCase();
+  return SEQUENCE_LAYOUTS.find((l) => l === value);
+}
+
 function inputSpecOverrides(flags: ModelFlags): Partial<InputSpec> | undefined {
   const spec: Partial<InputSpec> = {};
   if (flags.inputSize) [spec.height, spec.width] = parseSize(flags.inputSize, '--input-size');
-  if (flags.layout) spec.layout = parseChoice(flags.layout, '--layout', ['NCHW', 'NHWC'] as const);
+  if (flags.layout) {
+    const layout = parseChoice(flags.layout, '--layout', ['NCHW', 'NHWC', ...SEQUENCE_LAYOUTS] as const);
+    if (layout === 'NCHW' || layout === 'NHWC') spec.layout = layout;
+  }
   if (flags.channelOrder)
     spec.channelOrder = parseChoice(flags.channelOrder, '--channel-order', ['RGB', 'BGR', 'GRAY'] as const);
   if (flags.scale) spec.scale = parseNumber(flags.scale, '--scale');
@@ -177,6 +189,7 @@ export async function openModel(modelPath: string, flags: ModelFlags): Promise<O
   return loadModel(modelPath, {
     labelsFile: flags.labels,
     inputSpec: inputSpecOverrides(flags),
+    sequenceLayout: sequenceLayout(flags),
     miniBatchSize: miniBatchSize(flags),
     threads: flags.threads ? parsePositiveInt(flags.threads, '--threads') : undefined,
     ...(flags.exampleDims ? { exampleDims: parseDims(flags.exampleDims, '--example-dims') } : {}),

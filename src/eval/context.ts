@@ -115,6 +115,30 @@ export function writeMixed(
   }
 }
 
+/**
+ * The spread of one image's values (largest minus smallest), the unit noise levels are given in; 1 for a
+ * constant image, so a noise level still means something there.
+ */
+export function valueSpread(image: ArrayLike<number>): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let e = 0; e < image.length; e++) {
+    lo = Math.min(lo, image[e]);
+    hi = Math.max(hi, image[e]);
+  }
+  return hi - lo || 1;
+}
+
+/** A metric's `numSamples` option: an integer of at least `least`, `fallback` when left out. */
+export function sampleCount(value: number | undefined, fallback: number, least = 1): number {
+  const samples = value ?? fallback;
+  if (!Number.isInteger(samples) || samples < least) {
+    const what = least === 1 ? 'a positive integer' : `an integer >= ${least}`;
+    throw new OptionError('INVALID_OPTION', `numSamples must be ${what}, got ${samples}`);
+  }
+  return samples;
+}
+
 /** Image `i` of the input as a view. */
 export function imageOf(ctx: Pick<EvalContext, 'input' | 'geo'>, i: number): Float32Array {
   return ctx.input.data.subarray(i * ctx.geo.size, (i + 1) * ctx.geo.size);

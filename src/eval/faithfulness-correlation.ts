@@ -10,6 +10,7 @@ import {
   evalContext,
   imageOf,
   mapOf,
+  sampleCount,
   scoreCopies,
   writeMixed,
   type MapBatch,
@@ -32,11 +33,8 @@ export async function faithfulnessCorrelation(
   options: FaithfulnessCorrelationOptions = {},
 ): Promise<number[]> {
   const ctx = evalContext(model, input, batch);
-  const samples = options.numSamples ?? 32;
+  const samples = sampleCount(options.numSamples, 32, 2);
   const subset = options.subsetSize ?? Math.max(1, Math.round(ctx.pixels / 16));
-  if (!Number.isInteger(samples) || samples < 2) {
-    throw new OptionError('INVALID_OPTION', `numSamples must be an integer >= 2, got ${samples}`);
-  }
   if (!Number.isInteger(subset) || subset < 1 || subset > ctx.pixels) {
     throw new OptionError(
       'INVALID_OPTION',

@@ -43,27 +43,38 @@ export function imputeLinear(
   }
   const m = unknown.length;
   if (m === 0) return;
-  // Neighbour lists: (pixel, weight) per unknown pixel; the diagonal is the sum of weights plus the pull.
-  const nbPixel = new Int32Array(m * 8);
-  const nbWeight = new Float64Array(m * 8);
-  const nbCount = new Uint8Array(m);
+  // Per unknown pixel, in the fixed neighbour order: links to unknown pixels (the matrix) and to kept
+  // pixels (the right-hand side), so the solver's inner loop has no lookups or branches.
+  const linkStart = new Int32Array(m + 1);
+  const linkTarget = new Int32Array(m * 8);
+  const linkWeight = new Float64Array(m * 8);
+  const keptStart = new Int32Array(m + 1);
+  const keptPixel = new Int32Array(m * 8);
+  const keptWeight = new Float64Array(m * 8);
   const diagonal = new Float64Array(m);
+  let links = 0;
+  let kept = 0;
   for (let u = 0; u < m; u++) {
     const y = Math.floor(unknown[u] / W);
     const x = unknown[u] - y * W;
-    let k = 0;
     let sum = 0;
     for (let dy = -1; dy <= 1; dy++) {
       for (let dx = -1; dx <= 1; dx++) {
         if ((dy === 0 && dx === 0) || y + dy < 0 || y + dy >= H || x + dx < 0 || x + dx >= W) continue;
         const w = dy === 0 || dx === 0 ? DIRECT : DIAGONAL;
-        nbPixel[u * 8 + k] = (y + dy) * W + x + dx;
-        nbWeight[u * 8 + k] = w;
+        const p = (y + dy) * W + x + dx;
+        if (slot[p] >= 0) {
+          linkTarget[links] = slot[p];
+          linkWeight[links++] = w;
+        } else {
+          keptPixel[kept] = p;
+          keptWeight[kept++] = w;
+        }
         sum += w;
-        k++;
       }
     }
-    nbCount[u] = k;
+    linkStart[u + 1] = links;
+    keptStart[u + 1] = kept;
     diagonal[u] = sum + PULL;
   }
   const b = new Float64Array(m);
@@ -90,20 +101,14 @@ export function imputeLinear(
     // b: kept neighbours' contribution and the pull; start every unknown at the mean.
     for (let u = 0; u < m; u++) {
       let s = PULL * mean;
-      for (let k = 0; k < nbCount[u]; k++) {
-        const p = nbPixel[u * 8 + k];
-        if (slot[p] < 0) s += nbWeight[u * 8 + k] * image[at(p)];
-      }
+      for (let k = keptStart[u]; k < keptStart[u + 1]; k++) s += keptWeight[k] * image[at(keptPixel[k])];
       b[u] = s;
       v[u] = mean;
     }
     const apply = (x: Float64Array, out: Float64Array) => {
       for (let u = 0; u < m; u++) {
         let s = diagonal[u] * x[u];
-        for (let k = 0; k < nbCount[u]; k++) {
-          const j = slot[nbPixel[u * 8 + k]];
-          if (j >= 0) s -= nbWeight[u * 8 + k] * x[j];
-        }
+        for (let k = linkStart[u]; k < linkStart[u + 1]; k++) s -= linkWeight[k] * x[linkTarget[k]];
         out[u] = s;
       }
     };

@@ -9,8 +9,16 @@
  */
 import type { Model, TensorData } from '../types.js';
 import { createRandom } from '../util/random.js';
-import { OptionError } from '../errors.js';
-import { evalContext, imageOf, mapOf, scoreCopies, type MapBatch, type MetricOptions } from './context.js';
+import {
+  evalContext,
+  imageOf,
+  mapOf,
+  sampleCount,
+  scoreCopies,
+  valueSpread,
+  type MapBatch,
+  type MetricOptions,
+} from './context.js';
 
 export interface InfidelityOptions extends MetricOptions {
   /** Perturbations per image (default 32). */
@@ -26,10 +34,7 @@ export async function infidelity(
   options: InfidelityOptions = {},
 ): Promise<number[]> {
   const ctx = evalContext(model, input, batch);
-  const samples = options.numSamples ?? 32;
-  if (!Number.isInteger(samples) || samples < 1) {
-    throw new OptionError('INVALID_OPTION', `numSamples must be a positive integer, got ${samples}`);
-  }
+  const samples = sampleCount(options.numSamples, 32);
   const noise = options.noise ?? 0.05;
   const random = createRandom(options.seed ?? 0);
   const n = ctx.geo.batch;
@@ -37,14 +42,7 @@ export async function infidelity(
   const { channels, channelStride, pixelStride } = ctx.geo;
   const perturbations: Float32Array[] = [];
   for (let i = 0; i < n; i++) {
-    const image = imageOf(ctx, i);
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of image) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    const sigma = noise * (hi - lo || 1);
+    const sigma = noise * valueSpread(imageOf(ctx, i));
     for (let s = 0; s < samples; s++) {
       perturbations.push(Float32Array.from({ length: ctx.pixels }, () => random.normal(0, sigma)));
     }

@@ -3,11 +3,10 @@
  * input moves a little. The input gets uniform noise in an L∞ ball; the change is the relative L2 distance
  * ‖φ(x + δ) − φ(x)‖ / ‖φ(x)‖. Lower is more robust.
  */
-import { OptionError } from '../errors.js';
 import type { Model, TensorData } from '../types.js';
 import { createRandom } from '../util/random.js';
 import type { ExplainFunction } from './explain-fn.js';
-import { evalContext, imageOf, mapOf, type MapBatch } from './context.js';
+import { evalContext, imageOf, mapOf, sampleCount, valueSpread, type MapBatch } from './context.js';
 
 export interface SensitivityOptions {
   /** Noisy copies per image (default 8). */
@@ -30,10 +29,7 @@ export async function sensitivity(
   options: SensitivityOptions = {},
 ): Promise<SensitivityResult> {
   const ctx = evalContext(model, input, batch);
-  const samples = options.numSamples ?? 8;
-  if (!Number.isInteger(samples) || samples < 1) {
-    throw new OptionError('INVALID_OPTION', `numSamples must be a positive integer, got ${samples}`);
-  }
+  const samples = sampleCount(options.numSamples, 8);
   const radius = options.radius ?? 0.02;
   const random = createRandom(options.seed ?? 0);
   const n = ctx.geo.batch;
@@ -42,13 +38,7 @@ export async function sensitivity(
   const classes: number[] = [];
   for (let i = 0; i < n; i++) {
     const image = imageOf(ctx, i);
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of image) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    const r = radius * (hi - lo || 1);
+    const r = radius * valueSpread(image);
     for (let s = 0; s < samples; s++) {
       const base = (i * samples + s) * size;
       for (let e = 0; e < size; e++) noisy[base + e] = image[e] + r * (2 * random.next() - 1);

@@ -91,6 +91,12 @@ function toRun(result: AttributionResult, numbers: Record<string, unknown> = {})
 
 type Attribute = (model: Model, input: TensorData, options: AttributionOptions) => Promise<AttributionResult>;
 
+/**
+ * Pixel-level gradient maps of photos have a few pixels orders of magnitude above the rest: their pictures let
+ * the largest 1 % of magnitudes saturate so the remaining structure stays visible (captions say so).
+ */
+const PIXEL_MAP_CLIP_PERCENT = 1;
+
 function simple(
   id: string,
   title: string,
@@ -105,6 +111,7 @@ function simple(
     signed,
     seeded: false,
     generalTargets: true,
+    clipPercent: PIXEL_MAP_CLIP_PERCENT,
     options: COMMON,
     async run(model, input, options) {
       return toRun(await attribute(model, input, options as AttributionOptions));
@@ -148,6 +155,7 @@ export const guidedGradCamExplainer: Explainer = {
   signed: false,
   seeded: false,
   generalTargets: true,
+  clipPercent: PIXEL_MAP_CLIP_PERCENT,
   options: [
     ...COMMON,
     {
@@ -169,6 +177,7 @@ export const integratedGradientsExplainer: Explainer = {
   signed: true,
   seeded: true,
   generalTargets: true,
+  clipPercent: PIXEL_MAP_CLIP_PERCENT,
   options: [...COMMON, ...IG_OPTIONS],
   // Adaptive, so the report's maps meet completeness: fixed rules miss it by tens of percent on real CNNs.
   reportOptions: { numSteps: 32, tolerance: 0.01 },
@@ -219,6 +228,7 @@ export const noiseTunnelExplainer: Explainer = {
   signed: false,
   seeded: true,
   generalTargets: true,
+  clipPercent: PIXEL_MAP_CLIP_PERCENT,
   options: [
     ...COMMON,
     {

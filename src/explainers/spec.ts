@@ -47,6 +47,11 @@ export interface Explainer {
    */
   generalTargets?: boolean;
   options: readonly ExplainerOption[];
+  /**
+   * Percent of a map's largest magnitudes its picture lets saturate (pixel-level gradients of photos have a few
+   * extreme pixels that would otherwise flatten the rest); undefined: the full range. Captions say so.
+   */
+  clipPercent?: number;
   /** Default options for the report (keep it quick on the bundled models). */
   reportOptions?: Record<string, unknown>;
   /** One sentence for the report about the run as a whole (e.g. how well completeness holds). */

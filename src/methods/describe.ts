@@ -1,4 +1,5 @@
 /** A plain description of a model for `netlens info` and the report: I/O, labels, spec, layers. */
+import { NetlensError } from '../errors.js';
 import { formatOutputDescription } from '../onnx/output-kinds.js';
 import type { InputSpec, LayerInfo, Model, OutputDescription, TensorInfo } from '../types.js';
 
@@ -20,16 +21,29 @@ export interface ModelDescription {
   /** What was done to run the model (opset upgrade, float16 in float32, ...). */
   notes?: readonly string[];
   layers: (LayerInfo & { differentiable?: boolean; blockedBy?: string })[];
+  /** Why the layer shapes are unknown (the input dims could not be fixed); layers then list names and ops. */
+  shapesUnknown?: string;
 }
 
 /** Optional per-layer differentiability (for the output), supplied by models that can differentiate. */
 interface Differentiable {
   differentiability?(output: string): Promise<Map<string, { ok: boolean; blockedBy?: string }>>;
   featureLayerChoice?(): Promise<{ name: string; why: string }>;
+  /** Layers from the graph alone, for when shapes cannot be found. */
+  layersWithoutShapes?(): LayerInfo[];
 }
 
 export async function describeModel(model: Model & Differentiable): Promise<ModelDescription> {
-  const layers = await model.layers();
+  let layers: LayerInfo[];
+  let shapesUnknown: string | undefined;
+  try {
+    layers = await model.layers();
+  } catch (err) {
+    // Inputs, outputs and ops do not need shapes: show them and say what would fix the rest.
+    if (!model.layersWithoutShapes || !(err instanceof NetlensError)) throw err;
+    layers = model.layersWithoutShapes();
+    shapesUnknown = err.message;
+  }
   let featureLayer: string | undefined;
   let featureLayerWhy: string | undefined;
   try {
@@ -40,7 +54,11 @@ export async function describeModel(model: Model & Differentiable): Promise<Mode
     }
   } catch (err) {
     featureLayer = undefined; // not every model has a spatial layer (sequences, tables)
-    featureLayerWhy = err instanceof Error ? err.message : undefined;
+    featureLayerWhy = shapesUnknown
+      ? 'needs the layer shapes'
+      : err instanceof Error
+        ? err.message
+        : undefined;
   }
   const reductionLayer = await model.reductionLayer();
   const diff = model.differentiability ? await model.differentiability(model.outputName) : undefined;
@@ -58,6 +76,7 @@ export async function describeModel(model: Model & Differentiable): Promise<Mode
     reductionLayer,
     ...(model.outputDescriptions ? { outputDescriptions: model.outputDescriptions } : {}),
     ...(model.notes && model.notes.length > 0 ? { notes: model.notes } : {}),
+    ...(shapesUnknown ? { shapesUnknown } : {}),
     layers: layers.map((l) => {
       const d = diff?.get(l.name);
       return d ? { ...l, differentiable: d.ok, ...(d.blockedBy ? { blockedBy: d.blockedBy } : {}) } : l;
@@ -108,13 +127,14 @@ export function formatModelDescription(d: ModelDescription): string {
     `Feature layer (CAM default): ${d.featureLayer ?? 'none'}${d.featureLayerWhy ? ` (${d.featureLayerWhy})` : ''}`,
   );
   lines.push(`Reduction layer (what gradient methods explain): ${d.reductionLayer}`);
+  if (d.shapesUnknown) lines.push(`Shapes: unknown (${d.shapesUnknown})`);
   const hasDiff = d.layers.some((l) => l.differentiable !== undefined);
   const header = ['#', 'layer', 'op', 'shape', ...(hasDiff ? ['differentiable'] : [])];
   const rows = d.layers.map((l) => [
     String(l.index),
     l.name,
     l.opType,
-    shape(l.shape),
+    d.shapesUnknown && l.shape.length === 0 ? '?' : shape(l.shape),
     ...(hasDiff
       ? [l.differentiable === undefined ? '' : l.differentiable ? 'yes' : `no (${l.blockedBy ?? ''})`]
       : []),

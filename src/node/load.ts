@@ -26,7 +26,12 @@ export interface Sidecar {
   task?: string;
 }
 
-export const nodeRuntime: OnnxRuntime = ort;
+export const nodeRuntime: OnnxRuntime = {
+  InferenceSession: ort.InferenceSession,
+  Tensor: ort.Tensor,
+  // Each run's outputs are new ArrayBuffers (tests/model.test.ts checks that later runs leave them alone).
+  freshOutputs: true,
+};
 
 function describeFsError(err: unknown, file: string, what: string): NetlensError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;

@@ -13,6 +13,11 @@ export interface OnnxRuntime {
     create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession>;
   };
   Tensor: TensorConstructor;
+  /**
+   * True when every run returns its outputs in new buffers that the runtime never writes again (measured for
+   * onnxruntime-node): results are then handed out as they are. Otherwise they are copied.
+   */
+  freshOutputs?: boolean;
 }
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';

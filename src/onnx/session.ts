@@ -63,6 +63,20 @@ export class SessionCache {
     return session;
   }
 
+  /** A session used once and released (not cached): e.g. a probe whose outputs are asked for only once. */
+  async once<T>(
+    build: () => ModelProto | Uint8Array,
+    what: string,
+    use: (session: OrtSession) => Promise<T>,
+  ): Promise<T> {
+    const session = await createSession(this.runtime, build(), this.settings, what);
+    try {
+      return await use(session);
+    } finally {
+      await session.release();
+    }
+  }
+
   get size(): number {
     return this.sessions.size;
   }
@@ -230,11 +244,11 @@ export async function runBatched(
   if (part >= batch) {
     const out = await runRaw(runtime, session, feeds, names);
     options.onProgress?.({ done: batch, total: batch, stage: options.stage });
-    // Copy: the runtime may reuse its output buffers.
+    // Copy unless the runtime hands out new buffers per run (a copy of a large layer costs as much as a pass).
     return Object.fromEntries(
       names.map((name) => {
         const t = floatResult(name, out[name]);
-        return [name, { data: Float32Array.from(t.data), dims: t.dims }];
+        return [name, runtime.freshOutputs ? t : { data: t.data.slice(), dims: t.dims }];
       }),
     );
   }

@@ -9,6 +9,7 @@ import {
   beeswarmSpec,
   dependenceSpec,
   limeBarSpec,
+  limeFitSummary,
   meanAbsoluteShapleySpec,
   waterfallSpec,
 } from '../methods/tabular/plots.js';
@@ -83,7 +84,7 @@ export async function buildTableReport(input: TableReportInput): Promise<BuiltRe
       seed,
       miniBatchSize: input.miniBatchSize,
     });
-    const caption = `row ${r}: ${result.targetName}, weighted R² ${formatNumber(result.goodnessOfFit.r2)}`;
+    const caption = `row ${r}: ${limeFitSummary(result)}`;
     limeFigures.push(
       `<figure>${img(await renderPlotPng(limeBarSpec(result)), caption, 460)}<figcaption>${escapeHtml(caption)}</figcaption></figure>`,
     );
@@ -91,7 +92,7 @@ export async function buildTableReport(input: TableReportInput): Promise<BuiltRe
   sections.push({
     id: 'lime',
     title: 'LIME',
-    html: `<p>A weighted linear model of the most important predictors around each row (2 000 synthetic rows from the data's per-feature distributions; coefficients per raw unit).</p><div class="row">${limeFigures.join('\n')}</div>`,
+    html: `<p>${scorer.columns > 1 ? "A weighted logistic regression of the model's predicted class against the others" : 'A weighted linear model'} on the most important predictors around each row (2 000 synthetic rows from the data's per-feature distributions; coefficients per raw unit${scorer.columns > 1 ? ', on the log-odds' : ''}), and the simple model's decision at the row against the model's.</p><div class="row">${limeFigures.join('\n')}</div>`,
   });
 
   step(2, 'Shapley values');

@@ -102,3 +102,26 @@ describe('Pad (constant mode) vs finite differences', () => {
     });
   }
 });
+
+describe('Pad with respect to its padding value vs finite differences', () => {
+  for (const pads of [
+    [0, 0, 1, 2, 0, 1, 0, 1],
+    [0, 0, -1, 2, 0, 0, 1, -2],
+  ]) {
+    it(`constant mode, pads ${pads.join(' ')}`, async () => {
+      const model = makeModel({
+        nodes: [makeNode('Pad', ['x', 'pads', 'value'], ['y'])],
+        inputs: [makeValueInfo('x', ['N', 2, 4, 5]), makeValueInfo('value', [])],
+        outputs: [makeValueInfo('y', undefined)],
+        initializers: [int64Tensor('pads', [8], pads)],
+        opset: 13,
+      });
+      const value = { data: Float32Array.from([0.7]), dims: [] };
+      const report = await expectVjpMatchesFd(model, {
+        x: randomTensor(uniform(3), [BATCH, 2, 4, 5]),
+        value,
+      });
+      expect(report.grads[1].data[0]).not.toBe(0);
+    });
+  }
+});

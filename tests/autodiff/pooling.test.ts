@@ -154,6 +154,21 @@ const averageCases: PoolCase[] = [
     attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 },
     elementwise: true,
   },
+  // Tiling windows are spread by broadcasting rather than by a ConvTranspose.
+  {
+    name: 'one window over the whole input (a global pool), every element',
+    x: [2, 3, 4, 5],
+    attrs: { kernel_shape: [4, 5], strides: [4, 5] },
+    elementwise: true,
+  },
+  {
+    name: '1-D tiling, every element',
+    x: [2, 2, 8],
+    attrs: { kernel_shape: [2], strides: [2] },
+    opsets: [11, 17],
+    elementwise: true,
+  },
+  { name: '3-D tiling', x: [2, 2, 4, 2, 6], attrs: { kernel_shape: [2, 1, 3], strides: [2, 1, 3] } },
 ];
 
 describe('MaxPool rule vs finite differences', () => {

@@ -4,6 +4,7 @@ import {
   attrInt,
   cloneModel,
   DataType,
+  decodeTensor,
   floatTensor,
   makeModel,
   makeNode,
@@ -43,6 +44,8 @@ interface Case {
   attrs?: AttrMap;
   seed?: number;
   opset?: number;
+  /** Feed W, R, B (and P) as graph inputs (and differentiate them). */
+  feedWeights?: boolean;
 }
 
 const BATCH = 3;
@@ -95,6 +98,13 @@ function recurrentModel(c: Case): { model: ModelProto; inputs: Record<string, Te
     weights.push(floatTensor('P', [dirs, 3 * H], scaled([dirs, 3 * H], 0.5)));
   }
   while (nodeInputs[nodeInputs.length - 1] === '') nodeInputs.pop();
+  if (c.feedWeights) {
+    for (const w of weights.filter((t) => ['W', 'R', 'B', 'P'].includes(t.name!))) {
+      fed.push(makeValueInfo(w.name!, w.dims as number[]));
+      inputs[w.name!] = { data: Float32Array.from(decodeTensor(w).data), dims: w.dims as number[] };
+    }
+    weights.splice(0, weights.length, ...weights.filter((t) => !(t.name! in inputs)));
+  }
   const outputs = op === 'LSTM' ? ['y', 'y_h', 'y_c'] : ['y', 'y_h'];
   const attrs: AttrMap = { hidden_size: H, direction: c.direction ?? 'forward', ...c.attrs };
   if (layout === 1) attrs.layout = 1;
@@ -225,6 +235,34 @@ describe('recurrent layer options vs finite differences', () => {
       attrs: { activations: ['LeakyRelu', 'ThresholdedRelu'], activation_alpha: floats([0.1, 0.05]) },
     });
     await check({ op: 'RNN', attrs: { activations: ['Relu'] }, seed: 9 });
+  });
+});
+
+describe('recurrent weights W, R, B (and peepholes P) fed as graph inputs vs finite differences', () => {
+  for (const op of ['LSTM', 'GRU', 'RNN'] as const) {
+    it(`${op} bidirectional with sequence_lens and initial states`, async () => {
+      await check({ op, direction: 'bidirectional', lens: [3, 1, 4], initial: true, feedWeights: true });
+    });
+    it(`${op} reverse, free batch size, opset 11`, async () => {
+      await check({ op, direction: 'reverse', T: 3, feedWeights: true, opset: 11, seed: 4 });
+    });
+  }
+  it('LSTM with peepholes', async () => {
+    await check({ op: 'LSTM', direction: 'bidirectional', peephole: true, initial: true, feedWeights: true });
+  });
+  it('GRU with linear_before_reset', async () => {
+    await check({ op: 'GRU', attrs: { linear_before_reset: 1 }, initial: true, feedWeights: true, seed: 6 });
+  });
+  it('every weight gets a gradient of its own shape', async () => {
+    const { model, inputs } = recurrentModel({
+      op: 'LSTM',
+      peephole: true,
+      initial: true,
+      feedWeights: true,
+    });
+    const run = await runVjp(model, inputs, (dims) => randomTensor(uniform(3), dims), { output: 'y' });
+    expect(run.grads.map((g) => g.dims)).toEqual(Object.values(inputs).map((t) => t.dims));
+    for (const g of run.grads) expect(g.data.some((v) => v !== 0)).toBe(true);
   });
 });
 

@@ -14,7 +14,8 @@ import {
   type TensorProto,
 } from '../../src/onnx/proto.js';
 import type { TensorData } from '../../src/types.js';
-import { expectVjpMatchesFd, randomTensor, runFeeds, runVjp, session, uniform } from './harness.js';
+import { buildVjpGraph } from '../../src/autodiff/index.js';
+import { expectVjpMatchesFd, randomTensor, runFeeds, runVjp, session, toOrt, uniform } from './harness.js';
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>): { value: number; scale: number } => {
   let value = 0;
@@ -353,34 +354,114 @@ describe('Resize rule vs finite differences', () => {
     await expectVjpMatchesFd(rank5, { x: randomTensor(uniform(8), [2, 1, 2, 3, 2]) });
   });
 
-  it('scales computed at run time are refused with a typed error naming the node', async () => {
-    // scales = [1, 1, 2·H/H, 2·W/W]: constant in value, but computed by the graph.
+  it('scales computed at run time (here from the input shape) are used as data', async () => {
+    // scales = [1, 1, 2·H/H, 1.5·W/W]: constant in value, but computed by the graph.
     const computed = makeModel({
       nodes: [
         makeNode('Shape', ['x'], ['shape']),
         makeNode('Cast', ['shape'], ['shapeFloat'], { to: 1 }),
         makeNode('Slice', ['shapeFloat', 'two', 'four'], ['hw']),
         makeNode('Div', ['hw', 'hw'], ['ones']),
-        makeNode('Mul', ['ones', 'twice'], ['doubled']),
-        makeNode('Concat', ['batchAndChannel', 'doubled'], ['scales'], { axis: 0 }),
-        makeNode('Resize', ['x', '', 'scales'], ['y'], {}, 'dynamic_resize'),
+        makeNode('Mul', ['ones', 'factors'], ['scaled']),
+        makeNode('Concat', ['batchAndChannel', 'scaled'], ['scales'], { axis: 0 }),
+        makeNode('Resize', ['x', '', 'scales'], ['y'], { mode: 'linear' }, 'dynamic_resize'),
       ],
-      inputs: [makeValueInfo('x', ['N', 1, 2, 2])],
+      inputs: [makeValueInfo('x', ['N', 2, 3, 4])],
       outputs: [makeValueInfo('y', undefined)],
       initializers: [
         int64Tensor('two', [1], [2]),
         int64Tensor('four', [1], [4]),
-        floatTensor('twice', [], [2]),
+        floatTensor('factors', [2], [2, 1.5]),
         floatTensor('batchAndChannel', [2], [1, 1]),
       ],
       opset: 13,
     });
-    const run = runVjp(computed, { x: randomTensor(uniform(1), [1, 1, 2, 2]) }, (d) =>
-      randomTensor(uniform(2), d),
-    );
-    await expect(run).rejects.toThrow(UnsupportedError);
-    await expect(run).rejects.toThrow(/Resize node 'dynamic_resize'.*computed at run time/);
+    await expectVjpMatchesFd(computed, { x: randomTensor(uniform(1), [3, 2, 3, 4]) });
   });
+
+  it('scales fed at run time, a kept size resampled (scale 1.1 on 5), batch free', async () => {
+    const model = makeModel({
+      nodes: [makeNode('Resize', ['x', '', 'scales'], ['y'], { mode: 'linear' })],
+      inputs: [makeValueInfo('x', ['N', 2, 5, 4]), makeValueInfo('scales', [4])],
+      outputs: [makeValueInfo('y', undefined)],
+      opset: 13,
+    });
+    const scales = toOrt({ data: Float32Array.from([1, 1, 1.1, 1.5]), dims: [4] });
+    const shapes = { x: [-1, 2, 5, 4], scales: [4], y: [-1, 2, 5, 6] };
+    await expectVjpMatchesFd(
+      model,
+      { x: randomTensor(uniform(2), [3, 2, 5, 4]) },
+      { shapes, fixed: { scales } },
+    );
+  });
+
+  it('the gradient with respect to scales is refused by name', async () => {
+    const model = makeModel({
+      nodes: [makeNode('Resize', ['x', '', 'scales'], ['y'], { mode: 'linear' }, 'the_resize')],
+      inputs: [makeValueInfo('x', [1, 2, 5, 4]), makeValueInfo('scales', [4])],
+      outputs: [makeValueInfo('y', undefined)],
+      opset: 13,
+    });
+    const shapes = { x: [1, 2, 5, 4], scales: [4], y: [1, 2, 10, 8] };
+    expect(() => buildVjpGraph(model, { output: 'y', wrt: ['scales'], rule: 'gradient', shapes })).toThrow(
+      /Resize node 'the_resize'.*roi, scales or sizes/,
+    );
+  });
+});
+
+describe('Resize with scales and roi fed at run time: adjoint identity', () => {
+  const runtimeScaleSets = [
+    [1, 1, 2, 3],
+    [1, 1, 0.6, 0.5],
+    [1, 1, 1.5, 1.7],
+    [1, 1, 1.1, 0.9],
+    [1.5, 1, 1, 2],
+  ];
+  for (const coordinate of ['half_pixel', 'asymmetric', 'align_corners', 'tf_crop_and_resize']) {
+    it(coordinate, async () => {
+      const tfCrop = coordinate === 'tf_crop_and_resize';
+      for (const mode of MODES) {
+        // ONNX Runtime's linear and cubic modes resize only the last two axes of a 4-D input.
+        const sets = mode.mode === 'nearest' ? runtimeScaleSets : runtimeScaleSets.filter((v) => v[0] === 1);
+        for (const values of sets) {
+          const model = makeModel({
+            nodes: [
+              makeNode('Resize', ['x', tfCrop ? 'roi' : '', 'scales'], ['y'], {
+                ...mode,
+                coordinate_transformation_mode: coordinate,
+              }),
+            ],
+            inputs: [
+              makeValueInfo('x', X),
+              makeValueInfo('scales', [4]),
+              ...(tfCrop ? [makeValueInfo('roi', [8])] : []),
+            ],
+            outputs: [makeValueInfo('y', undefined)],
+            opset: 13,
+          });
+          const fixed = {
+            scales: toOrt({ data: Float32Array.from(values), dims: [4] }),
+            ...(tfCrop
+              ? { roi: toOrt({ data: Float32Array.from([0, 0, 0.1, -0.2, 1, 1, 0.8, 1.1]), dims: [8] }) }
+              : {}),
+          };
+          const x = randomTensor(uniform(values[2] * 10), X);
+          const forward = await session(model);
+          const y = (await runFeeds(forward, { x }, fixed)).y;
+          await forward.release();
+          const dY = randomTensor(uniform(5), y.dims);
+          const shapes = { x: X, y: y.dims, scales: [4], roi: [8] };
+          const run = await runVjp(model, { x }, dY, { shapes, fixed, wrt: ['x'] });
+          const lhs = dot(run.grads[0].data, x.data);
+          const rhs = dot(dY.data, y.data);
+          expect(
+            Math.abs(lhs.value - rhs.value),
+            `${JSON.stringify(mode)} ${values}: ⟨VJP, x⟩ ${lhs.value}, ⟨dY, y⟩ ${rhs.value}`,
+          ).toBeLessThanOrEqual(2e-6 * (lhs.scale + rhs.scale));
+        }
+      }
+    });
+  }
 });
 
 describe('Upsample (opsets 7 to 9; the builder itself starts at opset 11)', () => {

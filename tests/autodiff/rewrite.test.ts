@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { makeModel, makeNode, makeValueInfo, type AttrMap } from '../../src/onnx/proto.js';
+import {
+  floatTensor,
+  int64Tensor,
+  makeModel,
+  makeNode,
+  makeValueInfo,
+  type AttrMap,
+} from '../../src/onnx/proto.js';
 import { expectVjpMatchesFd, randomTensor, runVjp, uniform } from './harness.js';
 
 /** x → Relu → r → MaxPool → p → Mul(p, p) → y */
@@ -45,6 +52,61 @@ describe('MaxPool(Relu(x)) is pooled before the ReLU in the VJP graph', () => {
         expect(keptOps.indexOf('Relu')).toBeLessThan(keptOps.indexOf('MaxPool'));
       }
       await expectVjpMatchesFd(model, { x: randomTensor(uniform(43), [2, 2, 6, 6]) }, { eps: 1e-3 });
+    });
+  }
+});
+
+/** x → Pad(zeros) → p → Conv (3x3 stride 2) → y, as TF.js' ZeroPadding2D before a strided convolution. */
+function padThenConv(pads: number[], group: number, convPads?: number[]) {
+  const rand = uniform(51);
+  const channels = 4;
+  return makeModel({
+    nodes: [
+      makeNode('Pad', ['x', 'pads'], ['p'], { mode: 'constant' }),
+      makeNode('Conv', ['p', 'w'], ['y'], {
+        kernel_shape: [3, 3],
+        strides: [2, 2],
+        group,
+        ...(convPads ? { pads: convPads } : {}),
+      }),
+    ],
+    inputs: [makeValueInfo('x', ['N', channels, 7, 8])],
+    outputs: [makeValueInfo('y', undefined)],
+    initializers: [
+      int64Tensor('pads', [8], pads),
+      floatTensor(
+        'w',
+        [6 * group, channels / group, 3, 3],
+        randomTensor(rand, [6 * group, channels / group, 3, 3]).data,
+      ),
+    ],
+  });
+}
+
+describe('Pad(zeros) → Conv becomes one padded Conv in the VJP graph', () => {
+  const cases: [string, number[], number, number[] | undefined][] = [
+    ['bottom/right pad, dense', [0, 0, 0, 0, 0, 0, 1, 1], 1, undefined],
+    ['pads on every side plus the conv own, grouped', [0, 0, 1, 0, 0, 0, 1, 1], 2, [0, 1, 0, 0]],
+  ];
+  for (const [name, pads, group, convPads] of cases) {
+    it(`${name}: same output and gradient, no Pad left in the forward part`, async () => {
+      const model = padThenConv(pads, group, convPads);
+      const x = randomTensor(uniform(52), [3, 4, 7, 8]);
+      const seed = (dims: number[]) => randomTensor(uniform(53), dims);
+      const folded = await runVjp(model, { x }, seed);
+      // Asking for p as well keeps the Pad: the reference build.
+      const kept = await runVjp(model, { x }, seed, { wrt: ['x', 'p'] });
+      const close = (a: Float32Array, b: Float32Array) => {
+        const scale = Math.max(...Array.from(b, Math.abs));
+        a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThanOrEqual(1e-6 * scale));
+      };
+      close(folded.output.data, kept.output.data);
+      close(folded.grads[0].data, kept.grads[0].data);
+      const forwardPads = (run: typeof folded) =>
+        run.graph.model.graph!.node!.filter((n) => n.opType === 'Pad' && !n.name?.startsWith('vjp/')).length;
+      expect(forwardPads(folded)).toBe(0);
+      expect(forwardPads(kept)).toBe(1);
+      await expectVjpMatchesFd(model, { x: randomTensor(uniform(54), [2, 4, 7, 8]) }, { eps: 1e-3 });
     });
   }
 });

@@ -32,6 +32,8 @@ import { lossRules } from './losses.js';
 import { selectionRules } from './selection.js';
 import { generatorRules } from './generators.js';
 import { gridSampleRules } from './grid-sample.js';
+import { roiAlignRules } from './roi-align.js';
+import { fourierRules } from './fourier.js';
 
 export type RuleTable = Readonly<Record<string, Rule>>;
 
@@ -62,6 +64,8 @@ const families: RuleTable[] = [
   selectionRules,
   generatorRules,
   gridSampleRules,
+  roiAlignRules,
+  fourierRules,
   recurrentRules,
 ];
 

@@ -2,24 +2,20 @@
  * MaxPool and GlobalMaxPool: each output's gradient goes to the input element that was its window's
  * maximum — the first one in row-major window order on ties, as MaxPool's Indices and PyTorch pick it.
  *
- * Finding that element: ORT's MaxPool with an Indices output is ~10x slower than the plain pool, so for
- * windows of up to MAX_UNFOLD elements the VJP graph computes the argmax itself from the window values laid
- * out along a last axis (a free reshape + Transpose for tiling windows, strided Slices + Concat otherwise)
- * and ArgMax. Routing: MaxUnpool into zeros; where windows overlap, output positions are split into residue
- * classes mod min(⌈extent/stride⌉, output size) per dim, within which windows are disjoint, each class is
- * unpooled on its own and the results summed (measured several times faster than ScatterElements with
- * reduction='add'). Beyond MAX_CLASSES classes that cost would grow with kernel × stride, and the indices are
- * routed by sorting instead (selection.ts), in time proportional to the tensor sizes.
+ * Finding that element: MaxPool's own Indices output (ONNX Runtime 1.30 computes it at about twice the cost
+ * of the plain pool; the window layout + ArgMax this rule used before was measured 1.5–2x slower for the whole
+ * VJP of a 3x3/2 or 2x2/2 pool). GlobalMaxPool has no Indices output: its one window per channel is laid out
+ * along a last axis by a free reshape and reduced with ArgMax. Routing: MaxUnpool into zeros; where windows
+ * overlap, output positions are split into residue classes mod min(⌈extent/stride⌉, output size) per dim,
+ * within which windows are disjoint, each class is unpooled on its own and the results summed (measured
+ * several times faster than ScatterElements with reduction='add'). Beyond MAX_CLASSES classes that cost would
+ * grow with kernel × stride, and the indices are routed by sorting instead (selection.ts), in time
+ * proportional to the tensor sizes.
  */
 import { DataType, attrInt, attrInts } from '../../onnx/proto.js';
 import type { Rule, RuleContext } from '../context.js';
 import { scatterAdd } from './selection.js';
 import { extent, forwardWindow, spatialSize, type Window } from './window.js';
-
-/** Largest window whose elements are laid out explicitly to find the argmax. */
-const MAX_UNFOLD = 32;
-/** Stands in for −∞ in padding: never the maximum of a window with a real element. */
-const LOWEST = -3.4028234663852886e38;
 
 const product = (v: readonly number[]): number => v.reduce((a, b) => a * b, 1);
 
@@ -76,15 +72,6 @@ function unpoolAttributes(win: Window, outSize: number[]) {
   };
 }
 
-/** Windows that tile the input without overlap or padding (2x2 stride 2 and the like). */
-function tiles(win: Window): boolean {
-  return (
-    win.kernel.every(
-      (k, i) => k === win.strides[i] && win.dilations[i] === 1 && k * win.outSize[i] <= win.inSize[i],
-    ) && [...win.begin, ...win.end].every((p) => p === 0)
-  );
-}
-
 /** [N, C, out…, K]: tiling windows by reshape [N, C, o₁, k₁, o₂, k₂, …] and moving the k axes last. */
 function tiledWindows(ctx: RuleContext, x: string, win: Window): string {
   const [batch, channels] = ctx.shape(x);
@@ -107,28 +94,6 @@ function tiledWindows(ctx: RuleContext, x: string, win: Window): string {
     moved,
     ctx.constInt64([split[0], channels, ...win.outSize, product(win.kernel)]),
   ]);
-}
-
-/** [N, C, out…, K]: any windows, by one strided Slice of the (−∞-padded) input per window element. */
-function unfoldedWindows(ctx: RuleContext, x: string, win: Window): string {
-  const rank = win.kernel.length;
-  const endPad = win.kernel.map((_, i) =>
-    Math.max(0, (win.outSize[i] - 1) * win.strides[i] + extent(win, i) - win.begin[i] - win.inSize[i]),
-  );
-  let padded = x;
-  if ([...win.begin, ...endPad].some((p) => p > 0)) {
-    const pads = ctx.constInt64([0, 0, ...win.begin, 0, 0, ...endPad]);
-    padded = ctx.op('Pad', [x, pads, ctx.constFloat(LOWEST)], { mode: 'constant' });
-  }
-  const axes = ctx.constInt64(win.kernel.map((_, i) => i + 2));
-  const steps = ctx.constInt64(win.strides);
-  const columns = residues(win.kernel).map((at) => {
-    const starts = at.map((p, i) => p * win.dilations[i]);
-    const ends = starts.map((s, i) => s + (win.outSize[i] - 1) * win.strides[i] + 1);
-    const slice = ctx.op('Slice', [padded, ctx.constInt64(starts), ctx.constInt64(ends), axes, steps]);
-    return ctx.unsqueeze(slice, [rank + 2]);
-  });
-  return ctx.op('Concat', columns, { axis: rank + 2 }, 'maxpool_windows');
 }
 
 /**
@@ -196,15 +161,7 @@ const maxPool: Rule = (node, ctx, [dY]) => {
   const [x] = node.input!;
   const y = node.output![0];
   const win = forwardWindow(node, ctx, x, y, attrInts(node, 'kernel_shape') ?? []);
-  const channels = ctx.shape(x)[1];
-  let indices: string;
-  if (channels >= 0 && product(win.kernel) > 1 && tiles(win)) {
-    indices = argmaxIndices(ctx, x, win, tiledWindows(ctx, x, win));
-  } else if (channels >= 0 && product(win.kernel) > 1 && product(win.kernel) <= MAX_UNFOLD) {
-    indices = argmaxIndices(ctx, x, win, unfoldedWindows(ctx, x, win));
-  } else {
-    indices = ctx.forwardOutput(1);
-  }
+  const indices = ctx.forwardOutput(1);
   return [routeToArgmax(ctx, x, dY!, indices, win)];
 };
 

@@ -54,21 +54,33 @@ function padByPositions(node: NodeProto, ctx: RuleContext, dY: string, mode: str
 
 const pad: Rule = (node, ctx, [dY]) => {
   const mode = attrString(node, 'mode', 'constant');
-  if (node.input![2] && ctx.needsGradient(2))
-    throw ctx.unsupported('gradient with respect to the padding value');
   const x = node.input![0];
+  const value = node.input![2];
+  const valueNeeded = Boolean(value) && ctx.needsGradient(2);
   const pads = mode === 'constant' ? fullPads(node, ctx, ctx.shape(x).length) : undefined;
+  let dX: string;
   if (!pads) {
     if (ctx.opset < 11) throw ctx.unsupported(`Pad mode '${mode}' before opset 11`);
-    return [padByPositions(node, ctx, dY!, mode)];
-  }
-  return [
-    padWithZeros(
+    dX = padByPositions(node, ctx, dY!, mode);
+  } else {
+    dX = padWithZeros(
       ctx,
       dY!,
       pads.map((p) => -p),
-    ),
-  ];
+    );
+  }
+  if (!valueNeeded) return [dX];
+  // Every output element is either one input element or the value (constant mode only): the value's
+  // gradient is what dY holds beyond what flows back to x.
+  if (mode !== 'constant') return [dX, undefined, ctx.zerosLike(value)];
+  const total = (t: string, like: string): string =>
+    ctx.reduceSum(
+      t,
+      ctx.shape(like).map((_, i) => i),
+      false,
+    );
+  const dValue = ctx.op('Sub', [total(dY!, node.output![0]), total(dX, x)]);
+  return [ctx.needsGradient(0) ? dX : undefined, undefined, ctx.reshapeLike(dValue, value)];
 };
 
 export const padRules = { Pad: pad };

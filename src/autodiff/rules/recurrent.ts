@@ -152,7 +152,7 @@ interface Unrolled {
   batch: number;
   activations: Activation[];
   clip: number | undefined;
-  /** Direction d's slice of a weight tensor W/R/B/P, [rows, cols] (Gather + Squeeze, no gradient). */
+  /** Direction d's slice of a weight tensor W/R/B/P on the tape: [cols, rows] (vectors: [rows, cols]). */
   weight: (name: string, rows: number, cols: number, offset?: number) => string;
 }
 
@@ -172,7 +172,7 @@ interface CellSpec {
   foldRecurrentBias: (node: NodeProto) => boolean;
   /** Build the step for one direction (weights already sliced). */
   step: (node: NodeProto, u: Unrolled) => Step;
-  /** Index of the initial cell state input (LSTM) and of weight inputs that must not need a gradient. */
+  /** Index of the initial cell state input (LSTM) and of the weight inputs (W, R, B and LSTM's P). */
   initialC?: number;
   weights: number[];
 }
@@ -190,8 +190,7 @@ const lstm: CellSpec = {
     const { tape } = u;
     const recurrence = u.weight(node.input![2], 4 * H, H);
     const peephole = node.input![7] ? u.weight(node.input![7], 3, H) : undefined;
-    const peep = peephole ? tape.ctx.split(peephole, 0, [1, 1, 1]) : undefined;
-    peep?.forEach((p) => tape.note(p, [1, H]));
+    const peep = peephole ? splitAxis(tape, peephole, 0, [1, 1, 1], [1, H]) : undefined;
     const inputForget = attrInt(node, 'input_forget', 0) !== 0;
     const [f, g, h] = u.activations;
     return (uu, xPart, state) => {
@@ -237,7 +236,6 @@ const gru: CellSpec = {
     const rh = u.weight(node.input![2], H, H, 2 * H);
     const bias = node.input![3];
     const rbh = linearBeforeReset && bias ? u.weight(bias, 1, H, 5 * H) : undefined;
-    if (rbh) tape.note(rbh, [1, H]);
     const [f, g] = u.activations;
     return (uu, xPart, state) => {
       const [xzr, xh] = splitColumns(tape, xPart, [2 * H, H], N);
@@ -280,28 +278,66 @@ const rnn: CellSpec = {
   },
 };
 
-/** Transpose of direction d's rows [offset, offset + rows) of a [dirs, R, cols] weight: [cols, rows]. */
+/**
+ * Transpose of direction d's rows [offset, offset + rows) of a [dirs, R, cols] weight: [cols, rows]. On the
+ * tape, so that a weight fed as a graph input gets its gradient (the slice's backward pads it back in place;
+ * slices of one weight add up).
+ */
 function weightSlicer(ctx: RuleContext, tape: Tape, direction: number) {
   return (name: string, rows: number, cols: number, offset = 0): string => {
-    const starts = ctx.constInt64([direction, offset]);
-    const ends = ctx.constInt64([direction + 1, offset + rows]);
+    const shape = tape.shape(name);
     const axes = ctx.constInt64([0, 1]);
-    const shape = ctx.shape(name);
-    let slice: string;
+    const starts = ctx.constInt64([direction, offset]);
     if (shape.length === 2) {
       // Bias and peephole vectors [dirs, k·H]: rows·cols values from `offset`.
-      const flat = ctx.op('Slice', [
-        name,
-        starts,
-        ctx.constInt64([direction + 1, offset + rows * cols]),
-        axes,
-      ]);
-      slice = ctx.op('Reshape', [flat, ctx.constInt64([rows, cols])]);
-      return tape.note(slice, [rows, cols]);
+      const length = rows * cols;
+      const ends = ctx.constInt64([direction + 1, offset + length]);
+      const flat = tape.op(
+        'Slice',
+        [name, starts, ends, axes],
+        [1, length],
+        {},
+        padBack(shape, [direction, offset]),
+      );
+      return tape.op(
+        'Reshape',
+        [flat, ctx.constInt64([rows, cols])],
+        [rows, cols],
+        {},
+        reshapeBack([1, length]),
+      );
     }
-    slice = ctx.squeeze(ctx.op('Slice', [name, starts, ends, axes]), [0]);
-    return tape.note(ctx.op('Transpose', [slice], { perm: [1, 0] }), [cols, rows]);
+    const ends = ctx.constInt64([direction + 1, offset + rows]);
+    const slice = tape.op(
+      'Slice',
+      [name, starts, ends, axes],
+      [1, rows, cols],
+      {},
+      padBack(shape, [direction, offset, 0]),
+    );
+    const matrix = squeezeFirst(tape, slice, [rows, cols]);
+    return tape.op('Transpose', [matrix], [cols, rows], { perm: [1, 0] });
   };
+}
+
+/** Backward of a Slice of a `full`-shaped tensor starting at `at`: the gradient padded back with zeros. */
+function padBack(full: Shape, at: number[]): Rule {
+  return (node, ctx, [dY]) => {
+    const part = ctx.shape(node.output![0]);
+    const pads = [...at, ...at.map((start, i) => full[i] - start - part[i])];
+    if (ctx.opset >= 11) return [ctx.op('Pad', [dY!, ctx.constInt64(pads)])];
+    return [ctx.op('Pad', [dY!], { pads })];
+  };
+}
+
+function reshapeBack(shape: Shape): Rule {
+  return (_node, ctx, [dY]) => [ctx.op('Reshape', [dY!, ctx.constInt64([...shape])])];
+}
+
+function squeezeFirst(tape: Tape, x: string, shape: Shape): string {
+  const ctx = tape.ctx;
+  if (ctx.opset >= 13) return tape.op('Squeeze', [x, ctx.constInt64([0])], shape, {}, unsqueezeBack([0]));
+  return tape.op('Squeeze', [x], shape, { axes: [0] }, unsqueezeBack([0]));
 }
 
 /** Direction d's [N, H] slice of an initial state ([dirs, N, H], or [N, dirs, H] with layout 1) on the tape. */
@@ -333,11 +369,8 @@ function initialState(tape: Tape, name: string, layout: number, d: number, row: 
 function unrolledRule(spec: CellSpec): Rule {
   return (node, ctx, dOutputs) => {
     const inputs = node.input ?? [];
-    for (const w of spec.weights) {
-      if (inputs[w] && ctx.needsGradient(w)) {
-        throw ctx.unsupported('gradients with respect to recurrent weights are not computed');
-      }
-    }
+    // Weights computed in the graph or fed as inputs (W, R, B, P) that need a gradient.
+    const weightInputs = spec.weights.filter((w) => inputs[w] && ctx.needsGradient(w));
     const layout = attrInt(node, 'layout', 0);
     const direction = attrString(node, 'direction', 'forward');
     const directions = direction === 'bidirectional' ? 2 : 1;
@@ -355,6 +388,7 @@ function unrolledRule(spec: CellSpec): Rule {
     const c0 = spec.initialC !== undefined ? inputs[spec.initialC] : undefined;
     if (h0 && ctx.needsGradient(5)) tape.source(h0);
     if (c0 && ctx.needsGradient(spec.initialC!)) tape.source(c0);
+    for (const w of weightInputs) tape.source(inputs[w]);
     const G = spec.gates * hidden;
     const row: Shape = [N, hidden];
 
@@ -383,14 +417,13 @@ function unrolledRule(spec: CellSpec): Rule {
       const bias = inputs[3];
       if (bias) {
         let b = weight(bias, 1, G);
-        if (spec.foldRecurrentBias(node)) b = tape.note(ctx.op('Add', [b, weight(bias, 1, G, G)]), [1, G]);
+        if (spec.foldRecurrentBias(node)) b = tape.op('Add', [b, weight(bias, 1, G, G)], [1, G]);
         else if (spec.gates === 3) {
           // GRU with linear_before_reset: z and r recurrence biases fold, h's stays in the step.
           const rzr = weight(bias, 1, 2 * hidden, G);
-          const padded = ctx.op('Concat', [rzr, ctx.constFloat(new Float32Array(hidden), [1, hidden])], {
-            axis: 1,
-          });
-          b = tape.note(ctx.op('Add', [b, padded]), [1, G]);
+          const zeros = tape.constFloat(new Float32Array(hidden), [1, hidden]);
+          const padded = tape.op('Concat', [rzr, zeros], [1, G], { axis: 1 });
+          b = tape.op('Add', [b, padded], [1, G]);
         }
         projected = tape.op('Add', [projected, b], [T, N, G]);
       }
@@ -421,7 +454,7 @@ function unrolledRule(spec: CellSpec): Rule {
       const ys: string[] = new Array<string>(T);
       for (let k = 0; k < T; k++) {
         const t = reverse ? T - 1 - k : k;
-        const xPart = squeezeStep(tape, pieces[t], [N, G]);
+        const xPart = squeezeFirst(tape, pieces[t], [N, G]);
         const next = step(u, xPart, state);
         if (masks) {
           const [keep, hold] = masks[t];
@@ -460,23 +493,29 @@ function unrolledRule(spec: CellSpec): Rule {
         ),
         dOutputs[2],
       );
-    const wanted = [x, h0 ?? '', c0 ?? ''];
-    const [dX, dH0, dC0] = tape.backward(seeds, wanted);
+    const wanted = [x, h0 ?? '', c0 ?? '', ...weightInputs.map((w) => inputs[w])];
+    const [dX, dH0, dC0, ...dWeights] = tape.backward(seeds, wanted);
     const result: (string | undefined)[] = inputs.map(() => undefined);
     result[0] = ctx.needsGradient(0) ? (dX ?? ctx.zerosLike(x)) : undefined;
     if (h0 && ctx.needsGradient(5)) result[5] = dH0 ?? ctx.zerosLike(h0);
     if (c0 && spec.initialC !== undefined && ctx.needsGradient(spec.initialC)) {
       result[spec.initialC] = dC0 ?? ctx.zerosLike(c0);
     }
+    weightInputs.forEach((w, k) => (result[w] = dWeights[k] ?? ctx.zerosLike(inputs[w])));
     return result;
   };
 }
 
-/** [N, Σ sizes] split along axis 1 on the tape (sizes as an attribute before opset 13). */
+/** [N, Σ sizes] split along axis 1 on the tape. */
 function splitColumns(tape: Tape, x: string, sizes: number[], N: number): string[] {
-  const shapes = sizes.map((k) => [N, k]);
-  if (tape.ctx.opset < 13) return tape.ops('Split', [x], shapes, { axis: 1, split: sizes });
-  return tape.ops('Split', [x, tape.ctx.constInt64(sizes)], shapes, { axis: 1 });
+  return splitAxis(tape, x, 1, sizes, [N, 0]);
+}
+
+/** A 2-D `x` split along `axis` on the tape (sizes as an attribute before opset 13); `like` gives the other dim. */
+function splitAxis(tape: Tape, x: string, axis: number, sizes: number[], like: Shape): string[] {
+  const shapes = sizes.map((k) => like.map((d, i) => (i === axis ? k : d)));
+  if (tape.ctx.opset < 13) return tape.ops('Split', [x], shapes, { axis, split: sizes });
+  return tape.ops('Split', [x, tape.ctx.constInt64(sizes)], shapes, { axis });
 }
 
 /**
@@ -485,12 +524,6 @@ function splitColumns(tape: Tape, x: string, sizes: number[], N: number): string
  */
 function unsqueezeBack(axes: number[]): Rule {
   return (_node, ctx, [dY]) => [ctx.unsqueeze(dY!, axes)];
-}
-
-function squeezeStep(tape: Tape, piece: string, shape: Shape): string {
-  const ctx = tape.ctx;
-  if (ctx.opset >= 13) return tape.op('Squeeze', [piece, ctx.constInt64([0])], shape, {}, unsqueezeBack([0]));
-  return tape.op('Squeeze', [piece], shape, { axes: [0] }, unsqueezeBack([0]));
 }
 
 function unsqueezed(tape: Tape, x: string, axes: number[], shape: Shape): string {

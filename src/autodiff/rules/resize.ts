@@ -30,6 +30,10 @@ interface AxisResize {
   /** Whether the runtime was given sizes (then it derives the scale) rather than scales. */
   bySize: boolean;
   roi: [number, number];
+  /** The axis (of the node's input). */
+  axis: number;
+  /** Scale and roi bounds computed at run time: 1-element float tensors (then `scale` is NaN). */
+  runtime?: { scale: string; roi?: [string, string] };
 }
 
 /** Values given per entry of the opset-18 `axes` attribute, spread over every axis (`fill` elsewhere). */
@@ -49,14 +53,22 @@ function scalesOf(
   axes: number[] | undefined,
   inDims: number[],
   outDims: number[],
-): { scales: number[]; bySize: boolean } {
+): { scales: number[]; bySize: boolean; runtime?: string } {
   const rank = inDims.length;
   const legacy = isLegacy(node, ctx);
   const scalesInput = legacy ? node.input![1] : node.input![2];
   if (scalesInput) {
     const given = ctx.constantValue(scalesInput);
-    if (!given) throw ctx.unsupported('resize scales computed at run time');
-    if (given.length > 0) return { scales: spread(given, axes, rank, 1), bySize: false };
+    if (!given) {
+      // An empty scales tensor means sizes: its length is static even when its values are not.
+      const length = ctx.shape(scalesInput)[0];
+      if (length !== 0)
+        return {
+          scales: spread(new Array<number>(length).fill(NaN), axes, rank, 1),
+          bySize: false,
+          runtime: scalesInput,
+        };
+    } else if (given.length > 0) return { scales: spread(given, axes, rank, 1), bySize: false };
   } else if (legacy) {
     // Upsample-7 carries its scales as an attribute.
     const attribute = getAttr(node, 'scales');
@@ -81,46 +93,79 @@ function scalesOf(
   return { scales: inDims.map((_, i) => (chosen.includes(i) ? common : 1)), bySize: false };
 }
 
-/** Start and end of tf_crop_and_resize's region of interest per axis ([0, 1] otherwise). */
+/**
+ * Start and end of tf_crop_and_resize's region of interest per axis ([0, 1] otherwise), or 'runtime' when
+ * the roi is computed at run time.
+ */
 function roiOf(
   node: NodeProto,
   ctx: RuleContext,
   axes: number[] | undefined,
   rank: number,
-): [number, number][] {
+): [number, number][] | 'runtime' {
   const whole = Array.from({ length: rank }, (): [number, number] => [0, 1]);
-  if (
-    isLegacy(node, ctx) ||
-    attrString(node, 'coordinate_transformation_mode', '') !== 'tf_crop_and_resize'
-  ) {
-    return whole;
-  }
-  const roi = node.input![1] ? ctx.constantValue(node.input![1]) : undefined;
-  if (!roi || roi.length === 0) throw ctx.unsupported('tf_crop_and_resize without a constant roi');
+  if (!isTfCrop(node, ctx)) return whole;
+  const roiInput = node.input![1];
+  if (!roiInput) throw ctx.unsupported('tf_crop_and_resize without a roi');
+  const roi = ctx.constantValue(roiInput);
+  if (!roi) return 'runtime';
+  if (roi.length === 0) throw ctx.unsupported('tf_crop_and_resize with an empty roi');
   const n = roi.length / 2;
   const starts = spread(roi.slice(0, n), axes, rank, 0);
   const ends = spread(roi.slice(n), axes, rank, 1);
   return starts.map((s, i) => [s, ends[i]]);
 }
 
-/** One entry per input axis; undefined for axes the runtime leaves untouched (scale 1). */
+const isTfCrop = (node: NodeProto, ctx: RuleContext): boolean =>
+  !isLegacy(node, ctx) && attrString(node, 'coordinate_transformation_mode', '') === 'tf_crop_and_resize';
+
+/** Element `at` of a 1-D run-time tensor, as a 1-element float tensor. */
+function element(ctx: RuleContext, tensor: string, at: number): string {
+  return ctx.op('Slice', [tensor, ctx.constInt64([at]), ctx.constInt64([at + 1])]);
+}
+
+/**
+ * One entry per input axis; undefined for axes the runtime leaves untouched (scale 1). With scales or roi
+ * computed at run time, every axis they cover is resized with its run-time values (an axis whose size is
+ * kept may still be resampled).
+ */
 function resizedAxes(node: NodeProto, ctx: RuleContext): (AxisResize | undefined)[] {
   const inDims = ctx.shape(node.input![0]);
   const outDims = ctx.shape(node.output![0]);
   const rank = inDims.length;
   const rawAxes = ctx.opset >= 18 ? (getAttr(node, 'axes') as number[] | undefined) : undefined;
   const axes = rawAxes?.map((a) => (a < 0 ? a + rank : a));
-  const { scales, bySize } = scalesOf(node, ctx, axes, inDims, outDims);
+  const { scales, bySize, runtime } = scalesOf(node, ctx, axes, inDims, outDims);
   const roi = roiOf(node, ctx, axes, rank);
+  const covered = axes ?? inDims.map((_, i) => i);
   return inDims.map((inSize, i) => {
-    if (scales[i] === 1) return undefined;
     const outSize = outDims[i];
+    const slot = covered.indexOf(i);
+    if (runtime || roi === 'runtime') {
+      if (slot < 0) return undefined;
+      const scale = runtime ? element(ctx, runtime, slot) : ctx.constFloat([scales[i]]);
+      const bounds: [string, string] | undefined =
+        roi === 'runtime'
+          ? [element(ctx, node.input![1], slot), element(ctx, node.input![1], slot + covered.length)]
+          : undefined;
+      if (!runtime && scales[i] === 1 && !bounds) return undefined;
+      return {
+        inSize,
+        outSize,
+        scale: runtime ? NaN : scales[i],
+        bySize,
+        roi: roi === 'runtime' ? [0, 1] : roi[i],
+        axis: i,
+        runtime: { scale, roi: bounds },
+      };
+    }
+    if (scales[i] === 1) return undefined;
     if (inSize < 0 || outSize < 0)
       throw ctx.unsupported('resizing an axis whose size varies with the batch size');
     if (!bySize && Math.floor(f32(scales[i] * inSize)) !== outSize) {
       throw ctx.unsupported(`output size ${outSize} on axis ${i} does not follow from scale ${scales[i]}`);
     }
-    return { inSize, outSize, scale: scales[i], bySize, roi: roi[i] };
+    return { inSize, outSize, scale: scales[i], bySize, roi: roi[i], axis: i };
   });
 }
 
@@ -169,6 +214,7 @@ const PROBE_DROPS = new Set(['axes', 'keep_aspect_ratio_policy', 'extrapolation_
  * [in × in] identity, resizing only axis `along`.
  */
 function weights(node: NodeProto, ctx: RuleContext, a: AxisResize, along: 0 | 1): string {
+  if (a.runtime || a.outSize === a.inSize) return paddedProbeWeights(node, ctx, a, along);
   const n = a.inSize;
   const identity = ctx.constFloat(
     Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0)),
@@ -205,6 +251,69 @@ function weights(node: NodeProto, ctx: RuleContext, a: AxisResize, along: 0 | 1)
   return output;
 }
 
+/**
+ * W or Wᵀ as in `weights`, for scales or roi computed at run time (fed to the probe as data) and for axes whose
+ * size is kept. The probe resizes [1, in, in, 2]: one-hot signal k along axis 1 (kept), the resized axis 2,
+ * and a last axis of two equal copies upsampled by 2, so that the probe's output never has its input's shape
+ * (the runtime would then copy its input, whatever the scale) while equal values stay equal; linear and cubic
+ * modes accept 4-D inputs whose two outer scales are 1. An identity whose size follows the batch is built at
+ * run time (EyeLike).
+ */
+function paddedProbeWeights(node: NodeProto, ctx: RuleContext, a: AxisResize, along: 0 | 1): string {
+  const n = a.inSize;
+  let identity: string;
+  if (n >= 0) {
+    identity = ctx.constFloat(
+      Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0)),
+      [n, n],
+    );
+  } else {
+    const size = ctx.op('Slice', [
+      ctx.shapeTensor(node.input![0]),
+      ctx.constInt64([a.axis]),
+      ctx.constInt64([a.axis + 1]),
+    ]);
+    const square = ctx.op('Concat', [size, size], { axis: 0 });
+    identity = ctx.op('EyeLike', [ctx.op('ConstantOfShape', [square])]);
+  }
+  const column = ctx.unsqueeze(identity, [0, 3]);
+  const doubled = ctx.op('Concat', [column, column], { axis: 3 });
+  if (!a.runtime && Math.floor(a.scale * n) !== a.outSize) {
+    throw ctx.unsupported(
+      `scale ${a.scale} on an axis of ${n}: shape inference and the runtime disagree on the size`,
+    );
+  }
+  const scale = a.runtime?.scale ?? ctx.constFloat([a.scale]);
+  const scales = ctx.op('Concat', [ctx.constFloat([1, 1]), scale, ctx.constFloat([2])], { axis: 0 });
+  const inputs: string[] = [doubled];
+  const extra: AttributeProto[] = [];
+  if (isLegacy(node, ctx)) {
+    if (!node.input![1])
+      throw ctx.unsupported('Upsample with scales as an attribute and an axis of kept size');
+    inputs.push(scales);
+  } else {
+    let roi = ctx.opset >= 13 ? '' : ctx.constFloat([], [0]);
+    if (isTfCrop(node, ctx)) {
+      const [start, end] = a.runtime?.roi ?? a.roi.map((v) => ctx.constFloat([v]));
+      const whole = (v: string, kept: number): string[] => [
+        ctx.constFloat([kept, kept]),
+        v,
+        ctx.constFloat([kept]),
+      ];
+      roi = ctx.op('Concat', [...whole(start, 0), ...whole(end, 1)], { axis: 0 });
+      extra.push(makeAttr('extrapolation_value', 0, 'float'));
+    }
+    inputs.push(roi, scales);
+  }
+  const output = ctx.fresh('resize_weights');
+  const probe = makeNode(node.opType!, inputs, [output]);
+  probe.attribute = [...(node.attribute ?? []).filter((attr) => !PROBE_DROPS.has(attr.name ?? '')), ...extra];
+  ctx.emit(probe);
+  // [1, in, out, 4] → Wᵀ [in, out]
+  const transposed = ctx.squeeze(ctx.op('Gather', [output, ctx.constInt64([0], [])], { axis: 3 }), [0]);
+  return along === 1 ? transposed : ctx.op('Transpose', [transposed], { perm: [1, 0] });
+}
+
 /** g with W_aᵀ applied along `axis`; `dims` are g's current dims (-1 for the batch). */
 function applyTransposed(
   node: NodeProto,
@@ -233,8 +342,12 @@ function applyTransposed(
 
 const resize: Rule = (node, ctx, [dY]) => {
   for (let i = 1; i < node.input!.length; i++) {
-    if (node.input![i] && ctx.needsGradient(i))
-      throw ctx.unsupported('gradient with respect to roi or scales');
+    if (node.input![i] && ctx.needsGradient(i)) {
+      // They set the output size (a whole number) and, for nearest, which input each output copies: piecewise.
+      throw ctx.unsupported(
+        'gradient with respect to roi, scales or sizes: sampling parameters that set the output size',
+      );
+    }
   }
   const inDims = ctx.shape(node.input![0]);
   const dims = ctx.shape(node.output![0]);

@@ -29,7 +29,10 @@ function dropoutTrains(node: NodeProto, ctx: RuleContext): boolean {
  */
 const dropout: Rule = (node, ctx, [dY]) => {
   if (!dropoutTrains(node, ctx)) return [dY];
-  if (node.input![1] && ctx.needsGradient(1)) throw ctx.unsupported('gradient with respect to the ratio');
+  if (node.input![1] && ctx.needsGradient(1))
+    throw ctx.unsupported(
+      'gradient with respect to the ratio: it sets the law of a random mask, and a draw has no derivative',
+    );
   const mask = ctx.op('Cast', [ctx.forwardOutput(1)], { to: DataType.FLOAT });
   const ratioInput = node.input![1];
   let keep: string;

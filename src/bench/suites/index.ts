@@ -6,12 +6,15 @@ import { datasetSuite } from './dataset.js';
 import { evaluateSuite } from './evaluate.js';
 import { gradientSuite } from './gradient.js';
 import { perturbationSuite } from './perturbation.js';
+import { ratiosSuite } from './ratios.js';
 import { sequenceSuite } from './sequence.js';
 import { tableSuite } from './table.js';
 import { projectionSuite } from './projection.js';
+import { probeSuite } from './probe.js';
 
 export const SUITES: readonly BenchSuite[] = [
   coreSuite,
+  ratiosSuite,
   perturbationSuite,
   gradientSuite,
   datasetSuite,
@@ -19,5 +22,6 @@ export const SUITES: readonly BenchSuite[] = [
   tableSuite,
   evaluateSuite,
   projectionSuite,
+  probeSuite,
   browserSuite,
 ];

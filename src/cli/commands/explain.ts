@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { OptionError } from '../../errors.js';
 import { EXPLAINERS, type Explainer, type ExplainerOption } from '../../explainers/index.js';
-import { mapOverlay, mapsPerImage } from '../../explainers/render.js';
+import { mapOverlay, mapScale, mapsPerImage } from '../../explainers/render.js';
 import { checkColormap } from '../../render/colormap.js';
 import { writeNpy } from '../../util/npy.js';
 import { loadImageArgs } from '../images.js';
@@ -146,7 +146,11 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
       'class index or name to explain (default: the predicted class); a,b,c = one per image',
     )
     .option('--colormap <name>', 'colormap (default jet, or bwr for signed maps)')
-    .option('--alpha <a>', 'heat-map opacity 0..1 (default 0.5; 0.8 faded by magnitude for signed maps)');
+    .option('--alpha <a>', 'heat-map opacity 0..1 (default 0.5; 0.8 faded by magnitude for signed maps)')
+    .option(
+      '--clip-percent <p>',
+      "percent of each map's largest magnitudes shown saturated (default 1 for pixel-level gradients, else 0)",
+    );
   if (explainer.generalTargets) {
     cmd
       .option('--classes <a,b>', 'several classes per image: one map each')
@@ -185,6 +189,11 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
     if (target !== undefined) options.target = target;
     const colormap = typeof flags.colormap === 'string' ? checkColormap(flags.colormap) : undefined;
     const alpha = typeof flags.alpha === 'string' ? parseNumber(flags.alpha, '--alpha') : undefined;
+    const clipPercent =
+      typeof flags.clipPercent === 'string' ? parseNumber(flags.clipPercent, '--clip-percent') : undefined;
+    if (clipPercent !== undefined && !(clipPercent >= 0 && clipPercent < 100)) {
+      throw new OptionError('INVALID_OPTION', `--clip-percent must be in [0, 100), got ${clipPercent}`);
+    }
     if (alpha !== undefined && !(alpha >= 0 && alpha <= 1)) {
       throw new OptionError('INVALID_OPTION', `--alpha must be between 0 and 1, got ${alpha}`);
     }
@@ -216,7 +225,11 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
       const npy = typeof flags.saveMaps === 'string' ? flags.saveMaps : undefined;
       // Every picture and extra file is made before the first is written: a failure leaves no partial set.
       const pictures = files.map((_, m) => {
-        const overlay = mapOverlay(explainer, run, m, loaded.images[Math.floor(m / k)], { colormap, alpha });
+        const overlay = mapOverlay(explainer, run, m, loaded.images[Math.floor(m / k)], {
+          colormap,
+          alpha,
+          clipPercent,
+        });
         const request = { explainer, run, m, item: Math.floor(m / k), overlay, options };
         return loaded.picture ? loaded.picture(request) : overlay;
       });
@@ -244,6 +257,7 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
         await writeFileAtomic(npy, writeNpy(run.maps));
         files.push(npy);
       }
+      const scales = Array.from({ length: count }, (_, m) => mapScale(explainer, run, m, { clipPercent }));
       if (globals().json) {
         printJson({
           method: explainer.id,
@@ -253,12 +267,19 @@ function registerExplainer(program: Command, globals: () => GlobalFlags, explain
           mapDims: run.maps.dims,
           ...(flags.jsonMaps === true ? { maps: run.maps.data } : {}),
           files,
+          // The colour range of each picture (after clipping) and the share of the map beyond it.
+          scales: scales.map((sc) => ({
+            low: sc.range.low,
+            high: sc.range.high,
+            clipPercent: sc.range.clipped ? sc.clipPercent : 0,
+            saturated: sc.range.saturated,
+          })),
           ...run.numbers,
         });
       } else {
         for (let m = 0; m < count; m++) {
           process.stdout.write(
-            `${path.basename(loaded.paths[Math.floor(m / k)])}: ${explainer.title}, ${run.descriptions[m]}\n`,
+            `${path.basename(loaded.paths[Math.floor(m / k)])}: ${explainer.title}, ${run.descriptions[m]}; ${scales[m].text}\n`,
           );
         }
         if (explainer.summarize) process.stdout.write(`${explainer.summarize(run)}\n`);

@@ -17,6 +17,7 @@ import {
   beeswarmSpec,
   dependenceSpec,
   limeBarSpec,
+  limeFitSummary,
   meanAbsoluteShapleySpec,
   shapleyBarSpec,
   waterfallSpec,
@@ -41,7 +42,6 @@ const DATA_OPTIONS = [
     'table models: categorical predictors (comma-separated names), besides the model metadata',
   ],
   ['--target <class>', 'class index or name to explain (default: the predicted class)'],
-  ['--score <kind>', "table classifiers: 'probability' (default) or 'logit'"],
   ['--seed <n>', 'random seed'],
   ['--out <file|dir>', 'table models: a .png/.svg plot, or a folder for every plot and the JSON'],
   [
@@ -53,6 +53,7 @@ const DATA_OPTIONS = [
 
 const SHAPLEY_OPTIONS = [
   ...DATA_OPTIONS,
+  ['--score <kind>', "table classifiers: 'probability' (default) or 'logit'"],
   ['--method <method>', "table models: 'interventional' (default) or 'conditional'"],
   ['--max-num-subsets <n>', 'coalitions per query point at most (default min(2^M, 1024))'],
   ['--max-num-background <n>', 'table models: background rows used at most (default 100)'],
@@ -281,7 +282,6 @@ async function runLime(
       'chebychev',
     ] as const),
     target: targetOf(flags),
-    score: optChoice(flags, 'score', '--score', ['probability', 'logit'] as const),
     seed: seedOf(flags),
     miniBatchSize: miniBatchSize(flags),
   };
@@ -318,9 +318,7 @@ async function runLime(
   }
   results.forEach((r, q) => {
     const terms = r.importantPredictors.map((name, j) => `${name} ${signed(r.coefficients[j])}`).join(', ');
-    process.stdout.write(
-      `${inputs.queryRows[q]}: ${r.targetName} — model ${fmt(r.blackboxFitted)}, simple ${r.simpleModelType} model ${fmt(r.simpleModelFitted)} (weighted R² ${r.goodnessOfFit.r2.toFixed(3)}): ${terms}\n`,
-    );
+    process.stdout.write(`${inputs.queryRows[q]}: ${limeFitSummary(r)}: ${terms}\n`);
   });
   if (files.length)
     process.stdout.write(`wrote ${files.length === 1 ? files[0] : `${files.length} files to ${out}`}\n`);

@@ -10,7 +10,8 @@
  *
  * The wrapped model's own input layout may be NTC, TNC or NCT; the view converts batches and input gradients.
  */
-import { OptionError, UnsupportedError } from '../../errors.js';
+import { OptionError } from '../../errors.js';
+import type { SequenceLayout } from '../../onnx/time-major.js';
 import type {
   BatchOptions,
   InputSpec,
@@ -25,7 +26,7 @@ import type {
   VjpRequest,
 } from '../../types.js';
 
-export type SequenceLayout = 'NTC' | 'TNC' | 'NCT';
+export type { SequenceLayout } from '../../onnx/time-major.js';
 export type SequenceViewKind = 'strip' | 'grid';
 
 /** The model's sequence layout (input description, default NTC) and channel count. */
@@ -41,13 +42,6 @@ export function sequenceInput(model: Model): { layout: SequenceLayout; channels:
   const description = (model as { inputDescription?: Record<string, unknown> }).inputDescription;
   const declared = description?.layout;
   const layout: SequenceLayout = declared === 'TNC' || declared === 'NCT' ? declared : 'NTC';
-  if (layout === 'TNC') {
-    // Model runs split batches along axis 0, which is time here.
-    throw new UnsupportedError(
-      'UNSUPPORTED_MODEL',
-      `'${model.inputName}' is time-major [T, N, C]; only batch-first inputs ([N, T, C] or [N, C, T]) are supported`,
-    );
-  }
   const fromShape = shape[layout === 'NCT' ? 1 : 2];
   const channels =
     typeof description?.channels === 'number'
@@ -172,10 +166,12 @@ export class SequenceView implements Model, LinearHeadSource {
     return this.inner.outputKind;
   }
 
+  /** 1-D feature maps shown as [N, C, 1, T]: only the strip has them (the grid lists no layers to find them). */
   private conv(): Promise<Set<string>> {
-    this.convLayers ??= this.inner
-      .layers()
-      .then((layers) => (this.kind === 'strip' ? convFeatureLayers(layers) : new Set<string>()));
+    this.convLayers ??=
+      this.kind === 'strip'
+        ? this.inner.layers().then(convFeatureLayers)
+        : Promise.resolve(new Set<string>());
     return this.convLayers;
   }
 

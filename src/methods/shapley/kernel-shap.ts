@@ -7,7 +7,7 @@
  * enumerated completely while the budget allows, the rest sampled in complementary pairs from the seeded
  * generator in proportion to the kernel.
  */
-import { Matrix, solve } from 'ml-matrix';
+import { LuDecomposition, Matrix } from 'ml-matrix';
 import { OptionError } from '../../errors.js';
 import { checkSeed, createRandom, DEFAULT_SEED, type Random } from '../../util/random.js';
 import {
@@ -38,12 +38,28 @@ interface Sample {
   weight: number;
 }
 
-export async function kernelShap(
-  game: CoalitionGame,
-  options: KernelShapOptions = {},
-): Promise<ShapleyResult> {
-  checkPlayers(game, MAX_KERNEL_PLAYERS, 'kernelShap');
-  const m = game.numPlayers;
+/**
+ * The coalitions Kernel SHAP evaluates and its weighted least-squares fit, factorised once: the design and
+ * the weights depend only on M, the budget and the seed, so one factorisation serves every query point (one
+ * solve, many right-hand sides).
+ */
+export interface KernelShapDesign {
+  numPlayers: number;
+  /** Every coalition to evaluate: the empty one, the full one, then the proper ones. */
+  coalitions: Uint8Array[];
+  /** Whether every coalition is evaluated (the values are then exact Shapley values). */
+  exact: boolean;
+  /** Shapley values from the coalition values (coalition-major, `k` outputs per coalition). */
+  solve(values: Float64Array, k: number): ShapleyResult;
+}
+
+export function kernelShapDesign(m: number, options: KernelShapOptions = {}): KernelShapDesign {
+  if (!Number.isInteger(m) || m < 1 || m > MAX_KERNEL_PLAYERS) {
+    throw new OptionError(
+      'INVALID_OPTION',
+      `kernelShap needs between 1 and ${MAX_KERNEL_PLAYERS} players, got ${String(m)}`,
+    );
+  }
   const all = 2 ** m;
   const budget = options.maxNumSubsets ?? Math.min(all, 1024);
   if (!Number.isInteger(budget) || budget < Math.min(all, m + 1) || budget > MAX_SUBSETS) {
@@ -54,9 +70,42 @@ export async function kernelShap(
   }
   const random = createRandom(checkSeed(options.seed ?? DEFAULT_SEED));
   const samples = m === 1 ? [] : chooseCoalitions(m, Math.min(budget, all) - 2, random);
-  const empty = new Uint8Array(m);
-  const full = new Uint8Array(m).fill(1);
-  const coalitions = [empty, full, ...samples.map((s) => s.z)];
+  const coalitions = [new Uint8Array(m), new Uint8Array(m).fill(1), ...samples.map((s) => s.z)];
+  const normal = m === 1 ? undefined : factorNormalEquations(m, samples);
+  return {
+    numPlayers: m,
+    coalitions,
+    exact: coalitions.length === all,
+    solve(values, k) {
+      const emptyValue = values.slice(0, k);
+      const fullValue = values.slice(k, 2 * k);
+      const phi = normal
+        ? solveFactored(m, k, samples, normal, values, emptyValue, fullValue)
+        : Float64Array.from(fullValue, (v, o) => v - emptyValue[o]);
+      return {
+        values: phi,
+        emptyValue,
+        fullValue,
+        exact: coalitions.length === all,
+        numSubsets: coalitions.length,
+      };
+    },
+  };
+}
+
+export async function kernelShap(
+  game: CoalitionGame,
+  options: KernelShapOptions & { design?: KernelShapDesign } = {},
+): Promise<ShapleyResult> {
+  checkPlayers(game, MAX_KERNEL_PLAYERS, 'kernelShap');
+  const design = options.design ?? kernelShapDesign(game.numPlayers, options);
+  if (design.numPlayers !== game.numPlayers) {
+    throw new OptionError(
+      'INVALID_OPTION',
+      `the Kernel SHAP design is for ${design.numPlayers} players, the game has ${game.numPlayers}`,
+    );
+  }
+  const { coalitions } = design;
   const k = game.numOutputs;
   const values = new Float64Array(coalitions.length * k);
   for (let first = 0; first < coalitions.length; first += CHUNK) {
@@ -64,19 +113,7 @@ export async function kernelShap(
     values.set(await evaluate(game, part), first * k);
     options.onProgress?.({ done: first + part.length, total: coalitions.length, stage: 'coalitions' });
   }
-  const emptyValue = values.slice(0, k);
-  const fullValue = values.slice(k, 2 * k);
-  const phi =
-    m === 1
-      ? Float64Array.from(fullValue, (v, o) => v - emptyValue[o])
-      : solveConstrained(m, k, samples, values, emptyValue, fullValue);
-  return {
-    values: phi,
-    emptyValue,
-    fullValue,
-    exact: coalitions.length === all,
-    numSubsets: coalitions.length,
-  };
+  return design.solve(values, k);
 }
 
 /** Total kernel mass of the coalitions of size s (each gets this divided by C(M, s)). */
@@ -164,43 +201,63 @@ function* subsetsOfSize(m: number, size: number): Generator<Uint8Array> {
 
 /**
  * Weighted least squares with the efficiency constraint substituted: φ_last = Δ − Σ_{i<last} φ_i, so each
- * row becomes (z_i − z_last)_{i<last} · β ≈ v(z) − v(∅) − z_last Δ. One system, a right-hand side per output.
+ * row becomes (z_i − z_last)_{i<last} · β ≈ v(z) − v(∅) − z_last Δ. The normal matrix depends only on the
+ * coalitions and their weights: it is factorised here once, and each set of values is one cheap solve.
  */
-function solveConstrained(
-  m: number,
-  k: number,
-  samples: readonly Sample[],
-  values: Float64Array,
-  emptyValue: Float64Array,
-  fullValue: Float64Array,
-): Float64Array {
+function factorNormalEquations(m: number, samples: readonly Sample[]): LuDecomposition {
   const n = m - 1;
-  // Accumulated in flat arrays: this loop runs once per coalition and is the solver's hot path.
+  // Accumulated in a flat array: this loop runs once per coalition.
   const normal = new Float64Array(n * n);
-  const rhs = new Float64Array(n * k);
-  const delta = Float64Array.from(fullValue, (v, o) => v - emptyValue[o]);
   const row = new Float64Array(n);
-  samples.forEach(({ z, weight }, r) => {
+  for (const { z, weight } of samples) {
     const last = z[m - 1];
     for (let i = 0; i < n; i++) row[i] = z[i] - last;
     for (let i = 0; i < n; i++) {
       if (row[i] === 0) continue;
       const wi = weight * row[i];
       for (let j = 0; j < n; j++) if (row[j] !== 0) normal[i * n + j] += wi * row[j];
+    }
+  }
+  // A whisper of ridge keeps the system solvable when the sampled coalitions leave a direction unseen.
+  let trace = 0;
+  for (let i = 0; i < n; i++) trace += normal[i * n + i];
+  const ridge = (1e-12 * trace) / n;
+  for (let i = 0; i < n; i++) normal[i * n + i] += ridge;
+  return new LuDecomposition(toMatrix(normal, n, n));
+}
+
+function toMatrix(flat: Float64Array, rows: number, cols: number): Matrix {
+  return new Matrix(
+    Array.from({ length: rows }, (_, i) => Array.from(flat.subarray(i * cols, (i + 1) * cols))),
+  );
+}
+
+/** φ for every output: the weighted right-hand sides of the values, solved through the factorisation. */
+function solveFactored(
+  m: number,
+  k: number,
+  samples: readonly Sample[],
+  normal: LuDecomposition,
+  values: Float64Array,
+  emptyValue: Float64Array,
+  fullValue: Float64Array,
+): Float64Array {
+  const n = m - 1;
+  const rhs = new Float64Array(n * k);
+  const delta = Float64Array.from(fullValue, (v, o) => v - emptyValue[o]);
+  samples.forEach(({ z, weight }, r) => {
+    const last = z[m - 1];
+    for (let i = 0; i < n; i++) {
+      const x = z[i] - last;
+      if (x === 0) continue;
+      const wi = weight * x;
       for (let o = 0; o < k; o++) {
         const y = values[(r + 2) * k + o] - emptyValue[o] - last * delta[o];
         rhs[i * k + o] += wi * y;
       }
     }
   });
-  // A whisper of ridge keeps the system solvable when the sampled coalitions leave a direction unseen.
-  let trace = 0;
-  for (let i = 0; i < n; i++) trace += normal[i * n + i];
-  const ridge = (1e-12 * trace) / n;
-  for (let i = 0; i < n; i++) normal[i * n + i] += ridge;
-  const toMatrix = (flat: Float64Array, cols: number) =>
-    new Matrix(Array.from({ length: n }, (_, i) => Array.from(flat.subarray(i * cols, (i + 1) * cols))));
-  const beta = solve(toMatrix(normal, n), toMatrix(rhs, k));
+  const beta = normal.solve(toMatrix(rhs, n, k));
   const phi = new Float64Array(k * m);
   for (let o = 0; o < k; o++) {
     let sum = 0;

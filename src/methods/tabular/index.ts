@@ -14,11 +14,19 @@ export {
   type TableShapleyOptions,
   type TableShapleyResult,
 } from './shapley.js';
-export { lime, type LimeDistance, type TableLimeOptions, type TableLimeResult } from './lime.js';
+export {
+  lime,
+  type LimeDistance,
+  type TableLimeClassification,
+  type TableLimeOptions,
+  type TableLimeRegression,
+  type TableLimeResult,
+} from './lime.js';
 export {
   beeswarmSpec,
   dependenceSpec,
   limeBarSpec,
+  limeFitSummary,
   meanAbsoluteShapleySpec,
   shapleyBarSpec,
   waterfallSpec,

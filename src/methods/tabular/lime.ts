@@ -8,20 +8,24 @@
  * weighted regression tree on the features of largest predictor importance ('tree'). A categorical feature
  * enters the simple model as the indicator "same level as the query point".
  *
- * Classifiers are explained through the score of one class (default the predicted one), which the simple
- * model regresses; MATLAB fits a classification simple model there instead.
+ * A classifier is explained as MATLAB explains one, by a classification simple model of the classes the
+ * model predicts for the synthetic rows: 'linear' is a weighted logistic regression of one class (the
+ * predicted one, or `target`) against the others on the features chosen by the same pursuit; 'tree' is a
+ * weighted classification tree (Gini) of every class. The simple model's class at the query point is then
+ * compared with the model's (MATLAB's SimpleModelFitted and BlackboxFitted).
  */
 import { OptionError } from '../../errors.js';
 import type { TableData } from '../../data/table-csv.js';
 import type { BatchOptions, Model } from '../../types.js';
 import { checkSeed, createRandom, DEFAULT_SEED, type Random } from '../../util/random.js';
 import { checkChoice, checkPositiveInt } from '../batch.js';
-import type { ScoreKind } from '../class-scores.js';
+import { fitClassificationTree } from '../lime/classification-tree.js';
+import { fitWeightedLogistic } from '../lime/logistic.js';
 import { fitRegressionTree, predictTree } from '../lime/regression-tree.js';
 import { fitWeightedRidge, weightedR2 } from '../lime/surrogate.js';
 import { resolveClass, type ClassTarget } from '../target.js';
 import { tableSchema, type CategoricalPredictors, type TableSchema } from './schema.js';
-import { tableScorer, type TableScoreKind } from './scorer.js';
+import { tableScorer } from './scorer.js';
 import { checkTableData, outputNames } from './table.js';
 
 export type LimeDistance = 'euclidean' | 'seuclidean' | 'cityblock' | 'chebychev';
@@ -44,33 +48,31 @@ export interface TableLimeOptions extends BatchOptions {
   distance?: LimeDistance;
   categoricalPredictors?: CategoricalPredictors;
   schema?: TableSchema;
-  /** Class to explain (index or name; default the predicted class). */
+  /**
+   * Classifiers, linear simple model: the class it separates from the others (index or name; default the
+   * class the model predicts at the query point).
+   */
   target?: ClassTarget;
-  score?: ScoreKind;
   seed?: number;
 }
 
-export interface TableLimeResult {
+interface TableLimeBase {
   features: string[];
   simpleModelType: 'linear' | 'tree';
-  /** Output column explained and its name. */
+  /** Output column explained and its name (classifiers: the linear model's positive class). */
   target: number;
   targetName: string;
-  score: TableScoreKind;
   query: Float32Array;
   /** The important predictors, most important first (linear: largest |coefficient| × feature std). */
   importantPredictors: string[];
   importantIndices: number[];
-  /** Linear: coefficient per important predictor (per raw unit). Tree: its predictor importance. */
+  /**
+   * Linear: coefficient per important predictor (per raw unit; of the log-odds of `targetName` for a
+   * classifier). Tree: its predictor importance.
+   */
   coefficients: Float64Array;
   /** Linear only. */
   intercept?: number;
-  /** The model's score at the query point (MATLAB's BlackboxFitted). */
-  blackboxFitted: number;
-  /** The simple model's prediction there (MATLAB's SimpleModelFitted). */
-  simpleModelFitted: number;
-  /** Weighted R² and weighted mean squared error of the simple model on the synthetic data. */
-  goodnessOfFit: { r2: number; mse: number };
   kernelWidth: number;
   dataLocality: 'global' | 'local';
   distance: LimeDistance;
@@ -80,6 +82,34 @@ export interface TableLimeResult {
   /** The synthetic rows (raw values). */
   syntheticData: TableData;
 }
+
+/** A regression model: the simple model regresses its output. */
+export interface TableLimeRegression extends TableLimeBase {
+  task: 'regression';
+  /** The model's output at the query point (MATLAB's BlackboxFitted). */
+  blackboxFitted: number;
+  /** The simple model's prediction there (MATLAB's SimpleModelFitted). */
+  simpleModelFitted: number;
+  /** Weighted R² and weighted mean squared error of the simple model on the synthetic data. */
+  goodnessOfFit: { r2: number; mse: number };
+}
+
+/** A classifier: the simple model classifies the classes the model predicts. */
+export interface TableLimeClassification extends TableLimeBase {
+  task: 'classification';
+  classes: string[];
+  /** The class the model predicts at the query point (MATLAB's BlackboxFitted). */
+  blackboxFitted: string;
+  /**
+   * The simple model's class there (MATLAB's SimpleModelFitted): the tree's class, or for the linear model
+   * `targetName` or "not <targetName>".
+   */
+  simpleModelFitted: string;
+  /** Weighted share of the synthetic rows on which the simple model agrees with the model. */
+  goodnessOfFit: { accuracy: number };
+}
+
+export type TableLimeResult = TableLimeRegression | TableLimeClassification;
 
 export async function lime(
   model: Model,
@@ -131,7 +161,6 @@ export async function lime(
     'euclidean',
   );
   const seed = checkSeed(options.seed ?? DEFAULT_SEED);
-  const score = checkChoice<ScoreKind>('score', options.score, ['probability', 'logit'], 'probability');
   const random = createRandom(seed);
   const scales = dataScales(data.values, m);
   const measure = rowDistance(distance, schema.categorical, scales);
@@ -140,17 +169,24 @@ export async function lime(
     dataLocality === 'global' ? data.values : nearestRows(data.values, m, query, numNeighbors, measure);
   const synthetic = drawSynthetic(source, m, schema.categorical, numSynthetic, random);
 
-  const scorer = await tableScorer(model, schema, { score, miniBatchSize: options.miniBatchSize });
+  const scorer = await tableScorer(model, schema, { miniBatchSize: options.miniBatchSize });
+  const k = scorer.columns;
   const queryScores = await scorer.score(query, 1);
-  const names = outputNames(model, scorer.columns);
+  const names = outputNames(model, k);
+  const predicted = argmax(queryScores);
+  if (k > 1 && simpleModelType === 'tree' && options.target !== undefined) {
+    throw new OptionError(
+      'INVALID_OPTION',
+      'a classification tree separates every class; target chooses the class of the linear simple model',
+    );
+  }
   const target =
     options.target === undefined
-      ? argmax(queryScores)
-      : scorer.columns === 1
+      ? predicted
+      : k === 1
         ? singleOutput(options.target)
-        : resolveClass(model, options.target, scorer.columns);
+        : resolveClass(model, options.target, k);
   const scores = await scorer.score(synthetic, numSynthetic);
-  const y = Float64Array.from({ length: numSynthetic }, (_, i) => scores[i * scorer.columns + target]);
 
   const d = Float64Array.from({ length: numSynthetic }, (_, i) => measure(synthetic, i * m, query));
   const maxD = d.reduce((a, b) => Math.max(a, b), 0) || 1;
@@ -165,16 +201,70 @@ export async function lime(
     }
   }
   const queryRow = Float64Array.from(query, (v, f) => (schema.categorical[f] ? 1 : v));
+  // Most important first: a linear coefficient by its effect over one standard deviation of its feature.
+  const ordered = (fit: { indices: number[]; coefficients: Float64Array }) => {
+    const effect = (f: number, c: number) =>
+      Math.abs(c) * (simpleModelType === 'linear' && !schema.categorical[f] ? scales[f] : 1);
+    const order = fit.indices
+      .map((f, j) => ({ f, c: fit.coefficients[j] }))
+      .sort((a, b) => effect(b.f, b.c) - effect(a.f, a.c) || a.f - b.f);
+    return {
+      importantPredictors: order.map((o) => schema.features[o.f]),
+      importantIndices: order.map((o) => o.f),
+      coefficients: Float64Array.from(order, (o) => o.c),
+    };
+  };
+  const common = {
+    features: schema.features,
+    simpleModelType,
+    target,
+    targetName: names[target],
+    query,
+    kernelWidth,
+    dataLocality,
+    distance,
+    numSyntheticData: numSynthetic,
+    seed,
+  };
+  const sample = { features: schema.features, rows: numSynthetic, values: synthetic };
+
+  if (k > 1) {
+    const labels = Int32Array.from({ length: numSynthetic }, (_, i) =>
+      argmax(scores.subarray(i * k, (i + 1) * k)),
+    );
+    const fit = classificationSimpleModel(
+      simpleModelType,
+      { design, n: numSynthetic, m, weights, numImportant, queryRow },
+      labels,
+      k,
+      target,
+    );
+    let agree = 0;
+    let sw = 0;
+    for (let i = 0; i < numSynthetic; i++) {
+      if (fit.agrees(i, labels[i])) agree += weights[i];
+      sw += weights[i];
+    }
+    const simpleClass = fit.atQuery;
+    return {
+      ...common,
+      task: 'classification',
+      classes: names,
+      ...ordered(fit),
+      ...(fit.intercept !== undefined ? { intercept: fit.intercept } : {}),
+      blackboxFitted: names[predicted],
+      simpleModelFitted: simpleClass >= 0 ? names[simpleClass] : `not ${names[target]}`,
+      goodnessOfFit: { accuracy: agree / sw },
+      forwardRows: scorer.rowsEvaluated,
+      syntheticData: sample,
+    };
+  }
+
+  const y = Float64Array.from({ length: numSynthetic }, (_, i) => scores[i]);
   const fit =
     simpleModelType === 'linear'
       ? linearSimpleModel(design, numSynthetic, m, y, weights, numImportant, queryRow)
       : treeSimpleModel(design, numSynthetic, m, y, weights, numImportant, queryRow);
-  // Most important first: a linear coefficient by its effect over one standard deviation of its feature.
-  const effect = (f: number, c: number) =>
-    Math.abs(c) * (simpleModelType === 'linear' && !schema.categorical[f] ? scales[f] : 1);
-  const order = fit.indices
-    .map((f, j) => ({ f, c: fit.coefficients[j] }))
-    .sort((a, b) => effect(b.f, b.c) - effect(a.f, a.c) || a.f - b.f);
   let mse = 0;
   let sw = 0;
   for (let i = 0; i < numSynthetic; i++) {
@@ -182,26 +272,15 @@ export async function lime(
     sw += weights[i];
   }
   return {
-    features: schema.features,
-    simpleModelType,
-    target,
-    targetName: names[target],
-    score: scorer.kind,
-    query,
-    importantPredictors: order.map((o) => schema.features[o.f]),
-    importantIndices: order.map((o) => o.f),
-    coefficients: Float64Array.from(order, (o) => o.c),
+    ...common,
+    task: 'regression',
+    ...ordered(fit),
     ...(fit.intercept !== undefined ? { intercept: fit.intercept } : {}),
-    blackboxFitted: queryScores[target],
+    blackboxFitted: queryScores[0],
     simpleModelFitted: fit.atQuery,
     goodnessOfFit: { r2: weightedR2(y, fit.predictions, weights), mse: mse / sw },
-    kernelWidth,
-    dataLocality,
-    distance,
-    numSyntheticData: numSynthetic,
-    seed,
     forwardRows: scorer.rowsEvaluated,
-    syntheticData: { features: schema.features, rows: numSynthetic, values: synthetic },
+    syntheticData: sample,
   };
 }
 
@@ -325,15 +404,14 @@ function fitLinear(
  * Orthogonal matching pursuit with weights: repeatedly add the feature whose (weighted, standardised) column
  * best explains the current residual, refitting on the chosen ones each time.
  */
-function linearSimpleModel(
+function pursuit(
   design: Float64Array,
   n: number,
   m: number,
   y: Float64Array,
   w: Float64Array,
   k: number,
-  queryRow: Float64Array,
-): SimpleFit {
+): number[] {
   const chosen: number[] = [];
   let residual = Float64Array.from(y);
   let sw = 0;
@@ -361,9 +439,23 @@ function linearSimpleModel(
       if (s > bestScore) [best, bestScore] = [f, s];
     }
     chosen.push(best);
+    if (chosen.length === k) break;
     const fit = fitLinear(design, n, m, y, w, chosen);
     residual = Float64Array.from(y, (v, i) => v - fit.predictions[i]);
   }
+  return chosen;
+}
+
+function linearSimpleModel(
+  design: Float64Array,
+  n: number,
+  m: number,
+  y: Float64Array,
+  w: Float64Array,
+  k: number,
+  queryRow: Float64Array,
+): SimpleFit {
+  const chosen = pursuit(design, n, m, y, w, k);
   const fit = fitLinear(design, n, m, y, w, chosen);
   let atQuery = fit.intercept ?? 0;
   chosen.forEach((f, j) => (atQuery += fit.importance[j] * queryRow[f]));
@@ -373,6 +465,69 @@ function linearSimpleModel(
     intercept: fit.intercept,
     predictions: fit.predictions,
     atQuery,
+  };
+}
+
+interface SyntheticDesign {
+  design: Float64Array;
+  n: number;
+  m: number;
+  weights: Float64Array;
+  numImportant: number;
+  queryRow: Float64Array;
+}
+
+interface ClassificationFit {
+  indices: number[];
+  coefficients: Float64Array;
+  intercept?: number;
+  /** The simple model's class at the query point; −1: "not the positive class" (linear). */
+  atQuery: number;
+  /** Whether the simple model's decision on synthetic row i matches the model's class there. */
+  agrees(i: number, label: number): boolean;
+}
+
+/**
+ * 'linear': the positive class against the rest — features chosen by the pursuit on the 0/1 response,
+ * then a weighted logistic regression on them. 'tree': a weighted classification tree of every class on
+ * all features, whose most important ones are kept and refitted.
+ */
+function classificationSimpleModel(
+  type: 'linear' | 'tree',
+  { design, n, m, weights, numImportant, queryRow }: SyntheticDesign,
+  labels: Int32Array,
+  classes: number,
+  positive: number,
+): ClassificationFit {
+  if (type === 'linear') {
+    const y = Float64Array.from(labels, (c) => (c === positive ? 1 : 0));
+    const chosen = pursuit(design, n, m, y, weights, numImportant);
+    const fit = fitWeightedLogistic(columns(design, n, m, chosen), chosen.length, y, weights);
+    let atQuery = fit.intercept;
+    chosen.forEach((f, j) => (atQuery += fit.coefficients[j] * queryRow[f]));
+    return {
+      indices: chosen,
+      coefficients: fit.coefficients,
+      intercept: fit.intercept,
+      atQuery: atQuery > 0 ? positive : -1,
+      agrees: (i, label) => fit.logOdds[i] > 0 === (label === positive),
+    };
+  }
+  const all = Array.from({ length: m }, (_, f) => f);
+  const first = fitClassificationTree(design, m, labels, classes, weights);
+  const chosen = all
+    .sort((a, b) => first.importance[b] - first.importance[a] || a - b)
+    .slice(0, numImportant);
+  const x = columns(design, n, m, chosen);
+  const tree = fitClassificationTree(x, chosen.length, labels, classes, weights);
+  return {
+    indices: chosen,
+    coefficients: tree.importance,
+    atQuery: predictTree(
+      tree.root,
+      Float64Array.from(chosen, (f) => queryRow[f]),
+    ),
+    agrees: (i, label) => predictTree(tree.root, x, i * chosen.length) === label,
   };
 }
 

@@ -52,11 +52,27 @@ function signedBars(
   } as TopLevelSpec;
 }
 
+/**
+ * The simple model against the model at the query point, and how well it fits: a regression's values and
+ * weighted R², a classifier's classes and the weighted agreement on the synthetic data.
+ */
+export function limeFitSummary(result: TableLimeResult): string {
+  if (result.task === 'classification') {
+    return `model ${result.blackboxFitted}, simple ${result.simpleModelType} model ${result.simpleModelFitted} (agreement ${(100 * result.goodnessOfFit.accuracy).toFixed(1)}%)`;
+  }
+  return `model ${result.blackboxFitted.toPrecision(4)}, simple ${result.simpleModelType} model ${result.simpleModelFitted.toPrecision(4)} (weighted R² ${result.goodnessOfFit.r2.toFixed(3)})`;
+}
+
 export function limeBarSpec(result: TableLimeResult): TopLevelSpec {
-  const what = result.simpleModelType === 'linear' ? 'coefficient' : 'predictor importance';
+  const what =
+    result.simpleModelType === 'tree'
+      ? 'predictor importance'
+      : result.task === 'classification'
+        ? `log-odds coefficient (${result.targetName})`
+        : 'coefficient';
   return signedBars(
     result.importantPredictors.map((name, j) => ({ name, value: result.coefficients[j] })),
-    `LIME (${result.simpleModelType}) for ${result.targetName}: model ${result.blackboxFitted.toPrecision(3)}, simple model ${result.simpleModelFitted.toPrecision(3)}`,
+    `LIME: ${limeFitSummary(result)}`,
     what,
     true,
   );

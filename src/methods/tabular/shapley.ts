@@ -10,10 +10,12 @@ import type { BatchOptions, Model } from '../../types.js';
 import { checkSeed, DEFAULT_SEED } from '../../util/random.js';
 import { checkChoice, checkPositiveInt } from '../batch.js';
 import type { ScoreKind } from '../class-scores.js';
-import { kernelShap } from '../shapley/kernel-shap.js';
+import { kernelShap, kernelShapDesign } from '../shapley/kernel-shap.js';
+import type { ShapleyResult } from '../shapley/game.js';
+import { interventionalShapley } from './interventional.js';
 import type { TableData } from '../../data/table-csv.js';
 import { standardize, tableSchema, type CategoricalPredictors, type TableSchema } from './schema.js';
-import { tableScorer, type TableScoreKind } from './scorer.js';
+import { TABLE_MINI_BATCH, tableScorer, type TableScoreKind } from './scorer.js';
 import { checkTableData, evenlySpacedRows, outputNames } from './table.js';
 import { tableGame, type ShapleyMethod } from './value-functions.js';
 
@@ -93,31 +95,41 @@ export async function shapley(
   const queries = options.queryPoints.rows;
   const predictions = await scorer.scoreStandardized(readyQueries, queries);
 
-  const explanations: TableShapleyExplanation[] = [];
-  const scratch = {};
-  let baseValue = new Float32Array(k);
-  let exact = true;
-  let numSubsets = 0;
-  for (let q = 0; q < queries; q++) {
-    const query = options.queryPoints.values.slice(q * m, (q + 1) * m);
-    const game = tableGame(method, {
-      scorer,
-      background: rows,
-      numFeatures: m,
-      query: readyQueries.subarray(q * m, (q + 1) * m),
-      categorical: schema.categorical,
-      scratch,
-    });
-    const shap = await kernelShap(game, {
-      maxNumSubsets: options.maxNumSubsets,
-      seed,
-      onProgress: options.onProgress
-        ? (e) => options.onProgress!({ ...e, stage: `coalitions, query point ${q + 1}/${queries}` })
-        : undefined,
-    });
-    baseValue = Float32Array.from(shap.emptyValue);
-    exact &&= shap.exact;
-    numSubsets = shap.numSubsets;
+  const design = kernelShapDesign(m, { maxNumSubsets: options.maxNumSubsets, seed });
+  const results: ShapleyResult[] = new Array<ShapleyResult>(queries);
+  if (method === 'interventional') {
+    await interventionalShapley(
+      {
+        scorer,
+        design,
+        background: rows,
+        queries: readyQueries,
+        numFeatures: m,
+        miniBatchSize: options.miniBatchSize ?? TABLE_MINI_BATCH,
+        onProgress: options.onProgress,
+      },
+      (q, result) => (results[q] = result),
+    );
+  } else {
+    const scratch = {};
+    for (let q = 0; q < queries; q++) {
+      const game = tableGame(method, {
+        scorer,
+        background: rows,
+        numFeatures: m,
+        query: readyQueries.subarray(q * m, (q + 1) * m),
+        categorical: schema.categorical,
+        scratch,
+      });
+      results[q] = await kernelShap(game, {
+        design,
+        onProgress: options.onProgress
+          ? (e) => options.onProgress!({ ...e, stage: `coalitions, query point ${q + 1}/${queries}` })
+          : undefined,
+      });
+    }
+  }
+  const explanations = results.map((shap, q): TableShapleyExplanation => {
     const prediction = predictions.slice(q * k, (q + 1) * k);
     let additivityError = 0;
     for (let o = 0; o < k; o++) {
@@ -125,14 +137,17 @@ export async function shapley(
       for (let f = 0; f < m; f++) sum += shap.values[o * m + f];
       additivityError = Math.max(additivityError, Math.abs(sum - (prediction[o] - shap.emptyValue[o])));
     }
-    explanations.push({
-      query,
+    return {
+      query: options.queryPoints.values.slice(q * m, (q + 1) * m),
       prediction,
       predicted: argmax(prediction),
       values: Float32Array.from(shap.values),
       additivityError,
-    });
-  }
+    };
+  });
+  const baseValue = Float32Array.from(results[queries - 1].emptyValue);
+  const exact = design.exact;
+  const numSubsets = design.coalitions.length;
   const meanAbsoluteShapley = new Float32Array(k * m);
   for (const e of explanations) e.values.forEach((v, i) => (meanAbsoluteShapley[i] += Math.abs(v) / queries));
   return {

@@ -5,7 +5,7 @@
  */
 import { encodeWav } from '../../audio/wav-encode.js';
 import { EXPLAINERS } from '../../explainers/index.js';
-import { mapOverlay } from '../../explainers/render.js';
+import { mapOverlay, mapScale } from '../../explainers/render.js';
 import { audioMapFigure, audioMapSound } from '../../methods/audio/present.js';
 import { encodePng } from '../../render/png.js';
 import { escapeHtml, img } from '../html.js';
@@ -45,7 +45,7 @@ export const audioSection: ReportSection = {
         const overlay = mapOverlay(explainer, run, m, input.images[m]);
         const picture = audioMapFigure(input.model, audio.recipe, window, overlay, request);
         const sound = audioMapSound(input.model, audio.recipe, window, request);
-        const caption = `${input.names[m]}: ${explainer.title}, ${run.descriptions[m]}`;
+        const caption = `${input.names[m]}: ${explainer.title}, ${run.descriptions[m]}; ${mapScale(explainer, run, m).text}`;
         rows.push(
           `<figure>${img(await encodePng(picture), caption)}<figcaption>${escapeHtml(caption)}</figcaption>` +
             player(encodeWav(sound.kept, audio.recipe.sampleRate), 'top segments (outlined)') +

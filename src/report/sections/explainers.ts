@@ -1,6 +1,6 @@
 /** One report section per heat-map explainer: each image with the map over it. */
 import { EXPLAINERS, type Explainer } from '../../explainers/index.js';
-import { mapOverlay, mapsPerImage } from '../../explainers/render.js';
+import { mapOverlay, mapScale, mapsPerImage } from '../../explainers/render.js';
 import { audioMapFigure } from '../../methods/audio/present.js';
 import { encodePng } from '../../render/png.js';
 import { resizeForDisplay } from '../display.js';
@@ -36,12 +36,16 @@ export function explainerSection(explainer: Explainer): ReportSection {
           : mapOverlay(explainer, run, m, resizeForDisplay(input.images[item]));
         const card = cards ? metricCardHtml(cards[m]) : '';
         figures.push(
-          `<div>${figure(await encodePng(picture), `${input.names[Math.floor(m / k)]}: ${run.descriptions[m]}`)}${card}</div>`,
+          `<div>${figure(await encodePng(picture), `${input.names[Math.floor(m / k)]}: ${run.descriptions[m]}; ${mapScale(explainer, run, m).text}`)}${card}</div>`,
         );
       }
-      const scale = explainer.signed
-        ? 'Signed map: red supports the class, blue opposes it (symmetric scale around zero).'
-        : 'Map scaled from its minimum (blue) to its maximum (red).';
+      const clipped = explainer.clipPercent
+        ? ` The largest ${explainer.clipPercent} % of each map's magnitudes are clipped (shown saturated) so one extreme pixel cannot flatten the rest; each caption gives its scale.`
+        : ' Each caption gives its scale.';
+      const scale =
+        (explainer.signed
+          ? 'Signed map: red supports the class, blue opposes it (symmetric scale around zero).'
+          : 'Map scaled from its minimum (blue) to its maximum (red).') + clipped;
       const summary = explainer.summarize ? ` ${escapeHtml(explainer.summarize(run))}` : '';
       return `<p>${escapeHtml(explainer.description)}. ${escapeHtml(scale)}${summary}</p><div class="row">${figures.join('\n')}</div>`;
     },

@@ -1,5 +1,5 @@
 /**
- * The sequence view reads NTC, TNC and NCT models alike: the same network written for each layout gives the same
+ * The sequence view reads NTC, TNC (read batch-first) and NCT models alike: the same network written for each layout gives the same
  * scores and the same attribution maps, batched by length.
  */
 import { describe, expect, it } from 'vitest';
@@ -40,14 +40,16 @@ describe('sequence layouts', () => {
     expect(toModelLayout(x, 'NCT').data[1]).toBe(3); // channel 0, step 1 of sequence 0
   });
 
-  it('NTC and NCT versions of one network give the same maps; time-major input is refused', async () => {
+  it('NTC, TNC and NCT versions of one network give the same maps', async () => {
     const items = [5, 5, 7].map((length, k) => ({
       values: Float32Array.from(seededValues(length * 3, 10 + k), (v) => v * 2),
       length,
     }));
     const maps: Record<string, number[][]> = {};
-    for (const layout of ['NTC', 'NCT'] as const) {
+    for (const layout of ['NTC', 'TNC', 'NCT'] as const) {
       const model = await loadModel(encodeModel(layoutModel(layout)));
+      // A time-major input is read batch-first: the model takes [N, T, 3] and says so.
+      expect(model.inputs[0].shape).toEqual(layout === 'NCT' ? ['N', 3, 'T'] : ['N', 'T', 3]);
       for (const id of ['input-x-gradient', 'occlusion']) {
         const explainer = EXPLAINERS.find((e) => e.id === id)!;
         const results = await explainSequences(model, explainer, items, {
@@ -65,7 +67,7 @@ describe('sequence layouts', () => {
     for (const id of ['input-x-gradient', 'occlusion']) {
       const reference = maps[`NTC ${id}`];
       expect(reference.flat().some((v) => Math.abs(v) > 1e-4)).toBe(true);
-      for (const layout of ['NCT']) {
+      for (const layout of ['TNC', 'NCT']) {
         maps[`${layout} ${id}`].forEach((m, k) =>
           m.forEach((v, i) => expect(v).toBeCloseTo(reference[k][i], 5)),
         );

@@ -52,6 +52,7 @@ describe('lime on table models', () => {
         r.importantIndices.forEach((f, j) => expect(r.coefficients[j]).toBeCloseTo(WEIGHTS[f] / STD[f], 4));
         const intercept = 0.7 - WEIGHTS.reduce((s, w, f) => s + (w * MEAN[f]) / STD[f], 0);
         expect(r.intercept).toBeCloseTo(intercept, 3);
+        if (r.task !== 'regression') throw new Error('a one-output model is a regression');
         expect(r.goodnessOfFit.r2).toBeGreaterThan(0.999999);
         expect(r.simpleModelFitted).toBeCloseTo(r.blackboxFitted, 4);
         // Most important first: the effect over one std of the data is about |w|: d, a, b, c.
@@ -104,6 +105,70 @@ describe('lime on table models', () => {
     }
   });
 
+  it('fits a classification simple model of a classifier: its decision at the query point is the model decision', async () => {
+    // Two classes split by the plane 2·x0 − x1 + 0.5·x2 = 0 (logit of class 1 minus class 0); x3 plays no part.
+    const normal = [2, -1, 0.5, 0];
+    const w = new Float32Array(8);
+    normal.forEach((v, f) => (w[f * 2 + 1] = v));
+    const model = await loadModel(encodeModel(tableLinearModel(w, Float32Array.from([0, 0]), 4)));
+    try {
+      const random = createRandom(11);
+      const values = new Float32Array(400 * 4);
+      for (let i = 0; i < values.length; i++) values[i] = random.normal();
+      const data: TableData = { features: ['x0', 'x1', 'x2', 'x3'], rows: 400, values };
+      const margin = (q: number) => normal.reduce((s, v, f) => s + v * values[q * 4 + f], 0);
+      // Query points clearly on either side of the plane.
+      const queries = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].filter((q) => Math.abs(margin(q)) > 1).slice(0, 4);
+      expect(new Set(queries.map((q) => margin(q) > 0)).size).toBe(2);
+      for (const q of queries) {
+        const expected = margin(q) > 0 ? 'class 1' : 'class 0';
+        const linear = await lime(model, data, {
+          queryPoint: row(data, q),
+          numImportantPredictors: 4,
+          numSyntheticData: 1500,
+        });
+        if (linear.task !== 'classification') throw new Error('a two-class model is a classifier');
+        expect(linear.blackboxFitted).toBe(expected);
+        expect(linear.targetName).toBe(expected);
+        expect(linear.simpleModelFitted).toBe(expected);
+        expect(linear.goodnessOfFit.accuracy).toBeGreaterThan(0.97);
+        // The logistic model's direction is the plane's normal (towards the explained class).
+        const sign = expected === 'class 1' ? 1 : -1;
+        const coef = new Array<number>(4).fill(0);
+        linear.importantIndices.forEach((f, j) => (coef[f] = linear.coefficients[j]));
+        const dot = coef.reduce((s, c, f) => s + c * sign * normal[f], 0);
+        const norms = Math.hypot(...coef) * Math.hypot(...normal);
+        expect(dot / norms).toBeGreaterThan(0.98);
+        expect(linear.importantPredictors[3]).toBe('x3');
+
+        const tree = await lime(model, data, {
+          queryPoint: row(data, q),
+          simpleModelType: 'tree',
+          numImportantPredictors: 3,
+          numSyntheticData: 1500,
+        });
+        if (tree.task !== 'classification') throw new Error('a two-class model is a classifier');
+        expect(tree.simpleModelFitted).toBe(expected);
+        expect(tree.goodnessOfFit.accuracy).toBeGreaterThan(0.9);
+        expect([...tree.importantPredictors].sort()).toEqual(['x0', 'x1', 'x2']);
+      }
+      // The other class as the linear model's positive one: the simple model says "not" it.
+      const q = queries[0];
+      const other = margin(q) > 0 ? 0 : 1;
+      const flipped = await lime(model, data, {
+        queryPoint: row(data, q),
+        target: other,
+        numSyntheticData: 1500,
+      });
+      expect(flipped.simpleModelFitted).toBe(`not class ${other}`);
+      await expect(
+        lime(model, data, { queryPoint: row(data, q), simpleModelType: 'tree', target: 1 }),
+      ).rejects.toThrow(OptionError);
+    } finally {
+      await model.dispose();
+    }
+  });
+
   it('same seed, same result; another seed, other synthetic rows', async () => {
     const model = await loadModel(fixtureModelPath('tabular-mlp-wine'));
     try {
@@ -118,7 +183,8 @@ describe('lime on table models', () => {
       );
       expect(Array.from(c.syntheticData.values)).not.toEqual(Array.from(a.syntheticData.values));
       expect(a.targetName).toBe(set.classNames![a.target]);
-      expect(a.score).toBe('probability');
+      expect(a.task).toBe('classification');
+      expect(a.blackboxFitted).toBe(a.targetName);
     } finally {
       await model.dispose();
     }

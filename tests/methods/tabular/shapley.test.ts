@@ -9,7 +9,7 @@ import { fixtureModelPath, loadTableSamples } from '../../../src/data/samples.js
 import type { TableData } from '../../../src/data/table-csv.js';
 import { loadModel } from '../../../src/node/load.js';
 import { encodeModel } from '../../../src/onnx/proto.js';
-import { exactShapley } from '../../../src/methods/shapley/index.js';
+import { exactShapley, kernelShap } from '../../../src/methods/shapley/index.js';
 import {
   conditionalNeighbours,
   shapley,
@@ -127,6 +127,31 @@ describe('shapley (interventional) on the synthetic regression fixture', () => {
         expect(e.values.length).toBe(3 * 13);
         expect(e.additivityError).toBeLessThan(1e-5);
         expect(e.prediction.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      }
+      // The rows of every query point are streamed through shared batches (here 1 000 rows, so batches split
+      // coalitions and query points) and averaged with a fused softmax: the same numbers as Kernel SHAP run on
+      // each query point's own game, one coalition block at a time (the same bits where the runtime gives each
+      // row the same bits in any batch; 1e-6 allows a kernel that does not).
+      const streamed = await shapley(model, rows(set.values, set.features, 0, 40), {
+        queryPoints: rows(set.values, set.features, 40, 2),
+        maxNumSubsets: 300,
+        miniBatchSize: 1000,
+      });
+      const schema = tableSchema(model);
+      const scorer = await tableScorer(model, schema);
+      for (let q = 0; q < 2; q++) {
+        const game = tableGame('interventional', {
+          scorer,
+          background: standardize(schema, rows(set.values, set.features, 0, 40).values),
+          numFeatures: 13,
+          query: standardize(schema, rows(set.values, set.features, 40 + q, 1).values),
+          categorical: new Array<boolean>(13).fill(false),
+        });
+        const alone = await kernelShap(game, { maxNumSubsets: 300 });
+        alone.values.forEach((v, i) => {
+          expect(Math.abs(streamed.explanations[q].values[i] - v)).toBeLessThan(1e-6);
+          expect(Math.abs(r.explanations[q].values[i] - v)).toBeLessThan(1e-6);
+        });
       }
     } finally {
       await model.dispose();

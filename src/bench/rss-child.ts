@@ -1,0 +1,11 @@
+/**
+ * Runs one CLI command in this process, then reports its peak resident memory on stderr as one marked line:
+ * the bench spawns it to measure what a command costs on its own, outside the bench's own heap.
+ */
+import { runCli } from '../cli/program.js';
+
+const RSS_MARKER = 'netlens-bench-peak-rss-kib';
+
+const code = await runCli(process.argv.slice(2));
+process.stderr.write(`${RSS_MARKER} ${process.resourceUsage().maxRSS}\n`);
+process.exitCode = code;

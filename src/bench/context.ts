@@ -18,6 +18,8 @@ export interface BenchModel {
 export interface BenchContext {
   /** Fewer repeats and smaller sizes (for a smoke run). */
   quick: boolean;
+  /** Also the 70 000-point projection rows and the peak memory of `netlens embed` (tens of minutes). */
+  large?: boolean;
   imageModels: BenchModel[];
   /** A deterministic batch in the model's input layout (values as normalised pixels would be). */
   batchFor(model: OnnxModel, batch: number): TensorData;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: median timings as ratios to the raw ONNX Runtime floor measured in the same run.
- * Usage: node dist/bench/main.js [--quick] [--suite name[,name]] [--out bench/results.json]
+ * Usage: node dist/bench/main.js [--quick] [--large] [--suite name[,name]] [--out bench/results.json]
  */
 import path from 'node:path';
 import { deterministicBatch, loadImageModels, repoRoot, type BenchContext } from './context.js';
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   }
   const ctx: BenchContext = {
     quick,
+    large: args.includes('--large'),
     repeats: quick ? 3 : 7,
     imageModels: await loadImageModels(await extraBenchModels(quick)),
     batchFor: deterministicBatch,

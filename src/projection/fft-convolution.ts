@@ -18,6 +18,8 @@ export class GridConvolution {
   /** Real transform of the kernel (its imaginary part vanishes for an even kernel). */
   private readonly kernelHat: Float64Array;
   private readonly blockIn: Float64Array[];
+  /** Second L × L complex buffer of convolvePair. */
+  private readonly spare: Float64Array;
   private readonly lineOut: Float64Array;
 
   constructor(
@@ -31,12 +33,13 @@ export class GridConvolution {
     this.m = m;
     this.fft = new FFT(size);
     this.grid = new Float64Array(2 * size * size);
+    this.spare = new Float64Array(2 * size * size);
     this.kernelHat = new Float64Array(size * size);
     this.blockIn = Array.from({ length: COLUMN_BLOCK }, () => new Float64Array(2 * size));
     this.lineOut = new Float64Array(2 * size);
   }
 
-  /** Sets the kernel from its value at node offsets (a, b), |a|, |b| < M; `kernel(a, b)` must equal `kernel(-a, b)` etc. */
+  /** Sets the kernel from its value at node offsets (a, b), |a|, |b| < M; `kernel(a, b)` must equal `kernel(-a, b)`, `kernel(b, a)` etc. */
   setKernel(kernel: (a: number, b: number) => number): void {
     const { size: l, m, grid } = this;
     grid.fill(0);
@@ -53,27 +56,41 @@ export class GridConvolution {
     for (let t = 0; t < l * l; t++) this.kernelHat[t] = grid[2 * t];
   }
 
-  /** Replaces the M × M fields `first` and `second` (row-major) by their convolutions with the kernel. */
+  /**
+   * Replaces the M × M fields `first` and `second` (row-major) by their convolutions with the kernel. The column
+   * transforms run as row transforms of the transposed grid (two buffers, so fft.js's out-of-place transforms
+   * need no copies back): rows of the M data rows, transpose, all L rows, times the kernel's transform (symmetric:
+   * the kernel is even in both offsets and symmetric in them), inverse all L rows, transpose the M rows needed
+   * back, inverse those M rows.
+   */
   convolvePair(first: Float64Array, second: Float64Array): void {
-    const { size: l, m, grid, kernelHat } = this;
-    grid.fill(0);
+    const { size: l, m, kernelHat, fft } = this;
+    const a = this.grid;
+    const b = this.spare;
+    const row = (buffer: Float64Array, r: number) => buffer.subarray(2 * r * l, 2 * (r + 1) * l);
     for (let r = 0; r < m; r++) {
+      const line = row(a, r);
+      line.fill(0);
       for (let c = 0; c < m; c++) {
-        grid[2 * (r * l + c)] = first[r * m + c];
-        grid[2 * (r * l + c) + 1] = second[r * m + c];
+        line[2 * c] = first[r * m + c];
+        line[2 * c + 1] = second[r * m + c];
       }
+      fft.transform(row(b, r), line);
     }
-    // Only the first M rows hold data before the forward transform, and only they are needed after the inverse.
-    this.transform2d(false, m, l);
+    transposeRows(b, a, m, l);
+    for (let r = 0; r < l; r++) fft.transform(row(b, r), row(a, r));
     for (let t = 0; t < l * l; t++) {
-      grid[2 * t] *= kernelHat[t];
-      grid[2 * t + 1] *= kernelHat[t];
+      b[2 * t] *= kernelHat[t];
+      b[2 * t + 1] *= kernelHat[t];
     }
-    this.transform2d(true, l, m);
+    for (let r = 0; r < l; r++) fft.inverseTransform(row(a, r), row(b, r));
+    transposeColumns(a, b, m, l);
     for (let r = 0; r < m; r++) {
+      const line = row(a, r);
+      fft.inverseTransform(line, row(b, r));
       for (let c = 0; c < m; c++) {
-        first[r * m + c] = grid[2 * (r * l + c)];
-        second[r * m + c] = grid[2 * (r * l + c) + 1];
+        first[r * m + c] = line[2 * c];
+        second[r * m + c] = line[2 * c + 1];
       }
     }
   }
@@ -120,6 +137,45 @@ export class GridConvolution {
         for (let b = 0; b < width; b++) {
           grid[to + 2 * b] = blockIn[b][2 * r];
           grid[to + 2 * b + 1] = blockIn[b][2 * r + 1];
+        }
+      }
+    }
+  }
+}
+
+/** Square tiles of the transposes: 16 complex values (two cache lines) per tile row. */
+const TILE = 16;
+
+/**
+ * to[c][r] = from[r][c] for the first `rows` rows of `from` (L × L complex); to's entries r >= rows are zeroed,
+ * so `to` holds the transpose of `from` with its other rows taken as zero.
+ */
+function transposeRows(from: Float64Array, to: Float64Array, rows: number, l: number): void {
+  for (let c = 0; c < l; c++) to.fill(0, 2 * (c * l + rows), 2 * (c + 1) * l);
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const r1 = Math.min(rows, r0 + TILE);
+    for (let c0 = 0; c0 < l; c0 += TILE) {
+      const c1 = Math.min(l, c0 + TILE);
+      for (let r = r0; r < r1; r++) {
+        for (let c = c0; c < c1; c++) {
+          to[2 * (c * l + r)] = from[2 * (r * l + c)];
+          to[2 * (c * l + r) + 1] = from[2 * (r * l + c) + 1];
+        }
+      }
+    }
+  }
+}
+
+/** to[r][c] = from[c][r] for the first `rows` rows of `to` (all L columns). */
+function transposeColumns(from: Float64Array, to: Float64Array, rows: number, l: number): void {
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const r1 = Math.min(rows, r0 + TILE);
+    for (let c0 = 0; c0 < l; c0 += TILE) {
+      const c1 = Math.min(l, c0 + TILE);
+      for (let c = c0; c < c1; c++) {
+        for (let r = r0; r < r1; r++) {
+          to[2 * (r * l + c)] = from[2 * (c * l + r)];
+          to[2 * (r * l + c) + 1] = from[2 * (c * l + r) + 1];
         }
       }
     }

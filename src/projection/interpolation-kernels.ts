@@ -4,11 +4,12 @@
  * arrays (SharedArrayBuffer):
  *
  * - 'spread' (one task per chunk of points): each point's box and Lagrange weights, its charges spread onto the
- *   chunk's own copy of the grid, and the exact attraction of the chunk's rows of P.
+ *   chunk's own copy of the grid, and the exact attraction over the chunk's share of P's upper triangle (each pair
+ *   once, pushing both points, into the chunk's own force array; shares balanced by pair count).
  * - 'convolve' (one task per pair of charges): the chunks' grids summed in chunk order, then convolved with the
  *   kernel by FFT.
  * - 'gather' (one task per chunk): each point's potentials read back from the grid, its repulsive force and its
- *   share of the normaliser Z.
+ *   share of the normaliser Z, and its attractive force summed over the chunks' force arrays.
  *
  * The points are cut into CHUNKS fixed ranges whatever the number of threads, and every sum runs in a fixed order
  * (within a chunk, then over chunks in order), so the gradient is the same to the last bit on any number of
@@ -48,19 +49,29 @@ export const PARAM = {
   length: 10,
 } as const;
 
-/** Every array the phases read or write; backed by SharedArrayBuffers when threads share them. */
+/**
+ * Every array the phases read or write; backed by SharedArrayBuffers when threads share them. Points are held in
+ * the breadth-first order of P's graph (`order`), so that a point's neighbours sit at nearby indices and the
+ * attraction's reads of their positions mostly hit the cache.
+ */
 export interface InterpolationBuffers {
   n: number;
+  /** order[r] = the caller's index of the point held at r. */
+  order: Int32Array;
   /** Lagrange nodes per box and dimension. */
   nodes: number;
   /** Largest grid side the buffers hold. */
   maxM: number;
   /** Denominators of the Lagrange basis on the nodes (k + 0.5) / nodes of the unit box. */
   denominators: Float64Array;
-  /** P in compressed rows (both triangles). */
-  indptr: Int32Array;
-  indices: Int32Array;
-  values: Float64Array;
+  /** Upper triangle (j > i) of the symmetric P in compressed rows: each pair once. */
+  upperPtr: Int32Array;
+  upperCols: Int32Array;
+  upperVals: Float64Array;
+  /** CHUNKS + 1 row boundaries of the attraction's shares, balanced by pair count. */
+  pairStarts: Int32Array;
+  /** CHUNKS × n × 2 attractive forces of each chunk's pairs. */
+  chunkForces: Float64Array;
   params: Float64Array;
   /** n × 2 embedding, copied in before each evaluation. */
   y: Float64Array;
@@ -98,20 +109,48 @@ export function allocateBuffers(
     for (let m = 0; m < nodes; m++) if (m !== k) product *= (k - m) / nodes;
     denominators[k] = product;
   }
-  const indptr = i32(n + 1);
-  indptr.set(p.indptr);
-  const indices = i32(p.indices.length);
-  indices.set(p.indices);
-  const values = f64(p.values.length);
-  values.set(p.values);
+  const order = i32(n);
+  order.set(breadthFirstOrder(p));
+  const rank = new Int32Array(n);
+  for (let r = 0; r < n; r++) rank[order[r]] = r;
+  const upperPtr = i32(n + 1);
+  for (let r = 0; r < n; r++) {
+    const i = order[r];
+    let count = 0;
+    for (let e = p.indptr[i]; e < p.indptr[i + 1]; e++) if (rank[p.indices[e]] > r) count++;
+    upperPtr[r + 1] = upperPtr[r] + count;
+  }
+  const pairs = upperPtr[n];
+  const upperCols = i32(pairs);
+  const upperVals = f64(pairs);
+  let out = 0;
+  for (let r = 0; r < n; r++) {
+    const i = order[r];
+    for (let e = p.indptr[i]; e < p.indptr[i + 1]; e++) {
+      const j = rank[p.indices[e]];
+      if (j <= r) continue;
+      upperCols[out] = j;
+      upperVals[out++] = p.values[e];
+    }
+  }
+  const pairStarts = i32(CHUNKS + 1);
+  let row = 0;
+  for (let c = 1; c < CHUNKS; c++) {
+    while (row < n && upperPtr[row] < (pairs * c) / CHUNKS) row++;
+    pairStarts[c] = row;
+  }
+  pairStarts[CHUNKS] = n;
   return {
     n,
+    order,
     nodes,
     maxM,
     denominators,
-    indptr,
-    indices,
-    values,
+    upperPtr,
+    upperCols,
+    upperVals,
+    pairStarts,
+    chunkForces: f64(CHUNKS * 2 * n),
     params: f64(PARAM.length),
     y: f64(2 * n),
     nodeX: i32(n),
@@ -125,6 +164,31 @@ export function allocateBuffers(
     logTerms: f64(CHUNKS),
     zTerms: f64(CHUNKS),
   };
+}
+
+/** Points in breadth-first order over P's graph, each component from its lowest index. */
+function breadthFirstOrder(p: SparseAffinities): Int32Array {
+  const n = p.n;
+  const order = new Int32Array(n);
+  const seen = new Uint8Array(n);
+  let head = 0;
+  let tail = 0;
+  for (let root = 0; root < n; root++) {
+    if (seen[root]) continue;
+    seen[root] = 1;
+    order[tail++] = root;
+    while (head < tail) {
+      const i = order[head++];
+      for (let e = p.indptr[i]; e < p.indptr[i + 1]; e++) {
+        const j = p.indices[e];
+        if (!seen[j]) {
+          seen[j] = 1;
+          order[tail++] = j;
+        }
+      }
+    }
+  }
+  return order;
 }
 
 /** Points [start, end) of chunk c. */
@@ -181,7 +245,7 @@ export class PhaseRunner {
         }
       }
     }
-    this.attract(chunk, start, end);
+    this.attract(chunk);
   }
 
   /** Box of every point of [start, end) and its Lagrange weights on that box's nodes, per axis. */
@@ -208,31 +272,39 @@ export class PhaseRunner {
     }
   }
 
-  /** Attractive forces of rows [start, end) of P, and their p-weighted log term when asked. */
-  private attract(chunk: number, start: number, end: number): void {
-    const { y, indptr, indices, values, attraction, params } = this.b;
+  /**
+   * Attraction of the chunk's pairs (rows pairStarts[c] .. pairStarts[c + 1] of the upper triangle) into the
+   * chunk's force array, and their p-weighted log term (both triangles: twice the upper sum) when asked.
+   */
+  private attract(chunk: number): void {
+    const { n, y, upperPtr, upperCols, upperVals, pairStarts, chunkForces, params } = this.b;
     const withKl = params[PARAM.withKl] !== 0;
+    const forces = chunkForces.subarray(chunk * 2 * n, (chunk + 1) * 2 * n);
+    forces.fill(0);
     let logTerm = 0;
-    for (let i = start; i < end; i++) {
+    const end = pairStarts[chunk + 1];
+    for (let i = pairStarts[chunk]; i < end; i++) {
       const x0 = y[2 * i];
       const x1 = y[2 * i + 1];
       let a0 = 0;
       let a1 = 0;
-      const last = indptr[i + 1];
-      for (let e = indptr[i]; e < last; e++) {
-        const j = indices[e];
+      const last = upperPtr[i + 1];
+      for (let e = upperPtr[i]; e < last; e++) {
+        const j = upperCols[e];
         const d0 = x0 - y[2 * j];
         const d1 = x1 - y[2 * j + 1];
         const q = 1 + d0 * d0 + d1 * d1;
-        const pw = values[e] / q;
+        const pw = upperVals[e] / q;
         a0 += pw * d0;
         a1 += pw * d1;
-        if (withKl) logTerm += values[e] * Math.log(q);
+        forces[2 * j] -= pw * d0;
+        forces[2 * j + 1] -= pw * d1;
+        if (withKl) logTerm += upperVals[e] * Math.log(q);
       }
-      attraction[2 * i] = a0;
-      attraction[2 * i + 1] = a1;
+      forces[2 * i] += a0;
+      forces[2 * i + 1] += a1;
     }
-    this.b.logTerms[chunk] = logTerm;
+    this.b.logTerms[chunk] = 2 * logTerm;
   }
 
   private convolve(pair: number): void {
@@ -271,7 +343,8 @@ export class PhaseRunner {
 
   private gather(chunk: number): void {
     const b = this.b;
-    const { nodes, y, nodeX, nodeY, weightX, weightY, params, grids, repulsion } = b;
+    const { n, nodes, y, nodeX, nodeY, weightX, weightY, params, grids, repulsion } = b;
+    const { attraction, chunkForces } = b;
     const m = params[PARAM.m];
     const size = b.maxM * b.maxM;
     const phi0 = grids.subarray(0, m * m);
@@ -280,7 +353,12 @@ export class PhaseRunner {
     const phi3 = grids.subarray(3 * size, 3 * size + m * m);
     const centreX = params[PARAM.centreX];
     const centreY = params[PARAM.centreY];
-    const [start, end] = chunkRange(b.n, chunk);
+    const [start, end] = chunkRange(n, chunk);
+    for (let t = 2 * start; t < 2 * end; t++) {
+      let sum = chunkForces[t];
+      for (let c = 1; c < CHUNKS; c++) sum += chunkForces[c * 2 * n + t];
+      attraction[t] = sum;
+    }
     let z = 0;
     for (let i = start; i < end; i++) {
       let p0 = 0;

@@ -123,8 +123,11 @@ export class InterpolationGradient {
   /** Write the gradient at `y` into `grad`; returns the KL of `y` (unexaggerated P) when `withKl` is set. */
   evaluate(y: Float64Array, exaggeration: number, grad: Float64Array, withKl: boolean): number | undefined {
     const b = this.buffers;
-    const n = b.n;
-    b.y.set(y);
+    const { n, order } = b;
+    for (let r = 0; r < n; r++) {
+      b.y[2 * r] = y[2 * order[r]];
+      b.y[2 * r + 1] = y[2 * order[r] + 1];
+    }
     this.setGrid(y, withKl);
     for (const phase of PHASES) this.executor.run(phase);
     let z = -n;
@@ -137,7 +140,11 @@ export class InterpolationGradient {
     const rep = b.repulsion;
     const a = 4 * exaggeration;
     const r = 4 / z;
-    for (let t = 0; t < 2 * n; t++) grad[t] = a * att[t] - r * rep[t];
+    for (let s = 0; s < n; s++) {
+      const i = order[s];
+      grad[2 * i] = a * att[2 * s] - r * rep[2 * s];
+      grad[2 * i + 1] = a * att[2 * s + 1] - r * rep[2 * s + 1];
+    }
     return withKl ? this.entropy + logTerm + Math.log(z) : undefined;
   }
 

@@ -6,6 +6,45 @@
  */
 import type { SparseAffinities } from './affinities.js';
 
+/**
+ * 2-D attraction of points [from, to) over the upper triangle of P (CSR): each pair pushes both of its points,
+ * added into `forces`. Returns Σ p_ij log(1 + |y_i - y_j|²) over those pairs when `withKl` (else 0).
+ */
+export function attract2(
+  y: Float64Array,
+  upperPtr: Int32Array,
+  upperCols: Int32Array,
+  upperVals: Float64Array,
+  forces: Float64Array,
+  from: number,
+  to: number,
+  withKl: boolean,
+): number {
+  let logTerm = 0;
+  for (let i = from; i < to; i++) {
+    const x0 = y[2 * i];
+    const x1 = y[2 * i + 1];
+    let a0 = 0;
+    let a1 = 0;
+    const last = upperPtr[i + 1];
+    for (let e = upperPtr[i]; e < last; e++) {
+      const j = upperCols[e];
+      const d0 = x0 - y[2 * j];
+      const d1 = x1 - y[2 * j + 1];
+      const q = 1 + d0 * d0 + d1 * d1;
+      const pw = upperVals[e] / q;
+      a0 += pw * d0;
+      a1 += pw * d1;
+      forces[2 * j] -= pw * d0;
+      forces[2 * j + 1] -= pw * d1;
+      if (withKl) logTerm += upperVals[e] * Math.log(q);
+    }
+    forces[2 * i] += a0;
+    forces[2 * i + 1] += a1;
+  }
+  return logTerm;
+}
+
 export class SparseAttraction {
   /** n × dims, written by `compute`. */
   readonly forces: Float64Array;
@@ -51,28 +90,7 @@ export class SparseAttraction {
     const { upperPtr, upperCols, upperVals, forces } = this;
     const n = this.n;
     forces.fill(0);
-    let logTerm = 0;
-    for (let i = 0; i < n; i++) {
-      const x0 = y[2 * i];
-      const x1 = y[2 * i + 1];
-      let a0 = 0;
-      let a1 = 0;
-      for (let e = upperPtr[i]; e < upperPtr[i + 1]; e++) {
-        const j = upperCols[e];
-        const d0 = x0 - y[2 * j];
-        const d1 = x1 - y[2 * j + 1];
-        const q = 1 + d0 * d0 + d1 * d1;
-        const pw = upperVals[e] / q;
-        a0 += pw * d0;
-        a1 += pw * d1;
-        forces[2 * j] -= pw * d0;
-        forces[2 * j + 1] -= pw * d1;
-        if (withKl) logTerm += upperVals[e] * Math.log(q);
-      }
-      forces[2 * i] += a0;
-      forces[2 * i + 1] += a1;
-    }
-    return 2 * logTerm;
+    return 2 * attract2(y, upperPtr, upperCols, upperVals, forces, 0, n, withKl);
   }
 
   private computeAny(y: Float64Array, withKl: boolean): number {

@@ -16,6 +16,7 @@
  * threads.
  */
 import type { SparseAffinities } from './affinities.js';
+import { attract2 } from './attraction.js';
 import { GridConvolution } from './fft-convolution.js';
 
 /** Point ranges of the spread and gather phases (fixed, so results do not depend on the thread count). */
@@ -281,29 +282,16 @@ export class PhaseRunner {
     const withKl = params[PARAM.withKl] !== 0;
     const forces = chunkForces.subarray(chunk * 2 * n, (chunk + 1) * 2 * n);
     forces.fill(0);
-    let logTerm = 0;
-    const end = pairStarts[chunk + 1];
-    for (let i = pairStarts[chunk]; i < end; i++) {
-      const x0 = y[2 * i];
-      const x1 = y[2 * i + 1];
-      let a0 = 0;
-      let a1 = 0;
-      const last = upperPtr[i + 1];
-      for (let e = upperPtr[i]; e < last; e++) {
-        const j = upperCols[e];
-        const d0 = x0 - y[2 * j];
-        const d1 = x1 - y[2 * j + 1];
-        const q = 1 + d0 * d0 + d1 * d1;
-        const pw = upperVals[e] / q;
-        a0 += pw * d0;
-        a1 += pw * d1;
-        forces[2 * j] -= pw * d0;
-        forces[2 * j + 1] -= pw * d1;
-        if (withKl) logTerm += upperVals[e] * Math.log(q);
-      }
-      forces[2 * i] += a0;
-      forces[2 * i + 1] += a1;
-    }
+    const logTerm = attract2(
+      y,
+      upperPtr,
+      upperCols,
+      upperVals,
+      forces,
+      pairStarts[chunk],
+      pairStarts[chunk + 1],
+      withKl,
+    );
     this.b.logTerms[chunk] = 2 * logTerm;
   }
 

@@ -108,6 +108,8 @@ export interface OnnxModelOptions {
    * every item) or [N, ...] (one per item). Float inputs left out are fed zeros (e.g. RNN states), with a note.
    */
   inputs?: Record<string, TensorData>;
+  /** The output every method explains and `predict` shows (default: the graph's first output). */
+  outputName?: string;
 }
 
 /** ONNX element type numbers → the runtime's type names. */
@@ -131,6 +133,19 @@ const ELEM_TYPE_NAMES: Record<number, string> = {
 const PROBE_GROUP = 16;
 
 const RULES: readonly BackpropRule[] = ['gradient', 'guided', 'deconvnet'];
+
+/** The outputs with the one to explain first (the graph's order otherwise): the first output is the main one. */
+function mainOutputFirst(outputs: TensorInfo[], name: string | undefined, source: string): TensorInfo[] {
+  if (name === undefined) return outputs;
+  const chosen = outputs.find((o) => o.name === name);
+  if (!chosen) {
+    throw new OptionError(
+      'INVALID_OPTION',
+      `${source} has no output named '${name}' (outputs: ${outputs.map((o) => o.name).join(', ')})`,
+    );
+  }
+  return [chosen, ...outputs.filter((o) => o !== chosen)];
+}
 
 function tensorInfo(vi: ValueInfoProto): TensorInfo {
   const type = valueInfoElemType(vi);
@@ -338,7 +353,7 @@ export class OnnxModel implements Model, LinearHeadSource {
     if (!graph) throw new ModelError('INVALID_MODEL', `${this.source} has no graph`);
 
     this.inputs = feedInputs(graph).map(tensorInfo);
-    this.outputs = (graph.output ?? []).map(tensorInfo);
+    this.outputs = mainOutputFirst((graph.output ?? []).map(tensorInfo), options.outputName, this.source);
     const floatInput = this.inputs.find((i) => i.elemType === 'float32');
     if (!floatInput) {
       const found = this.inputs.map((i) => `${i.name}: ${i.elemType}`).join(', ') || 'no inputs';

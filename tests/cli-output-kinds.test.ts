@@ -36,6 +36,16 @@ describe('predict by output kind', () => {
     );
   });
 
+  it('--output-name picks the output to show; an unknown name is a one-line error listing the outputs', async () => {
+    const named = await cli('predict', mask, circle, '--output-name', 'mask');
+    expect(named.code).toBe(0);
+    expect(named.stdout.split('\n')[0]).toBe("output 'mask': dense map");
+    const bad = await cli('predict', mask, circle, '--output-name', 'nope');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toHaveLength(1);
+    expect(bad.stderr[0]).toMatch(/has no output named 'nope' \(outputs: mask\)/);
+  });
+
   it('--input holds the other input: the queried shape decides the answer', async () => {
     const yes = await cli(
       '--json',

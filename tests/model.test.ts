@@ -454,3 +454,43 @@ describe('OnnxModel: vjp requests', () => {
     );
   });
 });
+
+describe('the output to explain (outputName)', () => {
+  /** cnnModel's logits as a second output scaled by 2, after its probabilities. */
+  function twoOutputModel(): ModelProto {
+    const model = cnnModel({ softmax: true });
+    const graph = model.graph!;
+    graph.node!.push(makeNode('Mul', ['logits', 'two'], ['double'], {}, 'Mul_double'));
+    graph.initializer!.push(floatTensor('two', [], Float32Array.from([2])));
+    graph.output!.push(makeValueInfo('double', ['N', CNN.classes]));
+    return model;
+  }
+
+  it('puts the named output first: predictions, the output description and gradients follow it', async () => {
+    const byDefault = await open(twoOutputModel());
+    expect(byDefault.outputName).toBe('prob');
+    const model = await open(twoOutputModel(), { outputName: 'double' });
+    expect(model.outputName).toBe('double');
+    expect(model.mainOutput.name).toBe('double');
+    expect(model.outputs.map((o) => o.name)).toEqual(['double', 'prob']);
+    const x = batchOf(2);
+    const scores = (await model.predict(x)).scores;
+    for (let n = 0; n < 2; n++) {
+      const reference = referenceLogits(x.data.subarray(n * 16, (n + 1) * 16));
+      for (let k = 0; k < CNN.classes; k++) {
+        expect(scores.data[n * CNN.classes + k]).toBeCloseTo(2 * reference[k], 4);
+      }
+    }
+    const single = await open(cnnModel({ softmax: false }));
+    const seed = { data: Float32Array.from([0, 1, 0, 0, 0, 1]), dims: [2, 3] };
+    const doubled = (await (await model.vjp({ output: 'double', wrt: ['x'] }))(x, seed)).grads[0];
+    const plain = (await (await single.vjp({ output: 'logits', wrt: ['x'] }))(x, seed)).grads[0];
+    plain.data.forEach((g, i) => expect(doubled.data[i]).toBeCloseTo(2 * g, 5));
+  });
+
+  it('refuses a name that is not an output, listing the outputs', async () => {
+    await expect(open(twoOutputModel(), { outputName: 'logit' })).rejects.toThrow(
+      /no output named 'logit' \(outputs: prob, double\)/,
+    );
+  });
+});

@@ -31,6 +31,7 @@ export interface ModelFlags {
   /** Every `--input` value, one per line (commander accumulates the repeated flag). */
   input?: string;
   outputKind?: string;
+  outputName?: string;
 }
 
 export interface GlobalFlags {
@@ -61,6 +62,7 @@ export function withModelFlags(cmd: Command): Command {
       'value of another model input, held fixed (repeatable): a .npy file or comma-separated numbers',
       (value: string, previous?: string) => (previous ? `${previous}\n${value}` : value),
     )
+    .option('--output-name <name>', 'the output to explain and predict (default: the first output)')
     .option(
       '--output-kind <kind|name=kind>',
       `what the main (or a named) output is: ${OUTPUT_KINDS.join(', ')} (default: from the graph and shapes)`,
@@ -195,6 +197,7 @@ export async function openModel(modelPath: string, flags: ModelFlags): Promise<O
     ...(flags.exampleDims ? { exampleDims: parseDims(flags.exampleDims, '--example-dims') } : {}),
     ...(flags.input ? { inputs: await parseInputs(flags.input.split('\n')) } : {}),
     ...(flags.outputKind ? { outputKinds: parseOutputKind(flags.outputKind) } : {}),
+    ...(flags.outputName ? { outputName: flags.outputName } : {}),
   });
 }
 

@@ -3,10 +3,13 @@
  * otherwise). Everything is computed in the browser; the server hands out the app, the named files and the
  * bundled fixtures, and nothing else.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { fixtureDir, fixturesRoot } from '../../data/manifest.js';
 import { OptionError } from '../../errors.js';
+import { decodeImage } from '../../image/decode.js';
+import { loadModel } from '../../node/load.js';
 import { DEFAULT_HOST, DEFAULT_MAX_UPLOAD_BYTES, startExplorer } from '../../server/server.js';
 import { parseNumber, type GlobalFlags } from '../options.js';
 
@@ -34,6 +37,17 @@ function parsePort(value: string): number {
   return port;
 }
 
+/**
+ * The named model and image files must open here as they would in the app: a corrupt or mistaken file is a
+ * one-line error before anything is served (folders are listed by extension; their files are checked on use).
+ */
+async function checkNamedFiles(model: string | undefined, images: readonly string[]): Promise<void> {
+  if (model) await (await loadModel(model)).dispose();
+  for (const image of images) {
+    if ((await stat(image)).isFile()) await decodeImage(image);
+  }
+}
+
 export function register(program: Command, _globals: () => GlobalFlags): void {
   program
     .command('serve')
@@ -54,6 +68,7 @@ export function register(program: Command, _globals: () => GlobalFlags): void {
     .action(async (model: string | undefined, images: string[], flags: ServeFlags) => {
       const maxUploadMb = parseNumber(flags.maxUploadMb, '--max-upload-mb');
       if (!(maxUploadMb > 0)) throw new OptionError('INVALID_OPTION', '--max-upload-mb must be positive');
+      await checkNamedFiles(model, images);
       const explorer = await startExplorer({
         model,
         images,

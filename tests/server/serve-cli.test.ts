@@ -27,6 +27,13 @@ describe('netlens serve, bad named files', () => {
     },
   );
 
+  it('a folder without images is a one-line typed error', async () => {
+    const empty = await mkdtemp(path.join(tmpdir(), 'netlens-serve-empty-'));
+    const run = await cli('serve', MODEL, empty);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toEqual([expect.stringMatching(/holds no PNG, JPEG or WebP images \[NOT_A_FILE\]$/)]);
+  });
+
   it('an image given as the model is a one-line typed error', async () => {
     const run = await cli('serve', IMAGE);
     expect(run.code).toBe(1);

@@ -59,7 +59,11 @@ function run(argv, cwd = ROOT) {
     let stdout = '';
     let stderr = '';
     let peakKb = 0;
-    child.stdout.on('data', (d) => (stdout += d));
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      // `serve` runs until stopped: once it prints its address it has started as it should, so stop it.
+      if (/netlens explorer: http/.test(stdout)) child.kill('SIGTERM');
+    });
     child.stderr.on('data', (d) => (stderr += d));
     const poll = setInterval(async () => {
       try {

@@ -10,6 +10,7 @@ import { fixtureDir, fixturesRoot } from '../../data/manifest.js';
 import { OptionError } from '../../errors.js';
 import { decodeImage } from '../../image/decode.js';
 import { loadModel } from '../../node/load.js';
+import { expandImagePaths } from '../images.js';
 import { DEFAULT_HOST, DEFAULT_MAX_UPLOAD_BYTES, startExplorer } from '../../server/server.js';
 import { parseNumber, type GlobalFlags } from '../options.js';
 
@@ -43,6 +44,8 @@ function parsePort(value: string): number {
  */
 async function checkNamedFiles(model: string | undefined, images: readonly string[]): Promise<void> {
   if (model) await (await loadModel(model)).dispose();
+  // Missing paths and folders without images are refused as by every other command.
+  if (images.length > 0) await expandImagePaths(images);
   for (const image of images) {
     if ((await stat(image)).isFile()) await decodeImage(image);
   }
@@ -78,11 +81,12 @@ export function register(program: Command, _globals: () => GlobalFlags): void {
         host: flags.host,
         port: parsePort(flags.port),
       });
-      process.stdout.write(`netlens explorer: ${explorer.url}\n`);
       const stop = (): void => {
         void explorer.close().then(() => process.exit(0));
       };
+      // Handlers first: a supervisor may stop the server as soon as it reads the address.
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      process.stdout.write(`netlens explorer: ${explorer.url}\n`);
     });
 }

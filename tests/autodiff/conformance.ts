@@ -371,7 +371,7 @@ async function retryInsideDomain(
           output,
           wrt,
           outcome: 'edge',
-          detail: `on the edge of the op's domain: passes moved ${side > 0 ? 'up' : 'down'} by 1e-2${along}`,
+          detail: `at a jump of the output's size or the edge of the op's domain: passes moved ${side > 0 ? 'up' : 'down'} by 1e-2${along}`,
           worst: report.worst,
         };
       }

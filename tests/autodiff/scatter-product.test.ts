@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { buildVjpGraph } from '../../src/autodiff/index.js';
 import { int64Tensor, makeModel, makeNode, makeValueInfo } from '../../src/onnx/proto.js';
 import { expectVjpMatchesFd, randomTensor, uniform } from './harness.js';
 
@@ -61,6 +62,22 @@ describe("ScatterND with reduction 'mul' vs finite differences", () => {
       model,
       { data: randomTensor(rand, [3, 2, 3]), updates: randomTensor(rand, [2, 2, 2, 3]) },
       { eps: 1e-3 },
+    );
+  });
+});
+
+describe("ScatterND with reduction 'mul': size cap", () => {
+  it('K updates with K²·slice past 2²² are refused by name before any graph is built', async () => {
+    const k = 2100;
+    const model = scatterMul(
+      [k],
+      [k, 1],
+      Array.from({ length: k }, (_, i) => i),
+      [k],
+    );
+    const shapes = { data: [k], updates: [k], indices: [k, 1], y: [k] };
+    expect(() => buildVjpGraph(model, { output: 'y', wrt: ['updates'], rule: 'gradient', shapes })).toThrow(
+      /reduction 'mul' over 2100 updates/,
     );
   });
 });

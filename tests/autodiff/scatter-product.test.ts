@@ -81,3 +81,33 @@ describe("ScatterND with reduction 'mul': size cap", () => {
     );
   });
 });
+
+describe("ScatterElements with reduction 'mul' vs finite differences", () => {
+  function scatterElementsMul(axis: number, indexDims: number[], indices: number[]) {
+    return makeModel({
+      nodes: [makeNode('ScatterElements', ['data', 'indices', 'updates'], ['y'], { axis, reduction: 'mul' })],
+      inputs: [makeValueInfo('data', [4, 3]), makeValueInfo('updates', indexDims)],
+      outputs: [makeValueInfo('y', undefined)],
+      initializers: [int64Tensor('indices', indexDims, indices)],
+      opset: 16,
+    });
+  }
+
+  it('axis 0, two updates into the same element, a zero among them', async () => {
+    const model = scatterElementsMul(0, [2, 3], [1, 0, 2, 1, 3, 2]);
+    const rand = uniform(21);
+    const updates = randomTensor(rand, [2, 3]);
+    updates.data[2] = 0;
+    await expectVjpMatchesFd(model, { data: randomTensor(rand, [4, 3]), updates }, { eps: 1e-3 });
+  });
+
+  it('axis 1 with negative indices (−1 and 2 collide)', async () => {
+    const model = scatterElementsMul(1, [4, 2], [0, 2, -1, 2, 1, 1, 0, -3]);
+    const rand = uniform(23);
+    await expectVjpMatchesFd(
+      model,
+      { data: randomTensor(rand, [4, 3]), updates: randomTensor(rand, [4, 2]) },
+      { eps: 1e-3 },
+    );
+  });
+});

@@ -1,12 +1,13 @@
 /**
- * ScatterND with reduction 'mul': y[p] = data[p]·Π u_k over the update slices k aimed at p (indices may
- * repeat). dData = dY·Π u_k; dU_k = dY[p]·data[p]·Π u_k' over the other slices k' ≠ k aimed at the same p.
+ * ScatterND and ScatterElements with reduction 'mul': y[p] = data[p]·Π u_k over the update slices (ScatterND)
+ * or elements (ScatterElements) k aimed at p (indices may repeat). dData = dY·Π u_k; dU_k = dY[p]·data[p]·Π u_k' over the other slices k' ≠ k aimed at the same p.
  * The products of the others are taken, never divided out, so zero factors are exact: slices that collide
  * are found by comparing every pair of index tuples (a K × K mask, K slices), and ReduceProd runs over
  * [K, K, slice] with 1 where a pair does not collide. That tensor is capped.
  */
-import type { NodeProto } from '../../onnx/proto.js';
+import { attrInt, type NodeProto } from '../../onnx/proto.js';
 import type { RuleContext } from '../context.js';
+import { iotaLike } from './selection.js';
 
 /** Largest K·K·slice tensor built for the products of the other colliding updates. */
 export const SCATTER_PRODUCT_MAX_ELEMENTS = 2 ** 22;
@@ -44,6 +45,45 @@ export function scatterNdProduct(node: NodeProto, ctx: RuleContext, dY: string):
   const factors = ctx.op('Where', [ctx.unsqueeze(collide, [2]), slices, ctx.constFloat(1)]);
   const others = ctx.reduce('ReduceProd', factors, [1], false);
   const at = ctx.op('GatherND', [ctx.op('Mul', [dY, data]), indices], {}, 'scatter_mul_at');
+  const dUpdates = ctx.op('Mul', [at, ctx.reshapeLike(others, updates)], {}, 'scatter_mul_updates_grad');
+  return [dData, undefined, dUpdates];
+}
+
+/**
+ * ScatterElements 'mul': element e of updates lands at the flat position GatherElements(iota(data), indices)
+ * [e]; elements that share a position collide (an E × E mask over the E update elements).
+ */
+export function scatterElementsProduct(
+  node: NodeProto,
+  ctx: RuleContext,
+  dY: string,
+): (string | undefined)[] {
+  const [data, indices, updates] = node.input!;
+  const axis = attrInt(node, 'axis', 0);
+  let dData: string | undefined;
+  if (ctx.needsGradient(0)) {
+    const ones = ctx.op('Add', [ctx.op('Mul', [data, ctx.constFloat(0)]), ctx.constFloat(1)]);
+    const factors = ctx.op('ScatterElements', [ones, indices, updates], { axis, reduction: 'mul' });
+    dData = ctx.op('Mul', [dY, factors], {}, 'scatter_mul_grad');
+  }
+  if (!ctx.needsGradient(2)) return [dData, undefined, undefined];
+  const updateDims = ctx.staticShape(updates);
+  if (!updateDims) throw ctx.unsupported("reduction 'mul' with a batch-dependent update count");
+  const e = product(updateDims);
+  if (e * e > SCATTER_PRODUCT_MAX_ELEMENTS) {
+    throw ctx.unsupported(`reduction 'mul' over ${e} updates (the collision products take E²)`);
+  }
+  const flat = (t: string): string => ctx.op('Reshape', [t, ctx.constInt64([e])]);
+  const positions = flat(ctx.op('GatherElements', [iotaLike(ctx, data), indices], { axis }));
+  const same = ctx.op('Equal', [ctx.unsqueeze(positions, [1]), ctx.unsqueeze(positions, [0])]);
+  const offDiagonal = ctx.constInt64(
+    Array.from({ length: e * e }, (_, i) => (Math.floor(i / e) === i % e ? 0 : 1)),
+    [e, e],
+  );
+  const collide = ctx.op('And', [same, ctx.op('Cast', [offDiagonal], { to: 9 })]);
+  const factors = ctx.op('Where', [collide, ctx.unsqueeze(flat(updates), [0]), ctx.constFloat(1)]);
+  const others = ctx.reduce('ReduceProd', factors, [1], false);
+  const at = ctx.op('GatherElements', [ctx.op('Mul', [dY, data]), indices], { axis }, 'scatter_mul_at');
   const dUpdates = ctx.op('Mul', [at, ctx.reshapeLike(others, updates)], {}, 'scatter_mul_updates_grad');
   return [dData, undefined, dUpdates];
 }

@@ -47,11 +47,12 @@ export async function interventionalShapley(
   // Coalition sums of the query points whose rows have started and not yet all been scored.
   const sums = new Map<number, Float64Array>();
   const cursor: Cursor = { q: 0, c: 0, b: 0 };
+  const run = await scorer.rawStream(batchRows);
   for (let done = 0; done < totalRows;) {
     const rows = Math.min(batchRows, totalRows - done);
     const start = { ...cursor };
     fillRows(batch, rows, cursor, stream, n);
-    const raw = await scorer.rawStandardized(batch.subarray(0, rows * m), rows);
+    const raw = await run(batch.subarray(0, rows * m), rows);
     // Walk the same rows again, now as runs of one coalition each.
     const at = { ...start };
     for (let row = 0; row < rows;) {

@@ -156,8 +156,11 @@ export function addRowScores(
 ): void {
   const end = to * columns;
   if (!softmaxed) {
-    for (let r = from * columns; r < end; r += columns) {
-      for (let o = 0; o < columns; o++) sums[at + o] += raw[r + o];
+    if (columns === 1 || columns === 3) addPlain(raw, from * columns, end, columns, sums, at);
+    else {
+      for (let r = from * columns; r < end; r += columns) {
+        for (let o = 0; o < columns; o++) sums[at + o] += raw[r + o];
+      }
     }
     return;
   }
@@ -200,6 +203,34 @@ function addSoftmax3(raw: Float32Array, start: number, end: number, sums: Float6
     s0 += Math.fround(Math.fround(v0) / sum);
     s1 += Math.fround(Math.fround(v1) / sum);
     s2 += Math.fround(Math.fround(v2) / sum);
+  }
+  sums[at] = s0;
+  sums[at + 1] = s1;
+  sums[at + 2] = s2;
+}
+
+/** Plain sums for one or three columns, in registers: the same additions in the same order as the loop above. */
+function addPlain(
+  raw: Float32Array,
+  start: number,
+  end: number,
+  columns: 1 | 3,
+  sums: Float64Array,
+  at: number,
+): void {
+  if (columns === 1) {
+    let s = sums[at];
+    for (let r = start; r < end; r++) s += raw[r];
+    sums[at] = s;
+    return;
+  }
+  let s0 = sums[at];
+  let s1 = sums[at + 1];
+  let s2 = sums[at + 2];
+  for (let r = start; r < end; r += 3) {
+    s0 += raw[r];
+    s1 += raw[r + 1];
+    s2 += raw[r + 2];
   }
   sums[at] = s0;
   sums[at + 1] = s1;

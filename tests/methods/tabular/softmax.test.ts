@@ -40,4 +40,19 @@ describe('the table softmax', () => {
       expect(sums.reduce((a, b) => a + b, 0)).toBeCloseTo(rows, 5);
     }
   });
+
+  it('plain sums (regressions, logits) are the float64 sums of the rows, for 1, 3 and 4 columns', () => {
+    for (const k of [1, 3, 4]) {
+      const rows = 29;
+      const raw = Float32Array.from({ length: rows * k }, (_, i) => Math.cos(i * 0.37) * 5);
+      const sums = new Float64Array(k + 2).fill(0.25);
+      addRowScores(raw, 3, rows, k, false, sums, 1);
+      for (let o = 0; o < k; o++) {
+        let expected = 0.25;
+        for (let r = 3; r < rows; r++) expected += raw[r * k + o];
+        expect(sums[1 + o]).toBe(expected);
+      }
+      expect([sums[0], sums[k + 1]]).toEqual([0.25, 0.25]);
+    }
+  });
 });

@@ -71,4 +71,4 @@ export {
   type TableData,
 } from './data/table-csv.js';
 export { tsneThreads, defaultTsneThreads } from './node/tsne-threads.js';
-export type { PhaseExecutor } from './projection/interpolation.js';
+export type { PhaseExecutor } from './projection/tasks.js';

@@ -23,10 +23,11 @@ import { BarnesHutGradient } from './barnes-hut.js';
 import { prepareDistance, type Distance } from './distances.js';
 import { ExactGradient } from './exact.js';
 import { gradientDescent, type GradientEvaluator } from './gradient-descent.js';
-import { InterpolationGradient, type PhaseExecutor } from './interpolation.js';
+import { InterpolationGradient } from './interpolation.js';
 import { nearestNeighbors, type NeighbourSearch } from './neighbors.js';
 import { pca, standardizeColumns } from './pca.js';
 import { seededRandom } from './random.js';
+import type { PhaseExecutor } from './tasks.js';
 
 export type TsneAlgorithm = 'barneshut' | 'exact' | 'fft';
 
@@ -76,9 +77,10 @@ export interface TsneOptions {
   /** Seed of the random start and of the neighbour tree (default 0). */
   seed?: number;
   /**
-   * Creates the runner of the interpolation gradient's tasks for one run ('fft' only; default: every task on the
-   * calling thread). In Node, `tsneThreads()` runs them on worker threads; the embedding is the same to the last
-   * bit on any number of threads.
+   * Creates the runner of one job's tasks — the approximate neighbour search with the perplexity calibration, and
+   * the interpolation gradient ('fft') — called once per job (default: every task on the calling thread). In
+   * Node, `tsneThreads()` runs them on worker threads; the embedding is the same to the last bit on any number of
+   * threads.
    */
   executor?: () => PhaseExecutor;
   /** Progress per stage: 'neighbours' (rows searched), 'affinities', 'iterations'. */
@@ -290,6 +292,7 @@ export async function tsne(
       random,
       (done, total) => onProgress?.({ done, total, stage: 'neighbours' }),
       o.neighborSearch,
+      { executor: options.executor, perplexity: o.perplexity },
     );
     const p = sparseAffinities(neighbours, n, o.perplexity);
     evaluator =

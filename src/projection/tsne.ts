@@ -105,8 +105,13 @@ export interface TsneResult {
   algorithm: TsneAlgorithm;
   /** The learning rate used (resolves 'auto'). */
   learnRate: number;
-  /** Wall time of each stage in milliseconds. */
-  timings: { preprocessing: number; affinities: number; optimization: number };
+  /**
+   * Wall time of each stage in milliseconds: neighbours (the search, with the perplexity calibration when the
+   * approximate search ran it on the executor's threads), affinities (the rest of P), optimization.
+   */
+  timings: { preprocessing: number; neighbours: number; affinities: number; optimization: number };
+  /** Threads of the executor that ran the jobs (1: the calling thread). */
+  threads: number;
 }
 
 /** The exact algorithm keeps an n × n matrix; beyond this it needs gigabytes and minutes per run. */
@@ -279,6 +284,15 @@ export async function tsne(
   const preprocessing = now() - start;
 
   start = now();
+  let neighboursTime = 0;
+  let threads = 1;
+  const executor = options.executor
+    ? () => {
+        const created = (options.executor as () => PhaseExecutor)();
+        threads = created.threads;
+        return created;
+      }
+    : undefined;
   let evaluator: GradientEvaluator;
   if (o.algorithm === 'exact') {
     const p = denseAffinities(squaredDistanceMatrix(distance, n), n, o.perplexity);
@@ -292,16 +306,17 @@ export async function tsne(
       random,
       (done, total) => onProgress?.({ done, total, stage: 'neighbours' }),
       o.neighborSearch,
-      { executor: options.executor, perplexity: o.perplexity },
+      { executor, perplexity: o.perplexity },
     );
+    neighboursTime = now() - start;
     const p = sparseAffinities(neighbours, n, o.perplexity);
     evaluator =
       o.algorithm === 'fft'
-        ? new InterpolationGradient(p, entropyTerm(p.values), {}, options.executor?.())
+        ? new InterpolationGradient(p, entropyTerm(p.values), {}, executor?.())
         : new BarnesHutGradient(p, d, o.theta, entropyTerm(p.values));
   }
   onProgress?.({ done: 1, total: 1, stage: 'affinities' });
-  const affinities = now() - start;
+  const affinities = now() - start - neighboursTime;
 
   start = now();
   let descent;
@@ -332,6 +347,7 @@ export async function tsne(
     stoppedBy: descent.stoppedBy,
     algorithm: o.algorithm,
     learnRate: o.learnRate,
-    timings: { preprocessing, affinities, optimization },
+    timings: { preprocessing, neighbours: neighboursTime, affinities, optimization },
+    threads,
   };
 }

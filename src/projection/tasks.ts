@@ -6,12 +6,14 @@
  */
 import { PhaseRunner, PHASES, type InterpolationBuffers } from './interpolation-kernels.js';
 import { NeighbourRunner, type NeighbourBuffers } from './neighbour-kernels.js';
+import { LayoutRunner, type LayoutBuffers } from './umap-kernels.js';
 
 export type Allocate = (bytes: number) => ArrayBufferLike;
 
 export type Job =
   | { kind: 'interpolation'; buffers: InterpolationBuffers }
-  | { kind: 'neighbours'; buffers: NeighbourBuffers };
+  | { kind: 'neighbours'; buffers: NeighbourBuffers }
+  | { kind: 'umap-layout'; buffers: LayoutBuffers };
 
 export interface TaskRunner {
   run(phase: number, task: number): void;
@@ -20,6 +22,7 @@ export interface TaskRunner {
 /** The runner of a job's tasks; one per thread, each with its own scratch memory. */
 export function createRunner(job: Job): TaskRunner {
   if (job.kind === 'neighbours') return new NeighbourRunner(job.buffers);
+  if (job.kind === 'umap-layout') return new LayoutRunner(job.buffers);
   const runner = new PhaseRunner(job.buffers);
   return { run: (phase, task) => runner.run(PHASES[phase], task) };
 }

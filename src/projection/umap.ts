@@ -47,7 +47,10 @@ export interface UmapOptions {
   seed?: number;
   /** 'auto' (default), 'typed' or 'umap-js' (see above). */
   engine?: UmapEngine;
-  /** Runner of the approximate neighbour search's tasks, e.g. `tsneThreads()` in Node (typed engine or not). */
+  /**
+   * Runner of the tasks of the approximate neighbour search (either engine) and of the typed engine's epochs, e.g.
+   * `tsneThreads()` in Node; the embedding is the same on any number of threads.
+   */
   executor?: () => PhaseExecutor;
   onProgress?: ProgressCallback;
 }
@@ -159,6 +162,7 @@ async function typedUmap(found: NeighbourLists, run: UmapRun, options: UmapOptio
     epochs: run.nEpochs,
     a,
     b,
+    executor: options.executor?.(),
     onProgress: options.onProgress,
   });
   return Float32Array.from(start);

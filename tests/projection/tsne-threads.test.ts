@@ -1,5 +1,5 @@
 /**
- * The approximate neighbour search and the interpolation gradient on worker threads (src/node/tsne-threads.ts). The workers run the compiled code
+ * The approximate neighbour search, the interpolation gradient and the UMAP epochs on worker threads (src/node/tsne-threads.ts). The workers run the compiled code
  * under dist/ (`npm run build`, which `npm ci` runs through `prepare`).
  */
 import { describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { InterpolationGradient } from '../../src/projection/interpolation.js';
 import { nearestNeighbors } from '../../src/projection/neighbors.js';
 import { seededRandom } from '../../src/projection/random.js';
 import { tsne } from '../../src/projection/tsne.js';
+import { umap } from '../../src/projection/umap.js';
 import { tsneThreads, WorkerExecutor } from '../../src/node/tsne-threads.js';
 
 describe('t-SNE on worker threads', () => {
@@ -99,6 +100,13 @@ describe('t-SNE on worker threads', () => {
     const threaded = await tsne(data, n, dim, { ...options, executor: tsneThreads(2) });
     expect(threaded.embedding).toEqual(single.embedding);
     expect(threaded.kl).toEqual(single.kl);
+  });
+
+  it("UMAP's typed engine gives the same layout, bit for bit, on 1 and 3 threads", async () => {
+    const options = { engine: 'typed' as const, nEpochs: 40, seed: 2 };
+    const single = await umap(data, n, dim, options);
+    const threaded = await umap(data, n, dim, { ...options, executor: tsneThreads(3) });
+    expect(threaded.embedding).toEqual(single.embedding);
   });
 
   it('refuses a thread count that is not a positive integer', () => {

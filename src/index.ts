@@ -72,4 +72,4 @@ export {
 } from './data/table-csv.js';
 export { tsneThreads, defaultTsneThreads } from './node/tsne-threads.js';
 export { tableRowWorker, TableRowWorker } from './node/table-rows.js';
-export type { PhaseExecutor } from './projection/interpolation.js';
+export type { PhaseExecutor } from './projection/tasks.js';

@@ -6,6 +6,7 @@
  * the first file is written, so a failure leaves no partial output.
  */
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { loadManifest } from '../../data/manifest.js';
 import { loadTableSamples } from '../../data/samples.js';
@@ -29,6 +30,7 @@ import { outputNames } from '../../methods/tabular/table.js';
 import { renderPlotPng, renderSvg, type TopLevelSpec } from '../../render/plot.js';
 import { writeFileAtomic } from '../../render/png.js';
 import { buildTableReport } from '../../report/table-report.js';
+import { tableRowWorker } from '../../node/table-rows.js';
 import { miniBatchSize, parseChoice, parseNumber, parsePositiveInt } from '../options.js';
 import { printJson, toJson } from '../output.js';
 import { createProgress } from '../progress.js';
@@ -352,6 +354,9 @@ function shapleyJson(inputs: TableInputs, r: TableShapleyResult) {
   };
 }
 
+/** From this many query points on, `shapley` builds its rows on a worker thread (it starts in tens of ms). */
+const WORKER_QUERY_POINTS = 10;
+
 async function runShapley(
   model: OnnxModel,
   args: readonly string[],
@@ -368,17 +373,26 @@ async function runShapley(
     'dependence',
   ]);
   const progress = createProgress('shapley', !globals.json && globals.progress !== false);
-  const r = await shapley(model, background, {
-    queryPoints: inputs.queries,
-    schema: inputs.schema,
-    method: optChoice(flags, 'method', '--method', ['interventional', 'conditional'] as const),
-    maxNumSubsets: optInt(flags, 'maxNumSubsets', '--max-num-subsets'),
-    maxNumBackground: optInt(flags, 'maxNumBackground', '--max-num-background'),
-    score: optChoice(flags, 'score', '--score', ['probability', 'logit'] as const),
-    seed: seedOf(flags),
-    miniBatchSize: miniBatchSize(flags),
-    onProgress: progress.onProgress,
-  });
+  // Many query points: the rows are built on a worker thread while the model runs (same values).
+  const rowExecutor =
+    inputs.queries.rows >= WORKER_QUERY_POINTS && availableParallelism() > 1 ? tableRowWorker() : undefined;
+  let r: TableShapleyResult;
+  try {
+    r = await shapley(model, background, {
+      queryPoints: inputs.queries,
+      schema: inputs.schema,
+      method: optChoice(flags, 'method', '--method', ['interventional', 'conditional'] as const),
+      maxNumSubsets: optInt(flags, 'maxNumSubsets', '--max-num-subsets'),
+      maxNumBackground: optInt(flags, 'maxNumBackground', '--max-num-background'),
+      score: optChoice(flags, 'score', '--score', ['probability', 'logit'] as const),
+      seed: seedOf(flags),
+      miniBatchSize: miniBatchSize(flags),
+      rowExecutor,
+      onProgress: progress.onProgress,
+    });
+  } finally {
+    rowExecutor?.close();
+  }
   progress.stop();
   const target = targetOf(flags);
   const many = r.explanations.length > 1;

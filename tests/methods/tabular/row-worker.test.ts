@@ -1,7 +1,8 @@
 /**
  * Interventional Shapley values with the rows built and reduced on a worker thread while the model runs: the
  * same values to the last bit as on one thread, with one or two ONNX Runtime threads, and a failing run
- * surfaces as an error without spoiling the next stream.
+ * surfaces as an error without spoiling the next stream. The worker runs the compiled code under dist/ (`npm run
+ * build`, which `npm ci` runs through `prepare`).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtureModelPath, loadTableSamples } from '../../../src/data/samples.js';

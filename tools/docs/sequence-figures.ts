@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../../src/render/png.js';
 
 const OUT = 'docs/img/sequence';
 const SHOWN = 2; // sample drawn in the figures (a plateau, window 49–58)
+const TSNE_DRAWN = 'max'; // reduction of the LSTM output drawn beside the raw inputs
 
 function argmax(values: ArrayLike<number>): number {
   let best = 0;
@@ -128,6 +129,14 @@ async function main(): Promise<void> {
     ['saliency', byLength, {}],
     ['input-x-gradient', byLength, {}],
     ['smoothgrad', byLength, {}],
+    // Every method on every correctly classified sample (one VJP graph per length, ~49).
+    ['kernel-shap', all, { numFeatures: 16, numSamples: 512 }],
+    ['lime', all, { numFeatures: 16, numSamples: 512 }],
+    ['lime', all, { numFeatures: 24, numSamples: 1024 }],
+    ['integrated-gradients', all, { tolerance: 0.01, numSteps: 16 }],
+    ['saliency', all, {}],
+    ['input-x-gradient', all, {}],
+    ['smoothgrad', all, {}],
   ];
   const figures = [];
   const drawn = [SHOWN];
@@ -142,6 +151,8 @@ async function main(): Promise<void> {
     ['integrated-gradients', { tolerance: 0.01, numSteps: 16 }],
     ['kernel-shap', { numFeatures: 16, numSamples: 512 }],
     ['saliency', {}],
+    ['input-x-gradient', {}],
+    ['smoothgrad', {}],
   ] as const) {
     const explainer = EXPLAINERS.find((e) => e.id === id)!;
     const [r] = await explainSequences(lstm, explainer, [shown], { ...options, target: set.labels[SHOWN] });
@@ -169,14 +180,22 @@ async function main(): Promise<void> {
     await renderPlotPng(sequenceFigureSpec(shown, heat, actTitle), { scale: 1 }),
   );
   const source = sequenceSource(set.sequences, 12, { labels: set.labels });
-  const compared = await compareRawAndLayer(lstm, source, {
-    layer: '/lstm/LSTM_output_0',
-    reduction: 'last',
-    projection: { seed: 0 },
-  });
+  // The readout pools per-step scores over time, so the pooled activations are measured beside the last step.
+  const agreements: Record<string, number> = {};
+  let drawnComparison: Awaited<ReturnType<typeof compareRawAndLayer>> | undefined;
+  for (const reduction of ['last', 'mean', 'max'] as const) {
+    const compared = await compareRawAndLayer(lstm, source, {
+      layer: '/lstm/LSTM_output_0',
+      reduction,
+      projection: { seed: 0 },
+    });
+    agreements.raw = compared.raw.agreement10;
+    agreements[reduction] = compared.layer.agreement10;
+    if (reduction === TSNE_DRAWN) drawnComparison = compared;
+  }
   await writeFileAtomic(
     `${OUT}/lstm-tsne.png`,
-    await renderPlotPng(comparisonSpec(compared, { classNames: lstm.labels }), { scale: 1 }),
+    await renderPlotPng(comparisonSpec(drawnComparison!, { classNames: lstm.labels }), { scale: 1 }),
   );
   const extremes = await classExtremes(lstm, source, { k: 4, mistakes: 4 });
   await writePng(
@@ -215,8 +234,11 @@ async function main(): Promise<void> {
     lstm: { correctlyClassified: all.length, of: set.count, methods: figures },
     conv1d: { methods: camFigures },
     tsne: {
-      agreement10Raw: compared.raw.agreement10,
-      agreement10LastStep: compared.layer.agreement10,
+      agreement10Raw: agreements.raw,
+      agreement10LastStep: agreements.last,
+      agreement10MeanOverTime: agreements.mean,
+      agreement10MaxOverTime: agreements.max,
+      drawn: TSNE_DRAWN,
       items: set.count,
     },
     drawn,

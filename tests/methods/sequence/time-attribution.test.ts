@@ -1,8 +1,9 @@
 /**
  * Attribution over time on sequence-lstm, measured against the ground truth: the step of largest |attribution|
- * lies inside the sample's pattern window for >= 90% of the correctly classified sequences, the evidence
- * channels carry most of the mass, and the same maps with their time steps shuffled score near chance.
- * Integrated gradients with the adaptive integrator meets completeness within 1%.
+ * lies inside the sample's pattern window for >= 90% of the correctly classified sequences (occlusion, Kernel
+ * SHAP, LIME, integrated gradients, input × gradient, SmoothGrad; saliency reaches 0.86 on all samples),
+ * the evidence channels carry most of the mass, and the same maps with their time steps shuffled score near
+ * chance. Integrated gradients with the adaptive integrator meets completeness within 1%.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSequenceSamples, type SequenceSampleSet } from '../../../src/data/samples.js';
@@ -86,6 +87,14 @@ async function correct(indices: number[]): Promise<number[]> {
   return out;
 }
 
+/** Correctly classified samples whose length is one of the four most frequent: one VJP graph per length. */
+async function gradientSubset(): Promise<number[]> {
+  const lengths = new Set([45, 59, 37, 51]);
+  const indices = await correct(set.lengths.flatMap((l, i) => (lengths.has(l) ? [i] : [])));
+  expect(indices.length).toBeGreaterThanOrEqual(25);
+  return indices;
+}
+
 describe('attribution over time on sequence-lstm', () => {
   it('occlusion with pattern-length windows (12 steps, channel-mean mask, logit) peaks inside the window', async () => {
     const indices = await correct(Array.from({ length: set.count }, (_, i) => i));
@@ -95,23 +104,17 @@ describe('attribution over time on sequence-lstm', () => {
   });
 
   it('Kernel SHAP and LIME over 16 fixed-length time segments peak inside the window', async () => {
-    const indices = await correct(Array.from({ length: 40 }, (_, i) => i));
-    // docs/sequence-figures.json measures the first 80: Kernel SHAP 0.90, LIME 0.89.
-    for (const [id, least] of [
-      ['kernel-shap', 0.9],
-      ['lime', 0.85],
-    ] as const) {
+    // The first 80 samples, as docs/sequence-figures.json measures them (LIME 0.91, Kernel SHAP 0.96).
+    const indices = await correct(Array.from({ length: 80 }, (_, i) => i));
+    for (const id of ['kernel-shap', 'lime']) {
       const m = await measure(id, indices, { numFeatures: 16, numSamples: 512 });
-      expect(m.inside, id).toBeGreaterThanOrEqual(least);
-      expect(m.shuffled, id).toBeLessThan(0.5);
+      expect(m.inside, id).toBeGreaterThanOrEqual(0.9);
+      expect(Math.abs(m.shuffled - m.chance), id).toBeLessThan(0.2);
     }
   });
 
   it('integrated gradients: peaks inside the window, evidence channels carry most mass, completeness within 1%', async () => {
-    // Sequences of the four most frequent lengths: one VJP graph per length.
-    const lengths = new Set([45, 59, 37, 51]);
-    const indices = await correct(set.lengths.flatMap((l, i) => (lengths.has(l) ? [i] : [])));
-    expect(indices.length).toBeGreaterThanOrEqual(25);
+    const indices = await gradientSubset();
     const m = await measure('integrated-gradients', indices, { tolerance: 0.01, numSteps: 16 });
     expect(m.inside).toBeGreaterThanOrEqual(0.9);
     expect(m.evidence).toBeGreaterThanOrEqual(0.9);
@@ -125,5 +128,23 @@ describe('attribution over time on sequence-lstm', () => {
       expect(Math.abs(delta)).toBeLessThanOrEqual(0.01 * Math.abs(scores - baselineScores));
     }
     // About 20 s on an idle 2-core machine (one VJP graph build per length); room for a loaded one.
+  }, 300_000);
+
+  it('input × gradient and SmoothGrad peak inside the window; saliency mostly does', async () => {
+    const indices = await gradientSubset();
+    const ixg = await measure('input-x-gradient', indices);
+    expect(ixg.inside).toBeGreaterThanOrEqual(0.9);
+    expect(ixg.evidence).toBeGreaterThanOrEqual(0.9);
+    expect(Math.abs(ixg.shuffled - ixg.chance)).toBeLessThan(0.2);
+    const smooth = await measure('smoothgrad', indices);
+    expect(smooth.inside).toBeGreaterThanOrEqual(0.9);
+    expect(Math.abs(smooth.shuffled - smooth.chance)).toBeLessThan(0.2);
+    // docs/sequence-figures.json: saliency peaks inside the window for 0.94 of these 31 sequences but 0.86 of
+    // all 200 samples (the step just after a plateau or ramp often has the largest gradient), so its bound is
+    // the all-sample figure less a margin, not 0.90.
+    const sal = await measure('saliency', indices);
+    expect(sal.inside).toBeGreaterThanOrEqual(0.8);
+    expect(Math.abs(sal.shuffled - sal.chance)).toBeLessThan(0.2);
+    // Shares the VJP graphs built by the integrated-gradients test when run after it.
   }, 300_000);
 });

@@ -28,6 +28,28 @@ const curves = (
   }
 ).cases;
 
+describe('trustworthiness', () => {
+  it("equals scikit-learn's on a seeded embedding (committed reference)", () => {
+    const reference = (
+      JSON.parse(readFileSync(new URL('./reference/trustworthiness.json', import.meta.url), 'utf8')) as {
+        trustworthiness: Record<string, number>;
+      }
+    ).trustworthiness;
+    const mixture = gaussianMixture({ n: 300, dim: 6, clusters: 3, centerScale: 1, seed: 3 });
+    const normal = seededRandom(11);
+    const embedding = new Float32Array(300 * 2);
+    for (let i = 0; i < 300; i++) {
+      for (let c = 0; c < 2; c++) embedding[i * 2 + c] = mixture.data[i * 6 + c] + 0.5 * normal.normal();
+    }
+    for (const [k, value] of Object.entries(reference)) {
+      // Ranks are integers, so the same neighbourhoods give the same value up to the last rounding.
+      expect(trustworthiness(mixture.data, 6, embedding, 2, 300, Number(k))).toBeCloseTo(value, 12);
+    }
+    // An embedding that is the data itself is fully trustworthy.
+    expect(trustworthiness(mixture.data, 6, mixture.data, 6, 300, 10)).toBe(1);
+  });
+});
+
 describe('UMAP, typed-array engine', () => {
   it("fits a and b as umap-learn's find_ab_params (scipy curve_fit)", () => {
     for (const c of curves) {

@@ -71,5 +71,6 @@ export {
   type TableData,
 } from './data/table-csv.js';
 export { tsneThreads, defaultTsneThreads } from './node/tsne-threads.js';
+export { gemmNeighbours, ortNeighbourSearch } from './node/gemm-neighbours.js';
 export { tableRowWorker, TableRowWorker } from './node/table-rows.js';
 export type { PhaseExecutor } from './projection/tasks.js';

@@ -21,7 +21,7 @@ export interface NeighbourLists {
   /** n × k distances matching `indices`. */
   distances: Float64Array;
   /** How they were found. */
-  method: 'vptree' | 'brute-force' | 'approximate';
+  method: 'vptree' | 'brute-force' | 'approximate' | 'matrix-product';
   /** n × k conditionals p(j|i) matching `indices`, when the search fitted them (approximate search only). */
   conditional?: { perplexity: number; values: Float64Array };
 }
@@ -32,6 +32,19 @@ export interface NeighbourSearchExtras {
   /** Fit the conditionals p(j|i) to this perplexity alongside (approximate search only; sparseAffinities uses them). */
   perplexity?: number;
 }
+
+/**
+ * An exact euclidean search supplied by the host: in Node, `ortNeighbourSearch()` finds the neighbours with
+ * ONNX Runtime's matrix products (n² · dim work at matrix-kernel speed). Returns n × k lists, nearest first,
+ * the point itself excluded.
+ */
+export type EuclideanNeighbourSearch = (
+  values: Float32Array | Float64Array,
+  n: number,
+  dim: number,
+  k: number,
+  onProgress?: (done: number, total: number) => void,
+) => Promise<{ k: number; indices: Int32Array; distances: Float64Array }>;
 
 /** 'auto': approximate for euclidean data from APPROXIMATE_MIN_POINTS points on, exact otherwise. */
 export type NeighbourSearch = 'auto' | 'exact' | 'approximate';

@@ -15,6 +15,7 @@ import {
   type EmbedOptions,
 } from '../../methods/dataset/embedding.js';
 import { REDUCTIONS } from '../../methods/dataset/layer-layout.js';
+import { ortNeighbourSearch } from '../../node/gemm-neighbours.js';
 import { tsneThreads } from '../../node/tsne-threads.js';
 import { DISTANCE_NAMES, type DistanceName } from '../../projection/index.js';
 import { renderPlotPng, renderSvg, type TopLevelSpec } from '../../render/plot.js';
@@ -73,6 +74,8 @@ function projectionOptions(flags: EmbedFlags, seed: number): EmbedOptions {
     seed,
     standardize: flags.standardize,
     executor: tsneThreads(threads),
+    // Exact neighbours from ONNX Runtime's matrix products: as fast as the approximate search, and complete.
+    euclideanNeighbours: ortNeighbourSearch(threads),
     ...(pcs !== undefined
       ? {
           numPCAComponents:

@@ -113,6 +113,7 @@ const normalize = (axis: number, rank: number): number => (axis < 0 ? axis + ran
 
 class Unroller {
   readonly initializers: TensorProto[] = [];
+  private readonly bodyWeights = new Map<Graph, Map<string, string>>();
   private readonly used = new Set<string>();
   private readonly types = new Map<string, number>();
   private readonly opset: number;
@@ -313,7 +314,8 @@ class Unroller {
     }
     if (bound > MAX_ITERATIONS) throw new NotUnrolled(`${bound} iterations: more than ${MAX_ITERATIONS}`);
     if (bound === 0) throw new NotUnrolled('a loop of 0 iterations has nothing to unroll');
-    return this.gatedLoop(node, body, bound, trip === undefined ? tripName : undefined, label);
+    const probedBound = trip === undefined || trip === Infinity;
+    return this.gatedLoop(node, body, bound, trip === undefined ? tripName : undefined, probedBound, label);
   }
 
   /**
@@ -370,6 +372,7 @@ class Unroller {
     body: Graph,
     bound: number,
     tripName: string | undefined,
+    probedBound: boolean,
     label: string,
   ): NodeProto[] {
     const n = (node.input ?? []).length - 2;
@@ -460,53 +463,8 @@ class Unroller {
         DataType.BOOL,
       )[0];
     }
-    // Past the bound the loop must have stopped; otherwise the unrolled graph is too short for this input.
-    const overran = activeAt(bound);
-    const valid = this.constant(int64Tensor(this.fresh(`${label}/one`), [1], [1]));
-    const invalid = this.constant(int64Tensor(this.fresh(`${label}/invalid`), [1], [-2]));
-    const target = this.glue(
-      out,
-      'Where',
-      [overran, invalid, valid],
-      1,
-      {},
-      `${label}/guard_shape`,
-      [1],
-      false,
-      DataType.INT64,
-    )[0];
-    const checkName = `Loop '${label}' needs more than the ${bound} iterations unrolled for the probed input`;
-    const checked = this.fresh(`${label}/checked`);
-    this.push(
-      out,
-      makeNode('Reshape', [valid, target], [checked], {}, checkName),
-      checked,
-      [1],
-      DataType.INT64,
-    );
-    const ok = this.glue(
-      out,
-      'Cast',
-      [checked],
-      1,
-      { to: DataType.BOOL },
-      `${label}/ok`,
-      [1],
-      false,
-      DataType.BOOL,
-    )[0];
-    const guarded = (x: string): string =>
-      this.glue(
-        out,
-        'Where',
-        [asScalar(ok, `${label}/ok_scalar`), x, x],
-        1,
-        {},
-        `${label}/guarded`,
-        this.shapeOf(x),
-        false,
-        this.typeOf(x),
-      )[0];
+    // A bound taken from the probe: past it the loop must have stopped, else the unrolled graph is too short.
+    const guarded = probedBound ? this.guard(out, activeAt(bound), bound, label) : (x: string): string => x;
     this.finish(node, out, carried.map(guarded), label);
     // ONNX Runtime's Sum takes floats only: the count is a chain of Adds.
     const total = counts.reduce(
@@ -534,6 +492,61 @@ class Unroller {
       );
     });
     return out;
+  }
+
+  /**
+   * Tensors that pass through a check of `overran`: when it is true the run fails at a node whose name says
+   * that the loop needs more than the `bound` iterations unrolled.
+   */
+  private guard(out: NodeProto[], overran: string, bound: number, label: string): (x: string) => string {
+    const valid = this.constant(int64Tensor(this.fresh(`${label}/one`), [1], [1]));
+    const invalid = this.constant(int64Tensor(this.fresh(`${label}/invalid`), [1], [-2]));
+    const target = this.glue(out, 'Where', [overran, invalid, valid], 1, {}, `${label}/guard_shape`, [1]);
+    const checkName = `Loop '${label}' needs more than the ${bound} iterations unrolled for the probed input`;
+    const checked = this.fresh(`${label}/checked`);
+    // Reshape to [-2] fails: the run stops there, with the node's name in the message.
+    this.push(
+      out,
+      makeNode('Reshape', [valid, target[0]], [checked], {}, checkName),
+      checked,
+      [1],
+      DataType.INT64,
+    );
+    const scalar = this.constant(int64Tensor(this.fresh(`${label}/scalar`), [0], []));
+    const flag = this.glue(
+      out,
+      'Cast',
+      [checked],
+      1,
+      { to: DataType.BOOL },
+      `${label}/ok`,
+      [1],
+      false,
+      DataType.BOOL,
+    );
+    const ok = this.glue(
+      out,
+      'Reshape',
+      [flag[0], scalar],
+      1,
+      {},
+      `${label}/ok`,
+      [],
+      false,
+      DataType.BOOL,
+    )[0];
+    return (x) =>
+      this.glue(
+        out,
+        'Where',
+        [ok, x, x],
+        1,
+        {},
+        `${label}/guarded`,
+        this.shapeOf(x),
+        false,
+        this.typeOf(x),
+      )[0];
   }
 
   /** The final carried values as the Loop's first outputs. */
@@ -621,13 +634,18 @@ class Unroller {
   private instantiate(body: Graph, prefix: string, inputs: readonly string[], out: NodeProto[]): string[] {
     const rename = new Map<string, string>();
     (body.input ?? []).forEach((vi, i) => rename.set(vi.name ?? '', inputs[i]));
-    for (const t of body.initializer ?? []) {
-      const name = this.fresh(`${prefix}/${t.name ?? ''}`);
-      rename.set(t.name ?? '', name);
-      this.initializers.push({ ...t, name });
-      this.shapes[name] = (t.dims ?? []).map(Number);
-      this.types.set(name, t.dataType ?? DataType.FLOAT);
+    // A body's weights are added once, whatever the number of copies.
+    let weights = this.bodyWeights.get(body);
+    if (!weights) {
+      weights = new Map();
+      for (const t of body.initializer ?? []) {
+        const name = this.fresh(`${prefix}/${t.name ?? ''}`);
+        weights.set(t.name ?? '', name);
+        this.constant({ ...t, name });
+      }
+      this.bodyWeights.set(body, weights);
     }
+    for (const [from, to] of weights) rename.set(from, to);
     for (const vi of [...(body.valueInfo ?? []), ...(body.output ?? [])]) {
       const type = vi.type?.tensorType?.elemType;
       if (vi.name && type && !rename.has(vi.name)) this.types.set(`${prefix}\u0000${vi.name}`, type);
@@ -652,7 +670,19 @@ class Unroller {
       copy.name = this.fresh(`${prefix}/${node.name || node.output?.[0] || node.opType || 'node'}`);
       copies.push(copy);
     }
-    out.push(...this.expand(copies, undefined, true));
+    const expanded = this.expand(copies, undefined, true);
+    // The rules need the shape of every float tensor they differentiate through.
+    for (const node of expanded) {
+      const nested = this.refusals.get(node);
+      if (nested) throw new NotUnrolled(`${node.opType} in the body: ${nested}`);
+      const missing = (node.output ?? []).find((o) => o && !this.shapes[o] && isFloatType(this.types.get(o)));
+      if (missing) {
+        throw new NotUnrolled(
+          `the shape of '${missing}' (${node.opType} in the body) cannot be inferred without running it`,
+        );
+      }
+    }
+    out.push(...expanded);
     return (body.output ?? []).map((vi) => rename.get(vi.name ?? '') ?? vi.name ?? '');
   }
 
@@ -810,6 +840,13 @@ function asScalarInt(
   label: string,
 ): string {
   return unroller.glue(out, 'Reshape', [trip, scalar], 1, {}, `${label}/trip`, [], false, DataType.INT64)[0];
+}
+
+function isFloatType(type: number | undefined): boolean {
+  return (
+    type === undefined ||
+    [DataType.FLOAT, DataType.DOUBLE, DataType.FLOAT16, DataType.BFLOAT16].includes(type)
+  );
 }
 
 function boolTensor(name: string, value: boolean): TensorProto {

@@ -165,6 +165,62 @@ describe('Scan is unrolled', () => {
     expect(nodeTypes(vjp.model)).not.toContain('Scan');
   }, 60_000);
 
+  it('a body with its own weights and a nested If (one per step, run-time condition)', async () => {
+    const V = weight('V', [2, 3]);
+    const thenBranch = body(
+      [makeNode('Tanh', ['pre'], ['then_h'])],
+      [],
+      [makeValueInfo('then_h', undefined)],
+    );
+    const elseBranch = body(
+      [makeNode('Sigmoid', ['pre'], ['s']), makeNode('Mul', ['s', 'pre'], ['else_h'])],
+      [],
+      [makeValueInfo('else_h', undefined)],
+    );
+    const scanBody = body(
+      [
+        makeNode('MatMul', ['x_t', 'V'], ['xv']),
+        makeNode('Add', ['xv', 'h_in'], ['pre']),
+        makeNode('ReduceSum', ['x_t'], ['total'], { keepdims: 0 }),
+        makeNode('Constant', [], ['zero'], { value: floatTensor('zero_v', [], [0]) }),
+        makeNode('Greater', ['total', 'zero'], ['positive']),
+        withGraphs(makeNode('If', ['positive'], ['h_out'], {}, 'step_choice'), {
+          then_branch: thenBranch,
+          else_branch: elseBranch,
+        }),
+        makeNode('Identity', ['h_out'], ['h_seq']),
+      ],
+      [makeValueInfo('h_in', undefined), makeValueInfo('x_t', undefined)],
+      [makeValueInfo('h_out', undefined), makeValueInfo('h_seq', undefined)],
+      [V],
+    );
+    const model = makeModel({
+      nodes: [
+        withGraphs(makeNode('Scan', ['h0', 'x'], ['h', 'hs'], { num_scan_inputs: 1 }, 'scan'), {
+          body: scanBody,
+        }),
+      ],
+      inputs: [makeValueInfo('h0', [2, 3]), makeValueInfo('x', [5, 2, 2])],
+      outputs: ['h', 'hs'].map((n) => makeValueInfo(n, undefined)),
+      opset: 17,
+    });
+    // Steps whose rows sum far from 0 on either side: each takes one branch, and ε does not flip it.
+    const x = randomTensor(rand, [5, 2, 2]);
+    x.data = x.data.map(
+      (v, i) => Math.abs(v) * (Math.floor(i / 4) % 2 ? -1 : 1) + (Math.floor(i / 4) % 2 ? -0.2 : 0.2),
+    );
+    const inputs = { h0: randomTensor(rand, [2, 3]), x };
+    await expectVjpMatchesFd(model, inputs, { output: 'hs', eps: 1e-3 });
+    const shapes = await probeShapes(model);
+    const vjp = buildVjpGraph(model, { output: 'h', wrt: ['x'], rule: 'gradient', shapes });
+    expect(nodeTypes(vjp.model).filter((t) => t === 'Scan' || t === 'If')).toEqual([]);
+    expect(nodeTypes(vjp.model).filter((t) => t === 'Sigmoid')).toHaveLength(5);
+    const weights = (vjp.model.graph!.initializer ?? []).filter(
+      (t) => (t.dims ?? []).map(Number).join() === '2,3',
+    );
+    expect(weights).toHaveLength(1);
+  }, 60_000);
+
   it('a scan axis that varies with the batch is refused by name', () => {
     const model = scanModel();
     const shapes = {

@@ -11,6 +11,7 @@ import {
   DataType,
   attrInt,
   attrInts,
+  attrString,
   int64Tensor,
   makeNode,
   onnx,
@@ -25,6 +26,7 @@ import { foldConstant } from './fold.js';
 import { GraphIndex } from './graph.js';
 
 export const CONTROL_FLOW_OPS = new Set(['Scan', 'Loop', 'If']);
+const RECURRENT_OPS = new Set(['LSTM', 'GRU', 'RNN']);
 
 /** More iterations than this are not unrolled (the VJP graph grows with the count). */
 const MAX_ITERATIONS = 4096;
@@ -688,6 +690,39 @@ class Unroller {
 
   /** Shapes and types of `nodes`' outputs, from the known shapes of what they read. */
   private infer(nodes: readonly NodeProto[]): void {
+    // The static inference does not cover the recurrent ops (the main graph's are probed): their shapes
+    // are set here, between the runs over the nodes before and after them.
+    let chunk: NodeProto[] = [];
+    for (const node of nodes) {
+      if (!RECURRENT_OPS.has(node.opType ?? '')) {
+        chunk.push(node);
+        continue;
+      }
+      this.inferStatic(chunk);
+      chunk = [];
+      this.recurrentShapes(node);
+    }
+    this.inferStatic(chunk);
+  }
+
+  /** LSTM, GRU, RNN: Y [T, directions, N, H] and final states [directions, N, H] (batch first with layout 1). */
+  private recurrentShapes(node: NodeProto): void {
+    const x = this.shapes[(node.input ?? [])[0] ?? ''];
+    const hidden = attrInt(node, 'hidden_size', 0);
+    if (!x || x.length !== 3 || hidden <= 0) return;
+    const directions = attrString(node, 'direction', 'forward') === 'bidirectional' ? 2 : 1;
+    const batchFirst = attrInt(node, 'layout', 0) === 1;
+    const [steps, batch] = batchFirst ? [x[1], x[0]] : [x[0], x[1]];
+    const y = batchFirst ? [batch, steps, directions, hidden] : [steps, directions, batch, hidden];
+    const state = batchFirst ? [batch, directions, hidden] : [directions, batch, hidden];
+    (node.output ?? []).forEach((o, i) => {
+      if (!o) return;
+      this.shapes[o] = i === 0 ? y : state;
+      this.types.set(o, this.typeOf((node.input ?? [])[0] ?? ''));
+    });
+  }
+
+  private inferStatic(nodes: readonly NodeProto[]): void {
     if (nodes.length === 0) return;
     const produced = new Set(nodes.flatMap((n) => n.output ?? []));
     const reads = new Set<string>();

@@ -298,26 +298,25 @@ class Unroller {
       const fixed = this.fixedLoop(node, body, trip, cond !== 0, label);
       if (fixed) return fixed;
     }
-    // The iteration count is a run-time value: every iteration up to a bound is unrolled and gated.
-    let bound = trip;
-    if (bound === undefined || bound === Infinity) {
-      const counts = (node.output ?? [])
-        .slice(n)
-        .filter((o) => o)
-        .map((o) => this.shapes[o]?.[0]);
-      bound = counts.find((c) => c !== undefined && c >= 0);
-      if (bound === undefined) {
-        throw new NotUnrolled(
-          'the iteration count depends on run-time values (trip count or condition not fixed by shapes or ' +
-            'constants) and no scan output has a probed length that bounds it: it cannot be unrolled; ' +
-            'export the loop with a constant trip count or unrolled',
-        );
-      }
+    // The iteration count is a run-time value: unrolled to the count the probe ran (a scan output's length),
+    // or to a constant trip count, and every run checked to make exactly that many iterations.
+    const probed = (node.output ?? [])
+      .slice(n)
+      .filter((o) => o)
+      .map((o) => this.shapes[o]?.[0])
+      .find((c) => c !== undefined && c >= 0);
+    const count = probed ?? (trip !== Infinity ? trip : undefined);
+    if (count === undefined) {
+      throw new NotUnrolled(
+        'the iteration count depends on run-time values (trip count or condition not fixed by shapes or ' +
+          'constants) and no scan output has a probed length that fixes it: it cannot be unrolled; ' +
+          'export the loop with a constant trip count or unrolled',
+      );
     }
-    if (bound > MAX_ITERATIONS) throw new NotUnrolled(`${bound} iterations: more than ${MAX_ITERATIONS}`);
-    if (bound === 0) throw new NotUnrolled('a loop of 0 iterations has nothing to unroll');
-    const probedBound = trip === undefined || trip === Infinity;
-    return this.gatedLoop(node, body, bound, trip === undefined ? tripName : undefined, probedBound, label);
+    if (count > MAX_ITERATIONS) throw new NotUnrolled(`${count} iterations: more than ${MAX_ITERATIONS}`);
+    if (count === 0) throw new NotUnrolled('a loop of 0 iterations has nothing to unroll');
+    const tripLimit = trip === undefined ? tripName : trip;
+    return this.checkedLoop(node, body, count, tripLimit, label);
   }
 
   /**
@@ -364,147 +363,82 @@ class Unroller {
   }
 
   /**
-   * `bound` copies of the body, each gated by whether the loop is still running there (the condition and,
-   * when `tripName` is a run-time trip count, the iteration number below it): carried values keep their old
-   * value past the end, scan outputs keep only the iterations that ran. A run that needs more iterations than
-   * `bound` fails at the node named for it.
+   * `count` plain copies of the body for a loop whose iteration count is a run-time value (the condition, or
+   * the trip count `trip` when it is a tensor name rather than a number). Every output passes through a check that the run makes exactly
+   * `count` iterations: the loop ran at each (condition true, iteration number below the trip count) and
+   * stops after the last. A run that would make another number fails at a node named for it, rather than
+   * giving the derivative of another function: past the count a body may read out of range.
    */
-  private gatedLoop(
+  private checkedLoop(
     node: NodeProto,
     body: Graph,
-    bound: number,
-    tripName: string | undefined,
-    probedBound: boolean,
+    count: number,
+    trip: string | number,
     label: string,
   ): NodeProto[] {
     const n = (node.input ?? []).length - 2;
     const condName = (node.input ?? [])[1] ?? '';
     const out: NodeProto[] = [];
     const scalar = this.constant(int64Tensor(this.fresh(`${label}/scalar`), [0], []));
-    const asScalar = (x: string, hint: string): string =>
-      this.glue(out, 'Reshape', [x, scalar], 1, {}, hint, [], false, DataType.BOOL)[0];
-    const trip = tripName ? asScalarInt(this, out, tripName, scalar, label) : undefined;
+    const logical = (opType: string, inputs: string[], hint: string): string =>
+      this.glue(out, opType, inputs, 1, {}, hint, [], false, DataType.BOOL)[0];
+    const asScalar = (x: string, hint: string): string => logical('Reshape', [x, scalar], hint);
+    const tripTensor =
+      typeof trip === 'string'
+        ? this.glue(out, 'Reshape', [trip, scalar], 1, {}, `${label}/trip`, [], false, DataType.INT64)[0]
+        : undefined;
     let running = condName
       ? asScalar(condName, `${label}/cond`)
       : this.constant(boolTensor(this.fresh(`${label}/true`), true));
+    /** Whether the loop runs iteration `t`, given that it ran the ones before (undefined: it cannot). */
+    const runsAt = (t: number): string | undefined => {
+      if (typeof trip === 'number') return t < trip ? running : undefined;
+      const index = this.constant(int64Tensor(this.fresh(`${label}/t${t}/index`), [], [t]));
+      const below = logical('Less', [index, tripTensor!], `${label}/t${t}/below`);
+      return logical('And', [running, below], `${label}/t${t}/runs`);
+    };
     let carried = (node.input ?? []).slice(2);
     const perStep: string[][] = Array.from({ length: (body.output ?? []).length - 1 - n }, () => []);
-    const counts: string[] = [];
-    const activeAt = (t: number): string => {
-      if (!trip) return running;
-      const index = this.constant(int64Tensor(this.fresh(`${label}/t${t}/index`), [], [t]));
-      const below = this.glue(
-        out,
-        'Less',
-        [index, trip],
-        1,
-        {},
-        `${label}/t${t}/below`,
-        [],
-        false,
-        DataType.BOOL,
-      )[0];
-      return this.glue(
-        out,
-        'And',
-        [running, below],
-        1,
-        {},
-        `${label}/t${t}/active`,
-        [],
-        false,
-        DataType.BOOL,
-      )[0];
-    };
-    for (let t = 0; t < bound; t++) {
-      const active = activeAt(t);
+    let exact = '';
+    for (let t = 0; t < count; t++) {
+      const runs = runsAt(t) ?? running;
+      exact = t === 0 ? runs : logical('And', [exact, runs], `${label}/t${t}/so_far`);
       const iteration = this.constant(int64Tensor(this.fresh(`${label}/t${t}/iteration`), [], [t]));
-      const results = this.instantiate(body, `${label}/t${t}`, [iteration, active, ...carried], out);
-      carried = carried.map((old, i) => {
-        const fresh = results[1 + i];
-        const dims = this.shapeOf(old);
-        if (!sameDims(dims, this.shapeOf(fresh))) {
-          throw new NotUnrolled(`the loop-carried value '${old}' changes shape between iterations`);
-        }
-        return this.glue(
-          out,
-          'Where',
-          [active, fresh, old],
-          1,
-          {},
-          `${label}/t${t}/carried`,
-          dims,
-          false,
-          this.typeOf(old),
-        )[0];
-      });
+      const results = this.instantiate(body, `${label}/t${t}`, [iteration, runs, ...carried], out);
+      carried = results.slice(1, 1 + n);
       results.slice(1 + n).forEach((r, i) => perStep[i].push(r));
-      counts.push(
-        this.glue(
-          out,
-          'Cast',
-          [active],
-          1,
-          { to: DataType.INT64 },
-          `${label}/t${t}/ran`,
-          [],
-          false,
-          DataType.INT64,
-        )[0],
-      );
-      const stays = asScalar(results[0], `${label}/t${t}/cond_out`);
-      running = this.glue(
-        out,
-        'And',
-        [active, stays],
-        1,
-        {},
-        `${label}/t${t}/running`,
-        [],
-        false,
-        DataType.BOOL,
-      )[0];
+      running = asScalar(results[0], `${label}/t${t}/cond_out`);
     }
-    // A bound taken from the probe: past it the loop must have stopped, else the unrolled graph is too short.
-    const guarded = probedBound ? this.guard(out, activeAt(bound), bound, label) : (x: string): string => x;
+    const after = runsAt(count);
+    const stops = after && logical('Not', [after], `${label}/stops`);
+    const ok = stops ? logical('And', [exact, stops], `${label}/exact`) : exact;
+    const guarded = this.guard(out, ok, count, label);
     this.finish(node, out, carried.map(guarded), label);
-    // ONNX Runtime's Sum takes floats only: the count is a chain of Adds.
-    const total = counts.reduce(
-      (sum, c) => this.glue(out, 'Add', [sum, c], 1, {}, `${label}/count`, [], false, DataType.INT64)[0],
-    );
-    const end = this.unsqueezeAt(out, total, 0, [1], this.fresh(`${label}/end`), DataType.INT64);
-    const zero = this.constant(int64Tensor(this.fresh(`${label}/zero`), [1], [0]));
     (node.output ?? []).slice(n).forEach((o, i) => {
       if (!o) return;
-      const item = this.shapeOf(perStep[i][0]);
       const all = this.fresh(`${label}/${o}/all`);
-      this.stack(out, perStep[i], 0, item, all, label);
-      const ran = this.fresh(`${label}/${o}/ran`);
+      this.stack(out, perStep[i], 0, this.shapeOf(perStep[i][0]), all, label);
       this.push(
         out,
-        makeNode('Slice', [guarded(all), zero, end, zero], [ran], {}, `${label}/${o}/ran`),
-        ran,
-        this.shapes[o] ?? [-1, ...item],
-      );
-      this.push(
-        out,
-        makeNode('Identity', [ran], [o], {}, `${label}/final/${o}`),
+        makeNode('Identity', [guarded(all)], [o], {}, `${label}/final/${o}`),
         o,
-        this.shapes[o] ?? [-1, ...item],
+        this.shapeOf(all),
       );
     });
     return out;
   }
 
   /**
-   * Tensors that pass through a check of `overran`: when it is true the run fails at a node whose name says
-   * that the loop needs more than the `bound` iterations unrolled.
+   * Tensors that pass through a check of `ok`: when it is false the run fails at a node whose name says that
+   * the loop does not make the `count` iterations unrolled.
    */
-  private guard(out: NodeProto[], overran: string, bound: number, label: string): (x: string) => string {
+  private guard(out: NodeProto[], ok: string, count: number, label: string): (x: string) => string {
     const valid = this.constant(int64Tensor(this.fresh(`${label}/one`), [1], [1]));
     const invalid = this.constant(int64Tensor(this.fresh(`${label}/invalid`), [1], [-2]));
-    const target = this.glue(out, 'Where', [overran, invalid, valid], 1, {}, `${label}/guard_shape`, [1]);
-    const checkName = `Loop '${label}' needs more than the ${bound} iterations unrolled for the probed input`;
+    const target = this.glue(out, 'Where', [ok, valid, invalid], 1, {}, `${label}/guard_shape`, [1]);
+    const checkName =
+      `Loop '${label}' makes another number of iterations than the ${count} unrolled ` +
+      '(the count at the probed input)';
     const checked = this.fresh(`${label}/checked`);
     // Reshape to [-2] fails: the run stops there, with the node's name in the message.
     this.push(
@@ -526,7 +460,7 @@ class Unroller {
       false,
       DataType.BOOL,
     );
-    const ok = this.glue(
+    const passed = this.glue(
       out,
       'Reshape',
       [flag[0], scalar],
@@ -541,10 +475,10 @@ class Unroller {
       this.glue(
         out,
         'Where',
-        [ok, x, x],
+        [passed, x, x],
         1,
         {},
-        `${label}/guarded`,
+        `${label}/checked`,
         this.shapeOf(x),
         false,
         this.typeOf(x),

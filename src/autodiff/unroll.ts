@@ -801,16 +801,6 @@ class Unroller {
   }
 }
 
-function asScalarInt(
-  unroller: Unroller,
-  out: NodeProto[],
-  trip: string,
-  scalar: string,
-  label: string,
-): string {
-  return unroller.glue(out, 'Reshape', [trip, scalar], 1, {}, `${label}/trip`, [], false, DataType.INT64)[0];
-}
-
 function isFloatType(type: number | undefined): boolean {
   return (
     type === undefined ||

@@ -708,10 +708,11 @@ class Unroller {
     return this.types.get(name) ?? DataType.FLOAT;
   }
 
-  /** Appends `node` (one output `name` of shape `dims`). */
+  /** Appends `node` (one output `name` of shape `dims` unless probed). */
   push(out: NodeProto[], node: NodeProto, name: string, dims: number[], type?: number): void {
     out.push(node);
-    this.shapes[name] = dims;
+    // A probed shape (the node's own outputs in the main graph) is the authority.
+    this.shapes[name] ??= dims;
     if (type !== undefined) this.types.set(name, type);
   }
 

@@ -158,6 +158,7 @@ export class GraphIndex {
       else if (BOOL_OUTPUT_OPS.has(op)) type = DataType.BOOL;
       else if ((op === 'MaxPool' || op === 'TopK' || op === 'Unique') && index > 0) type = DataType.INT64;
       else if (op === 'Dropout' && index > 0) type = DataType.BOOL;
+      else if (op === 'Loop' || op === 'Scan' || op === 'If') type = subgraphOutputType(node, index);
       else if (op === 'Cast') type = Number(getAttr(node, 'to'));
       else if (op === 'CastLike') type = inputType(1);
       else if (op === 'Where') type = inputType(1);
@@ -173,6 +174,14 @@ export class GraphIndex {
       if (type !== undefined) this.elemType.set(out, type);
     });
   }
+}
+
+/** A control-flow output's type, as its body declares it (a Loop body's first output is the condition). */
+function subgraphOutputType(node: NodeProto, index: number): number | undefined {
+  const bodyName = node.opType === 'If' ? 'then_branch' : 'body';
+  const body = (node.attribute ?? []).find((a) => a.name === bodyName)?.g;
+  const at = node.opType === 'Loop' ? index + 1 : index;
+  return body?.output?.[at]?.type?.tensorType?.elemType || undefined;
 }
 
 function constantType(node: NodeProto): number {

@@ -116,6 +116,12 @@ const normalize = (axis: number, rank: number): number => (axis < 0 ? axis + ran
 class Unroller {
   readonly initializers: TensorProto[] = [];
   private readonly bodyWeights = new Map<Graph, Map<string, string>>();
+  private readonly hoisted = new Map<
+    Graph,
+    { nodes: Set<NodeProto>; names: Map<string, string>; copies: NodeProto[] }
+  >();
+  /** Nodes whose values shape inference may need besides the ones it runs on (a body's hoisted nodes). */
+  private context: readonly NodeProto[] = [];
   private readonly used = new Set<string>();
   private readonly types = new Map<string, number>();
   private readonly opset: number;
@@ -344,9 +350,8 @@ class Unroller {
       }
       const iteration = this.constant(int64Tensor(this.fresh(`${label}/t${t}/iteration`), [], [t]));
       const condIn = this.constant(boolTensor(this.fresh(`${label}/t${t}/cond`), true));
-      const start = out.length;
       const results = this.instantiate(body, `${label}/t${t}`, [iteration, condIn, ...carried], out);
-      const next = this.foldIn(results[0], out.slice(start));
+      const next = this.foldIn(results[0], out);
       if (next === undefined) return undefined;
       going = next !== 0;
       carried = results.slice(1, 1 + n);
@@ -582,12 +587,23 @@ class Unroller {
       this.bodyWeights.set(body, weights);
     }
     for (const [from, to] of weights) rename.set(from, to);
+    // Nodes that read no body input compute the same values in every copy: the first copy computes them
+    // for all (a scripted LSTM cell slices and concatenates its weights at every step).
+    let hoisted = this.hoisted.get(body);
+    const first = !hoisted;
+    if (!hoisted) {
+      hoisted = { nodes: invariantNodes(body), names: new Map(), copies: [] };
+      this.hoisted.set(body, hoisted);
+    }
+    for (const [from, to] of hoisted.names) rename.set(from, to);
     for (const vi of [...(body.valueInfo ?? []), ...(body.output ?? [])]) {
       const type = vi.type?.tensorType?.elemType;
       if (vi.name && type && !rename.has(vi.name)) this.types.set(`${prefix}\u0000${vi.name}`, type);
     }
     const copies: NodeProto[] = [];
     for (const node of body.node ?? []) {
+      const invariant = hoisted.nodes.has(node);
+      if (invariant && !first) continue;
       const copy: NodeProto = {
         ...node,
         input: (node.input ?? []).map((i) => (i ? (rename.get(i) ?? i) : i)),
@@ -599,14 +615,24 @@ class Unroller {
         if (!o) return o;
         const name = this.fresh(`${prefix}/${o}`);
         rename.set(o, name);
+        if (invariant) hoisted.names.set(o, name);
         const declared = this.types.get(`${prefix}\u0000${o}`);
         if (declared) this.types.set(name, declared);
         return name;
       });
       copy.name = this.fresh(`${prefix}/${node.name || node.output?.[0] || node.opType || 'node'}`);
       copies.push(copy);
+      if (invariant) hoisted.copies.push(copy);
     }
-    const expanded = this.expand(copies, undefined, true);
+    // Later copies read the hoisted values: inference sees those nodes again for their values (axes, shapes).
+    const outer = this.context;
+    this.context = first ? outer : [...outer, ...hoisted.copies];
+    let expanded: NodeProto[];
+    try {
+      expanded = this.expand(copies, undefined, true);
+    } finally {
+      this.context = outer;
+    }
     // The rules need the shape of every float tensor they differentiate through.
     for (const node of expanded) {
       const nested = this.refusals.get(node);
@@ -656,8 +682,9 @@ class Unroller {
     });
   }
 
-  private inferStatic(nodes: readonly NodeProto[]): void {
-    if (nodes.length === 0) return;
+  private inferStatic(chunk: readonly NodeProto[]): void {
+    if (chunk.length === 0) return;
+    const nodes = [...this.context, ...chunk];
     const produced = new Set(nodes.flatMap((n) => n.output ?? []));
     const reads = new Set<string>();
     for (const node of nodes) for (const i of allInputs(node)) if (i && !produced.has(i)) reads.add(i);
@@ -800,6 +827,34 @@ class Unroller {
   private foldIn(name: string, nodes: readonly NodeProto[]): number | undefined {
     return this.fold(name, nodes)?.[0];
   }
+}
+
+/** Ops whose value is not a function of their inputs. */
+const RANDOM_OPS = new Set([
+  'RandomNormal',
+  'RandomUniform',
+  'RandomNormalLike',
+  'RandomUniformLike',
+  'Bernoulli',
+  'Multinomial',
+  'Dropout',
+]);
+
+/** Body nodes that read no body input, directly or through other nodes, and draw nothing at random. */
+function invariantNodes(body: Graph): Set<NodeProto> {
+  const varying = new Set((body.input ?? []).map((v) => v.name ?? ''));
+  const invariant = new Set<NodeProto>();
+  for (const node of body.node ?? []) {
+    const reads = allInputs(node);
+    if (
+      subgraphs(node).length > 0 ||
+      RANDOM_OPS.has(node.opType ?? '') ||
+      reads.some((i) => varying.has(i))
+    ) {
+      for (const o of node.output ?? []) if (o) varying.add(o);
+    } else invariant.add(node);
+  }
+  return invariant;
 }
 
 function isFloatType(type: number | undefined): boolean {

@@ -7,7 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { buildVjpGraph } from '../../src/autodiff/index.js';
 import { loadModel } from '../../src/node/load.js';
+import { decodeModel } from '../../src/onnx/proto.js';
+import { probeShapes } from './probe.js';
 
 const dir = fileURLToPath(new URL('./data/scripted-loop/', import.meta.url));
 const [N, T, C, K] = [2, 7, 3, 4];
@@ -43,5 +46,20 @@ describe('a scripted loop (ONNX Loop) through Model.vjp', () => {
     const again = await vjp(shorter, seed);
     expect(again.grads[0].dims).toEqual([N, 4, C]);
     await model.dispose();
+  });
+
+  it('the weight slicing the body repeats at every step is computed once', async () => {
+    const proto = decodeModel(readFileSync(`${dir}model.onnx`));
+    // A fixed time length (the probe gives free dims the batch size, which would make the count vary).
+    proto.graph!.input![0].type!.tensorType!.shape!.dim![1] = { dimValue: T };
+    const shapes = await probeShapes(proto);
+    const built = buildVjpGraph(proto, { output: 'scores', wrt: ['x'], rule: 'gradient', shapes });
+    const types = (built.model.graph!.node ?? []).map((n) => n.opType);
+    expect(types).not.toContain('Loop');
+    // One LSTM step per time step; its weights sliced from each of the four parameters three times, once.
+    const weightSlices = (built.model.graph!.node ?? []).filter(
+      (n) => n.opType === 'Slice' && (n.input?.[0] ?? '').startsWith('cell.'),
+    );
+    expect(weightSlices).toHaveLength(12);
   });
 });

@@ -6,7 +6,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { buildVjpGraph } from '../../src/autodiff/index.js';
+import { buildVjpGraph, differentiableTensors } from '../../src/autodiff/index.js';
 import { UnsupportedError } from '../../src/errors.js';
 import {
   AttrType,
@@ -254,6 +254,15 @@ describe('Loop is unrolled', () => {
     expect(nodeTypes(vjp.model).filter((t) => t === 'Tanh')).toHaveLength(4);
     expect(nodeTypes(vjp.model)).not.toContain('Where');
   }, 60_000);
+
+  it('a tensor only the body reads (outer scope) is on the path: differentiable, typed by the body', () => {
+    const model = loopModel();
+    const byName = Object.fromEntries(differentiableTensors(model, 'h').map((d) => [d.name, d]));
+    // x reaches the Loop only through the body's Gather; the Loop's outputs are floats, as the body says.
+    expect(byName.x).toEqual({ name: 'x', differentiable: true });
+    expect(byName.hs).toEqual({ name: 'hs', differentiable: false, reason: "does not influence 'h'" });
+    expect(byName.trip.reason).toBe('integer tensor');
+  });
 
   it('a condition computed from the iteration number stops it (i < 1: two iterations of four)', async () => {
     const model = loopModel({

@@ -336,6 +336,9 @@ class Unroller {
     cond: boolean,
     label: string,
   ): NodeProto[] | undefined {
+    if (cond && trip > MAX_ITERATIONS && trip !== Infinity) {
+      throw new NotUnrolled(`${trip} iterations: more than ${MAX_ITERATIONS}`);
+    }
     const n = (node.input ?? []).length - 2;
     const out: NodeProto[] = [];
     let carried = (node.input ?? []).slice(2);
@@ -350,10 +353,19 @@ class Unroller {
       }
       const iteration = this.constant(int64Tensor(this.fresh(`${label}/t${t}/iteration`), [], [t]));
       const condIn = this.constant(boolTensor(this.fresh(`${label}/t${t}/cond`), true));
+      const start = out.length;
       const results = this.instantiate(body, `${label}/t${t}`, [iteration, condIn, ...carried], out);
-      const next = this.foldIn(results[0], out);
+      // The condition from this copy and the hoisted nodes (all copies: the cost would grow with T²).
+      const next = this.foldIn(results[0], [...(this.hoisted.get(body)?.copies ?? []), ...out.slice(start)]);
       if (next === undefined) return undefined;
       going = next !== 0;
+      const condOut = body.output?.[0]?.name ?? '';
+      const constantCond = this.hoisted.get(body)?.names.has(condOut) || condOut === body.input?.[1]?.name;
+      if (going && trip === Infinity && constantCond) {
+        throw new NotUnrolled(
+          'no trip count and a condition that is true at every iteration: it never stops',
+        );
+      }
       carried = results.slice(1, 1 + n);
       results.slice(1 + n).forEach((r, i) => perStep[i].push(r));
     }

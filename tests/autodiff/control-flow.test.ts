@@ -297,6 +297,18 @@ describe('Loop is unrolled', () => {
     }
   }, 60_000);
 
+  it('more than 4 096 iterations are refused by name', async () => {
+    const model = loopModel({
+      trip: [makeNode('Constant', [], ['trip'], { value: int64Tensor('trip_v', [], [5000]) })],
+      noScanOutput: true,
+    });
+    // The body reads x[:, i]: a time axis of 5 000 steps.
+    model.graph!.input![2] = makeValueInfo('x', ['N', 5000, 2]);
+    const shapes = await probeShapes(model);
+    const build = () => buildVjpGraph(model, { output: 'h', wrt: ['x'], rule: 'gradient', shapes });
+    expect(build).toThrow(/Loop node 'loop' \(5000 iterations: more than 4096\)/);
+  }, 60_000);
+
   it('a trip count that depends on the data, with no scan output to bound it, is refused by name', async () => {
     const model = loopModel({
       trip: [

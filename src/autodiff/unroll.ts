@@ -585,6 +585,11 @@ class Unroller {
    * `out`. Returns the names its outputs have in the copy.
    */
   private instantiate(body: Graph, prefix: string, inputs: readonly string[], out: NodeProto[]): string[] {
+    if ((body.input ?? []).length !== inputs.length) {
+      throw new NotUnrolled(
+        `the body takes ${(body.input ?? []).length} inputs, the node gives ${inputs.length}`,
+      );
+    }
     const rename = new Map<string, string>();
     (body.input ?? []).forEach((vi, i) => rename.set(vi.name ?? '', inputs[i]));
     // A body's weights are added once, whatever the number of copies.

@@ -5,6 +5,7 @@
  * the path.
  */
 import { UnsupportedError } from '../errors.js';
+import { nodeInputs } from '../onnx/graph.js';
 import {
   DataType,
   cloneModel,
@@ -21,6 +22,7 @@ import { GraphIndex } from './graph.js';
 import { padIntoConv, poolBeforeRelu } from './rewrite.js';
 import { exactRuleFor, ruleFor } from './rules/index.js';
 import { noRuleReason } from './refusals.js';
+import { unrollControlFlow } from './unroll.js';
 
 export interface BuildRequest {
   output: string;
@@ -54,7 +56,7 @@ export function planBackward(index: GraphIndex, output: string, wrt: readonly st
   const nodes = index.nodes.filter(
     (n) =>
       upstreamNodes.has(n) &&
-      (n.input ?? []).some((i) => i && active.has(i)) &&
+      nodeInputs(n).some((i) => i && active.has(i)) &&
       (n.output ?? []).some((o) => o && active.has(o)),
   );
   return { active, nodes };
@@ -66,9 +68,6 @@ export function buildVjp(model: ModelProto, request: BuildRequest): BuiltVjp {
   const work = upgradeOpset(model, 'the model')?.model ?? cloneModel(model);
   const shapes = { ...request.shapes };
   const keep = new Set([request.output, ...request.wrt]);
-  poolBeforeRelu(work, request.rule, keep, shapes);
-  padIntoConv(work, keep);
-  const index = new GraphIndex(work);
   const opset = opsetVersion(work);
   if (opset < MIN_OPSET) {
     throw new UnsupportedError(
@@ -76,6 +75,10 @@ export function buildVjp(model: ModelProto, request: BuildRequest): BuiltVjp {
       `gradients need a model of opset ${MIN_OPSET} or newer, this one is opset ${opset} after the upgrade (re-export it)`,
     );
   }
+  const notUnrolled = unrollControlFlow(work, shapes, request.output, request.wrt);
+  poolBeforeRelu(work, request.rule, keep, shapes);
+  padIntoConv(work, keep);
+  const index = new GraphIndex(work);
   checkRequest(index, request);
   const { output, wrt } = request;
   const plan = planBackward(index, output, wrt);
@@ -86,7 +89,9 @@ export function buildVjp(model: ModelProto, request: BuildRequest): BuiltVjp {
         `${pathThrough(index, plan.active, node, output, wrt)}`,
     );
   for (const node of plan.nodes) {
-    if (!ruleFor(node.opType ?? '', request.rule)) throw describe(node, noRuleReason(node.opType ?? ''));
+    if (!ruleFor(node.opType ?? '', request.rule)) {
+      throw describe(node, notUnrolled.get(node) ?? noRuleReason(node.opType ?? ''));
+    }
   }
 
   const emitter = new Emitter(index, opset, request.rule, shapes);

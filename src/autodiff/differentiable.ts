@@ -3,8 +3,10 @@
  * them: the op without a backprop rule nearest to the tensor on its way to the output.
  */
 import type { ModelProto, NodeProto } from '../onnx/proto.js';
+import { nodeInputs } from '../onnx/graph.js';
 import { GraphIndex } from './graph.js';
 import { exactRuleFor } from './rules/index.js';
+import { CONTROL_FLOW_OPS } from './unroll.js';
 
 export interface Differentiability {
   /** Tensor name: a graph input or a node output, in topological order. */
@@ -28,9 +30,11 @@ export function differentiableTensors(model: ModelProto, output: string): Differ
     if (!upstreamNodes.has(node)) continue;
     const outputs = (node.output ?? []).filter((o) => o && blocker.has(o));
     if (outputs.length === 0) continue;
-    let blocked: NodeProto | null = exactRuleFor(node.opType ?? '') ? null : node;
+    // Control flow is unrolled when a VJP graph is built (unroll.ts); whether it can be is known only then.
+    const passes = exactRuleFor(node.opType ?? '') || CONTROL_FLOW_OPS.has(node.opType ?? '');
+    let blocked: NodeProto | null = passes ? null : node;
     for (const o of outputs) blocked ??= blocker.get(o) ?? null;
-    for (const inp of node.input ?? []) {
+    for (const inp of nodeInputs(node)) {
       if (!inp || !index.isFloat(inp) || index.initializers.has(inp)) continue;
       // A tensor is blocked when any of its paths to the output is.
       if (!blocker.has(inp) || (blocker.get(inp) === null && blocked)) blocker.set(inp, blocked);

@@ -34,25 +34,39 @@ export function foldConstant(
   depth = 0,
   shapes?: Record<string, number[]>,
 ): Folded | undefined {
+  const result = foldValues(index, name, depth, shapes);
+  return result?.values.every((v) => !Number.isNaN(v)) ? result : undefined;
+}
+
+/**
+ * The value of `name`, where a dim that varies with the batch reads NaN: it propagates through arithmetic,
+ * copies and comparisons, so a value picked from a shape's fixed dims (Gather(Shape(x), 1)) still folds.
+ */
+function foldValues(
+  index: GraphIndex,
+  name: string,
+  depth: number,
+  shapes?: Record<string, number[]>,
+): Folded | undefined {
   const init = (index.graph.initializer ?? []).find((t) => t.name === name);
   if (init) return decoded(init);
   const node = index.producer.get(name);
   if (!node || depth > MAX_DEPTH) return undefined;
   if (node.opType === 'Constant') return constantNode(node);
   const inputs = node.input ?? [];
-  // Shape and Size need only the dims of their input: the probed ones, where they do not vary with the batch.
-  const probed = shapes?.[inputs[0] ?? ''];
+  // Shape and Size need only the dims of their input: the probed ones (NaN where they vary with the batch).
+  const probed = shapes?.[inputs[0] ?? '']?.map((d) => (d < 0 ? NaN : d));
   if ((node.opType === 'Shape' || node.opType === 'Size') && probed) {
     const stand = { values: new Array<number>(0), dims: probed };
-    const result = node.opType === 'Shape' ? evaluate(node, [stand], name) : undefined;
-    if (result) return result.values.every((d) => d >= 0) ? result : undefined;
-    if (node.opType === 'Size' && probed.every((d) => d >= 0)) {
-      return { values: [count(probed)], dims: [], integer: true };
-    }
+    if (node.opType === 'Shape') return evaluate(node, [stand], name);
+    return { values: [count(probed)], dims: [], integer: true };
   }
-  const args = inputs.map((i) => (i ? foldConstant(index, i, depth + 1, shapes) : undefined));
+  const args = inputs.map((i) => (i ? foldValues(index, i, depth + 1, shapes) : undefined));
   const present = inputs.map((i) => Boolean(i));
   if (args.some((a, i) => present[i] && !a)) return undefined;
+  // Only data may be unknown: axes, indices, shapes and counts must be known numbers.
+  const structural = node.opType === 'ConstantOfShape' ? args : args.slice(1);
+  if (structural.some((a) => a?.values.some((v) => Number.isNaN(v)))) return undefined;
   const result = evaluate(node, args, name);
   return result && result.values.length <= MAX_ELEMENTS ? result : undefined;
 }
@@ -88,7 +102,17 @@ function evaluate(node: NodeProto, args: (Folded | undefined)[], output: string)
     case 'Sub':
     case 'Mul':
     case 'Div':
+    case 'Equal':
+    case 'Less':
+    case 'LessOrEqual':
+    case 'Greater':
+    case 'GreaterOrEqual':
+    case 'And':
+    case 'Or':
+    case 'Xor':
       return a && b && binary(node.opType, a, b);
+    case 'Not':
+      return a && { ...a, values: a.values.map((v) => (Number.isNaN(v) ? v : v !== 0 ? 0 : 1)) };
     case 'ConstantOfShape': {
       if (!a || count(a.values) > MAX_ELEMENTS) return undefined;
       const value = getAttr(node, 'value');
@@ -159,7 +183,7 @@ const INTEGER_TYPES = new Set<number>([
 ]);
 
 function castTo(type: number): (v: number) => number {
-  if (type === DataType.BOOL) return (v) => (v !== 0 ? 1 : 0);
+  if (type === DataType.BOOL) return (v) => (Number.isNaN(v) ? v : v !== 0 ? 1 : 0);
   if (INTEGER_TYPES.has(type)) return Math.trunc;
   if (type === DataType.FLOAT) return Math.fround;
   return (v) => v;
@@ -215,15 +239,25 @@ function binary(op: string, a: Folded, b: Folded): Folded | undefined {
     Sub: (x, y) => x - y,
     Mul: (x, y) => x * y,
     Div: a.integer && b.integer ? (x, y) => Math.trunc(x / y) : (x, y) => x / y,
+    Equal: (x, y) => Number(x === y),
+    Less: (x, y) => Number(x < y),
+    LessOrEqual: (x, y) => Number(x <= y),
+    Greater: (x, y) => Number(x > y),
+    GreaterOrEqual: (x, y) => Number(x >= y),
+    And: (x, y) => Number(x !== 0 && y !== 0),
+    Or: (x, y) => Number(x !== 0 || y !== 0),
+    Xor: (x, y) => Number((x !== 0) !== (y !== 0)),
   };
   const values = new Array<number>(count(dims));
   for (let i = 0; i < values.length; i++) {
     const at = unravel(i, dims);
     const ia = at.reduce((s, j, k) => s + (da[k] === 1 ? 0 : j * sa[k]), 0);
     const ib = at.reduce((s, j, k) => s + (db[k] === 1 ? 0 : j * sb[k]), 0);
-    values[i] = f[op](a.values[ia], b.values[ib]);
+    const [x, y] = [a.values[ia], b.values[ib]];
+    values[i] = Number.isNaN(x) || Number.isNaN(y) ? NaN : f[op](x, y);
   }
-  return { values, dims, integer: a.integer && b.integer };
+  const logical = !['Add', 'Sub', 'Mul', 'Div'].includes(op);
+  return { values, dims, integer: logical || (a.integer && b.integer) };
 }
 
 function reshape(a: Folded, target: number[], allowZero: boolean): Folded | undefined {

@@ -4,6 +4,7 @@
  * from `output`).
  */
 import { LayerError, ModelError, closestNames } from '../errors.js';
+import { nodeInputs } from '../onnx/graph.js';
 import { DataType, getAttr, type ModelProto, type NodeProto } from '../onnx/proto.js';
 
 const FLOAT_TYPES = new Set<number>([DataType.FLOAT, DataType.DOUBLE, DataType.FLOAT16, DataType.BFLOAT16]);
@@ -51,7 +52,8 @@ export class GraphIndex {
     }
     for (const node of this.graph.node ?? []) {
       for (const out of node.output ?? []) if (out) this.producer.set(out, node);
-      for (const inp of node.input ?? []) {
+      // Subgraphs (If/Loop/Scan bodies) read outer tensors by name: those are inputs of the node too.
+      for (const inp of nodeInputs(node)) {
         if (!inp) continue;
         const list = this.consumers.get(inp);
         if (list) {
@@ -97,7 +99,7 @@ export class GraphIndex {
   forwardReach(sources: readonly string[]): Set<string> {
     const reached = new Set(sources);
     for (const node of this.nodes) {
-      if (!(node.input ?? []).some((i) => i && reached.has(i) && this.isFloat(i))) continue;
+      if (!nodeInputs(node).some((i) => i && reached.has(i) && this.isFloat(i))) continue;
       for (const out of node.output ?? []) if (out && this.isFloat(out)) reached.add(out);
     }
     return reached;
@@ -111,7 +113,7 @@ export class GraphIndex {
       const node = this.nodes[i];
       if (!(node.output ?? []).some((o) => o && tensors.has(o))) continue;
       nodes.add(node);
-      for (const inp of node.input ?? []) if (inp) tensors.add(inp);
+      for (const inp of nodeInputs(node)) if (inp) tensors.add(inp);
     }
     return { tensors, nodes };
   }
@@ -125,7 +127,7 @@ export class GraphIndex {
     while (pending.size > 0) {
       let progressed = false;
       for (const node of pending) {
-        if (!(node.input ?? []).every((i) => available.has(i) || !this.producer.has(i))) continue;
+        if (!nodeInputs(node).every((i) => available.has(i) || !this.producer.has(i))) continue;
         sorted.push(node);
         pending.delete(node);
         for (const out of node.output ?? []) available.add(out);
@@ -156,6 +158,7 @@ export class GraphIndex {
       else if (BOOL_OUTPUT_OPS.has(op)) type = DataType.BOOL;
       else if ((op === 'MaxPool' || op === 'TopK' || op === 'Unique') && index > 0) type = DataType.INT64;
       else if (op === 'Dropout' && index > 0) type = DataType.BOOL;
+      else if (op === 'Loop' || op === 'Scan' || op === 'If') type = subgraphOutputType(node, index);
       else if (op === 'Cast') type = Number(getAttr(node, 'to'));
       else if (op === 'CastLike') type = inputType(1);
       else if (op === 'Where') type = inputType(1);
@@ -171,6 +174,14 @@ export class GraphIndex {
       if (type !== undefined) this.elemType.set(out, type);
     });
   }
+}
+
+/** A control-flow output's type, as its body declares it (a Loop body's first output is the condition). */
+function subgraphOutputType(node: NodeProto, index: number): number | undefined {
+  const bodyName = node.opType === 'If' ? 'then_branch' : 'body';
+  const body = (node.attribute ?? []).find((a) => a.name === bodyName)?.g;
+  const at = node.opType === 'Loop' ? index + 1 : index;
+  return body?.output?.[at]?.type?.tensorType?.elemType || undefined;
 }
 
 function constantType(node: NodeProto): number {

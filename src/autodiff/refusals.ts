@@ -3,13 +3,10 @@
  * of only "no backprop rule".
  */
 const REASONS: Readonly<Record<string, string>> = {
-  Scan:
-    'control flow: the body is a subgraph whose tensors have no probed shapes, and it is not unrolled; ' +
-    'export the recurrence unrolled (or as LSTM/GRU/RNN)',
-  Loop:
-    'control flow: the trip count and the condition are run-time values and the body is not unrolled; ' +
-    'export the loop unrolled',
-  If: 'control flow: the branch is chosen at run time',
+  // Scan, Loop and If are unrolled (unroll.ts), which gives the reason when one cannot be.
+  Scan: 'control flow that could not be unrolled',
+  Loop: 'control flow that could not be unrolled',
+  If: 'control flow that could not be unrolled',
   Unique: 'moving a repeated value changes the size of the output: there is no derivative',
 };
 

@@ -52,7 +52,10 @@ export function withModelFlags(cmd: Command): Command {
     .option('--mean <values>', 'per-channel mean, comma separated')
     .option('--std <values>', 'per-channel std, comma separated')
     .option('--mini-batch-size <n>', 'images per ONNX Runtime call (default 128)')
-    .option('--threads <n>', 'ONNX Runtime intra-op threads (embed: also t-SNE worker threads)')
+    .option(
+      '--threads <n>',
+      'ONNX Runtime intra-op threads (embed: also the worker threads of t-SNE and UMAP)',
+    )
     .option('--max-pixels <n>', 'refuse images with more pixels than this (default 40000000)')
     .option('--to-gray', 'convert colour images to gray for 1-channel models')
     .option('--window-hop <seconds>', 'audio models: seconds between window starts (default: one window)')

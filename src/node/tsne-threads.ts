@@ -1,8 +1,9 @@
 /**
- * The interpolation gradient of t-SNE on several threads (Node worker_threads): the workers share the gradient's
- * buffers (SharedArrayBuffer) and run the tasks of each phase (interpolation-kernels.ts) between barriers built on
- * Atomics. Task t of a phase goes to worker t mod threads; the tasks are the same whatever the thread count, so
- * the result is the same to the last bit as on one thread.
+ * t-SNE's jobs on several threads (Node worker_threads): the approximate neighbour search with the perplexity
+ * calibration (neighbour-kernels.ts) and the interpolation gradient (interpolation-kernels.ts). The workers share
+ * the job's buffers (SharedArrayBuffer) and run the tasks of each phase between barriers built on Atomics. Task t
+ * of a phase goes to worker t mod threads; the tasks are the same whatever the thread count, so the result is the
+ * same to the last bit as on one thread.
  *
  * The coordinating thread blocks (Atomics.wait) while the workers compute, which Node allows on its main thread.
  */
@@ -11,18 +12,17 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { OptionError, RuntimeError } from '../errors.js';
-import type { InterpolationBuffers, Phase } from '../projection/interpolation-kernels.js';
-import type { PhaseExecutor } from '../projection/interpolation.js';
+import type { Job, PhaseExecutor } from '../projection/tasks.js';
 
 /** Slots of the control array shared with the workers. */
-export const CONTROL = { generation: 0, phase: 1, done: 2, failed: 3, length: 4 } as const;
-/** Phase codes in the control array; STOP ends the workers' loop. */
-export const PHASE_CODES: Record<Phase | 'stop', number> = { spread: 0, convolve: 1, gather: 2, stop: 3 };
+export const CONTROL = { generation: 0, phase: 1, tasks: 2, done: 3, failed: 4, length: 5 } as const;
+/** Phase code that ends the workers' loop. */
+export const STOP = -1;
 /** Bytes of the shared buffer a failing worker writes its error message to. */
 export const MESSAGE_BYTES = 1024;
 
 export interface WorkerSetup {
-  buffers: InterpolationBuffers;
+  job: Job;
   control: Int32Array;
   message: Uint8Array;
   index: number;
@@ -62,11 +62,11 @@ export class WorkerExecutor implements PhaseExecutor {
 
   allocate = (bytes: number): ArrayBufferLike => new SharedArrayBuffer(bytes);
 
-  start(buffers: InterpolationBuffers): void {
+  start(job: Job): void {
     const script = workerScript();
     for (let index = 0; index < this.threads; index++) {
       const setup: WorkerSetup = {
-        buffers,
+        job,
         control: this.control,
         message: this.message,
         index,
@@ -80,10 +80,11 @@ export class WorkerExecutor implements PhaseExecutor {
     }
   }
 
-  run(phase: Phase): void {
+  run(phase: number, tasks: number): void {
     const control = this.control;
     Atomics.store(control, CONTROL.done, 0);
-    Atomics.store(control, CONTROL.phase, PHASE_CODES[phase]);
+    Atomics.store(control, CONTROL.phase, phase);
+    Atomics.store(control, CONTROL.tasks, tasks);
     Atomics.add(control, CONTROL.generation, 1);
     Atomics.notify(control, CONTROL.generation);
     for (;;) {
@@ -100,7 +101,7 @@ export class WorkerExecutor implements PhaseExecutor {
 
   close(): void {
     if (this.workers.length === 0) return;
-    Atomics.store(this.control, CONTROL.phase, PHASE_CODES.stop);
+    Atomics.store(this.control, CONTROL.phase, STOP);
     Atomics.add(this.control, CONTROL.generation, 1);
     Atomics.notify(this.control, CONTROL.generation);
     for (const worker of this.workers) void worker.terminate();
@@ -110,7 +111,7 @@ export class WorkerExecutor implements PhaseExecutor {
 
 /**
  * t-SNE's `executor` option for `threads` worker threads (default: defaultTsneThreads()); undefined for one
- * thread, the caller's own.
+ * thread, the caller's own. Each call of the returned factory starts a new set of workers (one per job).
  */
 export function tsneThreads(threads = defaultTsneThreads()): (() => PhaseExecutor) | undefined {
   if (!Number.isInteger(threads) || threads < 1) {

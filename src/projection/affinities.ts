@@ -21,10 +21,16 @@ export function sparseAffinities(
   perplexity: number,
 ): SparseAffinities {
   const { k, indices: knnIndices, distances } = neighbours;
-  const distSq = new Float64Array(n * k);
-  for (let t = 0; t < distSq.length; t++) distSq[t] = distances[t] * distances[t];
-  const conditional = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) fitRow(distSq, i * k, k, perplexity, conditional, i * k);
+  let conditional: Float64Array;
+  if (neighbours.conditional?.perplexity === perplexity) {
+    // Fitted by the search (on its threads), from the same distances.
+    conditional = Float64Array.from(neighbours.conditional.values);
+  } else {
+    const distSq = new Float64Array(n * k);
+    for (let t = 0; t < distSq.length; t++) distSq[t] = distances[t] * distances[t];
+    conditional = new Float64Array(n * k);
+    for (let i = 0; i < n; i++) fitRow(distSq, i * k, k, perplexity, conditional, i * k);
+  }
 
   // Rows of the conditional matrix, sorted by column so rows can be merged with the transpose's rows.
   const rowCols = new Int32Array(knnIndices);

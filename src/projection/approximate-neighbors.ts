@@ -9,9 +9,21 @@
  *    every point, the neighbours it gained in the last round with each other and with its older neighbours
  *    (forward and reverse lists, sampled to `maxCandidates`), until a round improves almost nothing.
  *
- * All randomness comes from the seeded generator, so the result is reproducible.
+ * The work runs as phases of tasks (neighbour-kernels.ts) on the calling thread or, through a `PhaseExecutor`,
+ * on worker threads; heaps are written only in APPLY phases, each row by one task, so the neighbours are the same
+ * to the last bit on any number of threads. All randomness comes from the seeded generator (tree seeds, and each
+ * round's seed of the candidates' hash priorities), so the result is reproducible.
  */
+import {
+  chunkBounds,
+  NEIGHBOUR_PARAM,
+  NEIGHBOUR_PHASE,
+  ROW_CHUNKS,
+  SOURCE_CHUNKS,
+  type NeighbourBuffers,
+} from './neighbour-kernels.js';
 import type { SeededRandom } from './random.js';
+import { InlineExecutor, type PhaseExecutor } from './tasks.js';
 
 export interface ApproximateSearchOptions {
   /** Random-projection trees (default 6). */
@@ -24,6 +36,10 @@ export interface ApproximateSearchOptions {
   maxCandidates?: number;
   /** Stop when a round changes fewer than this share of all n·k entries (default 0.002). */
   delta?: number;
+  /** Also fit each row's Gaussian conditionals p(j|i) to this perplexity (perplexity.ts). */
+  perplexity?: number;
+  /** Runs the tasks (default: all on the calling thread); started and closed here. */
+  executor?: PhaseExecutor;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -33,68 +49,12 @@ export interface ApproximateNeighbours {
   indices: Int32Array;
   /** n × k euclidean distances matching `indices`. */
   distances: Float64Array;
+  /** n × k conditionals p(j|i) matching `indices`, each row summing to 1, when a perplexity was given. */
+  conditional?: { perplexity: number; values: Float64Array };
 }
 
-/**
- * Bounded max-heaps of squared distances, one per point, whose entries carry a "new" flag (joined in the next
- * NN-descent round) and refuse duplicates.
- */
-class FlaggedHeaps {
-  readonly distances: Float64Array;
-  readonly indices: Int32Array;
-  readonly isNew: Uint8Array;
-
-  constructor(
-    readonly rows: number,
-    readonly k: number,
-  ) {
-    this.distances = new Float64Array(rows * k).fill(Infinity);
-    this.indices = new Int32Array(rows * k).fill(-1);
-    this.isNew = new Uint8Array(rows * k);
-  }
-
-  worst(row: number): number {
-    return this.distances[row * this.k];
-  }
-
-  /** Keeps (distance, index) when it beats the row's worst entry and is not there yet; returns whether it did. */
-  offer(row: number, distance: number, index: number): boolean {
-    const k = this.k;
-    const base = row * k;
-    const d = this.distances;
-    const ix = this.indices;
-    if (distance >= d[base]) return false;
-    for (let t = base; t < base + k; t++) if (ix[t] === index) return false;
-    const flags = this.isNew;
-    let c = 0;
-    for (;;) {
-      let child = 2 * c + 1;
-      if (child >= k) break;
-      if (child + 1 < k && d[base + child + 1] > d[base + child]) child++;
-      if (d[base + child] <= distance) break;
-      d[base + c] = d[base + child];
-      ix[base + c] = ix[base + child];
-      flags[base + c] = flags[base + child];
-      c = child;
-    }
-    d[base + c] = distance;
-    ix[base + c] = index;
-    flags[base + c] = 1;
-    return true;
-  }
-}
-
-/** Squared euclidean distance between rows i and j of x (n × dim). */
-function squaredDistance(x: Float64Array, dim: number, i: number, j: number): number {
-  const a = i * dim;
-  const b = j * dim;
-  let sum = 0;
-  for (let c = 0; c < dim; c++) {
-    const diff = x[a + c] - x[b + c];
-    sum += diff * diff;
-  }
-  return sum;
-}
+/** Sources per block of updates: bounds the update buffer (block × slots per source × 16 bytes). */
+const BLOCK = 8192;
 
 export function approximateNeighbors(
   values: Float32Array | Float64Array,
@@ -104,241 +64,188 @@ export function approximateNeighbors(
   random: SeededRandom,
   options: ApproximateSearchOptions = {},
 ): ApproximateNeighbours {
-  const x = values instanceof Float64Array ? values : Float64Array.from(values);
-  const heaps = new FlaggedHeaps(n, k);
   const trees = options.trees ?? 6;
   const leafSize = Math.max(options.leafSize ?? Math.max(k + 1, 48), 2);
   const maxRounds = options.maxRounds ?? 6;
+  const capacity = options.maxCandidates ?? 12;
+  const delta = options.delta ?? 0.002;
+  const perplexity = options.perplexity ?? 0;
+  const executor = options.executor ?? new InlineExecutor();
+  const b = allocate(executor, values, n, dim, k, trees, leafSize, capacity, perplexity);
+  for (let t = 0; t < trees; t++) b.treeSeeds[t] = random.integer(0x7fffffff);
   const total = trees + maxRounds;
-  for (let t = 0; t < trees; t++) {
-    projectionTree(x, n, dim, leafSize, heaps, random);
-    options.onProgress?.(t + 1, total);
+  const run = (phase: number, tasks: number) => executor.run(phase, tasks);
+  /** The update/apply cycle over `sources` sources, one block at a time; returns the offers kept. */
+  const blocks = (phase: number, sources: number): number => {
+    b.accepted.fill(0);
+    for (let start = 0; start < sources; start += BLOCK) {
+      b.params[NEIGHBOUR_PARAM.blockStart] = start;
+      b.params[NEIGHBOUR_PARAM.blockSize] = Math.min(BLOCK, sources - start);
+      run(phase, SOURCE_CHUNKS);
+      run(NEIGHBOUR_PHASE.apply, ROW_CHUNKS);
+    }
+    return b.accepted.reduce((sum, v) => sum + v, 0);
+  };
+  try {
+    executor.start({ kind: 'neighbours', buffers: b });
+    run(NEIGHBOUR_PHASE.tree, trees);
+    renumber(b);
+    for (let t = 0; t < trees; t++) {
+      b.params[NEIGHBOUR_PARAM.tree] = t;
+      blocks(NEIGHBOUR_PHASE.leafJoin, n);
+      options.onProgress?.(t + 1, total);
+    }
+    for (let round = 1; round <= maxRounds; round++) {
+      reverseLists(b);
+      b.wasNew.set(b.isNew);
+      b.params[NEIGHBOUR_PARAM.roundSeed] = random.integer(0x7fffffff);
+      run(NEIGHBOUR_PHASE.candidates, ROW_CHUNKS);
+      const updates = blocks(NEIGHBOUR_PHASE.join, n);
+      options.onProgress?.(trees + round, total);
+      if (updates < delta * n * k) break;
+    }
+    fillShortRows(b);
+    run(NEIGHBOUR_PHASE.finish, ROW_CHUNKS);
+  } finally {
+    executor.close();
   }
-  nnDescent(x, n, dim, heaps, random, {
-    maxRounds,
-    maxCandidates: options.maxCandidates ?? 12,
-    delta: options.delta ?? 0.002,
-    onRound: (round) => options.onProgress?.(trees + round, total),
-  });
-  fillShortRows(x, n, dim, heaps);
   options.onProgress?.(total, total);
-  return sortedLists(heaps);
+  return {
+    k,
+    indices: b.outIndices,
+    distances: b.outDistances,
+    conditional: perplexity > 0 ? { perplexity, values: b.conditional } : undefined,
+  };
+}
+
+function allocate(
+  executor: PhaseExecutor,
+  values: Float32Array | Float64Array,
+  n: number,
+  dim: number,
+  k: number,
+  trees: number,
+  leafSize: number,
+  capacity: number,
+  perplexity: number,
+): NeighbourBuffers {
+  const f32 = (length: number) => new Float32Array(executor.allocate(4 * length));
+  const f64 = (length: number) => new Float64Array(executor.allocate(8 * length));
+  const i32 = (length: number) => new Int32Array(executor.allocate(4 * length));
+  const u8 = (length: number) => new Uint8Array(executor.allocate(length));
+  // Pairs of a leaf per source, or the local join's new × new and new × old pairs.
+  const slotsPerSource = Math.max(leafSize - 1, (capacity * (capacity - 1)) / 2 + capacity * capacity);
+  const block = Math.min(BLOCK, n);
+  const x = f32(n * dim);
+  x.set(values);
+  return {
+    n,
+    dim,
+    k,
+    trees,
+    leafSize,
+    capacity,
+    block,
+    slotsPerSource,
+    perplexity,
+    pointAt: i32(n),
+    rowOf: i32(n),
+    x,
+    heapDistances: f64(n * k).fill(Infinity),
+    heapIndices: i32(n * k).fill(-1),
+    isNew: u8(n * k),
+    wasNew: u8(n * k),
+    treeSeeds: i32(trees),
+    treeOrder: i32(trees * n),
+    leafStart: i32(trees * n),
+    leafEnd: i32(trees * n),
+    reversePtr: i32(n + 1),
+    reverseSlots: i32(n * k),
+    newItems: i32(n * capacity),
+    newCounts: i32(n),
+    oldItems: i32(n * capacity),
+    oldCounts: i32(n),
+    updateP: i32(block * slotsPerSource),
+    updateQ: i32(block * slotsPerSource),
+    updateD: f64(block * slotsPerSource),
+    nextForP: i32(block * slotsPerSource),
+    nextForQ: i32(block * slotsPerSource),
+    chainHead: i32(SOURCE_CHUNKS * ROW_CHUNKS),
+    chainTail: i32(SOURCE_CHUNKS * ROW_CHUNKS),
+    rowChunk: rowChunks(u8(n)),
+    accepted: i32(ROW_CHUNKS),
+    params: f64(NEIGHBOUR_PARAM.length),
+    outIndices: i32(n * k),
+    outDistances: f64(n * k),
+    conditional: f64(perplexity > 0 ? n * k : 0),
+  };
+}
+
+/** Rows in the first tree's order: the points, and every tree's order, renumbered. */
+function renumber(b: NeighbourBuffers): void {
+  const { n, dim, x, pointAt, rowOf, treeOrder } = b;
+  pointAt.set(treeOrder.subarray(0, n));
+  for (let r = 0; r < n; r++) rowOf[pointAt[r]] = r;
+  const original = x.slice();
+  for (let r = 0; r < n; r++) x.set(original.subarray(pointAt[r] * dim, (pointAt[r] + 1) * dim), r * dim);
+  for (let t = 0; t < treeOrder.length; t++) treeOrder[t] = rowOf[treeOrder[t]];
+}
+
+/** Range of rows (APPLY task) of each point. */
+function rowChunks(out: Uint8Array): Uint8Array {
+  for (let c = 0; c < ROW_CHUNKS; c++) out.fill(c, ...chunkBounds(out.length, ROW_CHUNKS, c));
+  return out;
+}
+
+/** For every point, the heap slots that list it (counting sort; slots ascending within each point). */
+function reverseLists(b: NeighbourBuffers): void {
+  const { n, heapIndices, reversePtr, reverseSlots } = b;
+  reversePtr.fill(0);
+  for (let t = 0; t < heapIndices.length; t++) if (heapIndices[t] >= 0) reversePtr[heapIndices[t] + 1]++;
+  for (let i = 0; i < n; i++) reversePtr[i + 1] += reversePtr[i];
+  const fill = reversePtr.slice(0, n);
+  for (let t = 0; t < heapIndices.length; t++) {
+    const j = heapIndices[t];
+    if (j >= 0) reverseSlots[fill[j]++] = t;
+  }
 }
 
 /** A row that still holds fewer than k points (possible only in tiny or degenerate data) is searched exhaustively. */
-function fillShortRows(x: Float64Array, n: number, dim: number, heaps: FlaggedHeaps): void {
-  const k = heaps.k;
+function fillShortRows(b: NeighbourBuffers): void {
+  const { n, k, dim, x, heapDistances: hd, heapIndices: hi } = b;
   for (let i = 0; i < n; i++) {
-    if (heaps.worst(i) < Infinity) continue;
+    if (hd[i * k] < Infinity) continue;
     for (let j = 0; j < n; j++) {
       if (j === i) continue;
-      const d = squaredDistance(x, dim, i, j);
-      if (d < heaps.worst(i)) heaps.offer(i, d, j);
-    }
-    if (heaps.indices[i * k] < 0)
-      throw new RangeError(`approximate neighbours: k = ${k} is not below n = ${n}`);
-  }
-}
-
-/** One random-projection tree over all points; each leaf's pairs are offered to both points' heaps. */
-function projectionTree(
-  x: Float64Array,
-  n: number,
-  dim: number,
-  leafSize: number,
-  heaps: FlaggedHeaps,
-  random: SeededRandom,
-): void {
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const side = new Float64Array(n);
-  const normal = new Float64Array(dim);
-  const stack: number[] = [0, n];
-  while (stack.length > 0) {
-    const end = stack.pop() as number;
-    const start = stack.pop() as number;
-    const size = end - start;
-    if (size <= leafSize) {
-      joinLeaf(x, dim, order, start, end, heaps);
-      continue;
-    }
-    // Hyperplane halfway between two distinct random points of the node.
-    const a = order[start + random.integer(size)];
-    let b = order[start + random.integer(size)];
-    for (let tries = 0; b === a && tries < 8; tries++) b = order[start + random.integer(size)];
-    let offset = 0;
-    for (let c = 0; c < dim; c++) {
-      normal[c] = x[a * dim + c] - x[b * dim + c];
-      offset += normal[c] * 0.5 * (x[a * dim + c] + x[b * dim + c]);
-    }
-    for (let t = start; t < end; t++) {
-      const i = order[t];
-      let dot = -offset;
-      for (let c = 0; c < dim; c++) dot += normal[c] * x[i * dim + c];
-      side[i] = dot;
-    }
-    // Partition in place: negative side first.
-    let lo = start;
-    let hi = end - 1;
-    while (lo <= hi) {
-      if (side[order[lo]] < 0) lo++;
-      else {
-        const swap = order[lo];
-        order[lo] = order[hi];
-        order[hi--] = swap;
+      let d = 0;
+      for (let c = 0; c < dim; c++) {
+        const diff = x[i * dim + c] - x[j * dim + c];
+        d += diff * diff;
       }
+      if (d >= hd[i * k]) continue;
+      let present = false;
+      for (let t = i * k; t < (i + 1) * k; t++) if (hi[t] === j) present = true;
+      if (present) continue;
+      heapReplaceTop(b, i, d, j);
     }
-    let middle = lo;
-    // Duplicates (or a degenerate pair) put everything on one side: split the node in halves instead.
-    if (middle - start < 1 || end - middle < 1) middle = start + (size >> 1);
-    stack.push(start, middle, middle, end);
+    if (hi[i * k] < 0) throw new RangeError(`approximate neighbours: k = ${k} is not below n = ${n}`);
   }
 }
 
-function joinLeaf(
-  x: Float64Array,
-  dim: number,
-  order: Int32Array,
-  start: number,
-  end: number,
-  heaps: FlaggedHeaps,
-): void {
-  for (let s = start; s < end; s++) {
-    const i = order[s];
-    for (let t = s + 1; t < end; t++) {
-      const j = order[t];
-      const d = squaredDistance(x, dim, i, j);
-      if (d < heaps.worst(i)) heaps.offer(i, d, j);
-      if (d < heaps.worst(j)) heaps.offer(j, d, i);
-    }
+/** Replaces the worst entry of row p's heap by (d, q) and restores the heap. */
+function heapReplaceTop(b: NeighbourBuffers, p: number, d: number, q: number): void {
+  const { k, heapDistances: hd, heapIndices: hi } = b;
+  const base = p * k;
+  let c = 0;
+  for (;;) {
+    let child = 2 * c + 1;
+    if (child >= k) break;
+    if (child + 1 < k && hd[base + child + 1] > hd[base + child]) child++;
+    if (hd[base + child] <= d) break;
+    hd[base + c] = hd[base + child];
+    hi[base + c] = hi[base + child];
+    c = child;
   }
-}
-
-interface DescentOptions {
-  maxRounds: number;
-  maxCandidates: number;
-  delta: number;
-  onRound: (round: number) => void;
-}
-
-/**
- * Candidate lists with at most `capacity` entries per point; when full, a new entry replaces a random one with
- * probability capacity / offers (reservoir sampling), so every offer has the same chance to be kept.
- */
-class CandidateLists {
-  readonly items: Int32Array;
-  readonly counts: Int32Array;
-  private readonly offers: Int32Array;
-
-  constructor(
-    rows: number,
-    readonly capacity: number,
-    private readonly random: SeededRandom,
-  ) {
-    this.items = new Int32Array(rows * capacity);
-    this.counts = new Int32Array(rows);
-    this.offers = new Int32Array(rows);
-  }
-
-  add(row: number, item: number): void {
-    const seen = ++this.offers[row];
-    const count = this.counts[row];
-    const base = row * this.capacity;
-    if (count < this.capacity) {
-      this.items[base + count] = item;
-      this.counts[row] = count + 1;
-      return;
-    }
-    const slot = this.random.integer(seen);
-    if (slot < this.capacity) this.items[base + slot] = item;
-  }
-
-  clear(): void {
-    this.counts.fill(0);
-    this.offers.fill(0);
-  }
-}
-
-function nnDescent(
-  x: Float64Array,
-  n: number,
-  dim: number,
-  heaps: FlaggedHeaps,
-  random: SeededRandom,
-  options: DescentOptions,
-): void {
-  const k = heaps.k;
-  const capacity = options.maxCandidates;
-  const fresh = new CandidateLists(n, capacity, random);
-  const old = new CandidateLists(n, capacity, random);
-  for (let round = 1; round <= options.maxRounds; round++) {
-    fresh.clear();
-    old.clear();
-    // Forward and reverse candidates: entries flagged new go into the new lists (and lose the flag once sampled).
-    for (let i = 0; i < n; i++) {
-      for (let t = i * k; t < (i + 1) * k; t++) {
-        const j = heaps.indices[t];
-        if (j < 0) continue;
-        if (heaps.isNew[t]) {
-          fresh.add(i, j);
-          fresh.add(j, i);
-        } else {
-          old.add(i, j);
-          old.add(j, i);
-        }
-      }
-    }
-    for (let i = 0; i < n; i++) {
-      const base = i * capacity;
-      const count = fresh.counts[i];
-      for (let s = 0; s < count; s++) {
-        const j = fresh.items[base + s];
-        for (let t = i * k; t < (i + 1) * k; t++) if (heaps.indices[t] === j) heaps.isNew[t] = 0;
-      }
-    }
-
-    let updates = 0;
-    for (let v = 0; v < n; v++) {
-      const newBase = v * capacity;
-      const newCount = fresh.counts[v];
-      const oldCount = old.counts[v];
-      for (let s = 0; s < newCount; s++) {
-        const p = fresh.items[newBase + s];
-        for (let t = s + 1; t < newCount; t++) {
-          const q = fresh.items[newBase + t];
-          if (p === q) continue;
-          const d = squaredDistance(x, dim, p, q);
-          if (d < heaps.worst(p) && heaps.offer(p, d, q)) updates++;
-          if (d < heaps.worst(q) && heaps.offer(q, d, p)) updates++;
-        }
-        for (let t = 0; t < oldCount; t++) {
-          const q = old.items[newBase + t];
-          if (p === q) continue;
-          const d = squaredDistance(x, dim, p, q);
-          if (d < heaps.worst(p) && heaps.offer(p, d, q)) updates++;
-          if (d < heaps.worst(q) && heaps.offer(q, d, p)) updates++;
-        }
-      }
-    }
-    options.onRound(round);
-    if (updates < options.delta * n * k) break;
-  }
-}
-
-/** Each row sorted by distance (square roots taken); rows that found fewer than k points cannot occur for k < n. */
-function sortedLists(heaps: FlaggedHeaps): ApproximateNeighbours {
-  const { rows, k } = heaps;
-  const indices = new Int32Array(rows * k);
-  const distances = new Float64Array(rows * k);
-  const order = new Int32Array(k);
-  for (let i = 0; i < rows; i++) {
-    const base = i * k;
-    for (let t = 0; t < k; t++) order[t] = t;
-    order.sort((a, b) => heaps.distances[base + a] - heaps.distances[base + b]);
-    for (let t = 0; t < k; t++) {
-      indices[base + t] = heaps.indices[base + order[t]];
-      distances[base + t] = Math.sqrt(heaps.distances[base + order[t]]);
-    }
-  }
-  return { k, indices, distances };
+  hd[base + c] = d;
+  hi[base + c] = q;
 }

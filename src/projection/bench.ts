@@ -37,8 +37,10 @@ export interface TsneBenchResult {
   seconds: number;
   /** CPU time (user + system) of the process during the call: steadier than wall time on a shared machine. */
   cpuSeconds: number;
-  /** Time per stage (seconds): neighbour search + affinities, and the gradient descent. */
-  stages: { preprocessing: number; affinities: number; optimization: number };
+  /** Time per stage (seconds): neighbour search (with the calibration on its threads), the rest of P, the descent. */
+  stages: { preprocessing: number; neighbours: number; affinities: number; optimization: number };
+  /** Threads the jobs ran on. */
+  threads: number;
   /** Final KL divergence (Barnes–Hut estimate, as scikit-learn reports it). */
   kl: number;
   iterations: number;
@@ -54,7 +56,7 @@ export async function benchTsne(n: number, seed = 0, overrides: TsneOptions = {}
   const result = await tsne(data, n, dim, { ...SKLEARN_SETTINGS, ...overrides, seed });
   const used = process.cpuUsage(cpu);
   const seconds = (Date.now() - start) / 1000;
-  const { preprocessing, affinities, optimization } = result.timings;
+  const { preprocessing, neighbours, affinities, optimization } = result.timings;
   return {
     n,
     algorithm: result.algorithm,
@@ -62,9 +64,11 @@ export async function benchTsne(n: number, seed = 0, overrides: TsneOptions = {}
     cpuSeconds: (used.user + used.system) / 1e6,
     stages: {
       preprocessing: preprocessing / 1000,
+      neighbours: neighbours / 1000,
       affinities: affinities / 1000,
       optimization: optimization / 1000,
     },
+    threads: result.threads,
     kl: result.kl[result.kl.length - 1],
     iterations: result.iterations,
     agreement10: neighbourLabelAgreement(result.embedding, n, result.numDimensions, labels, 10),

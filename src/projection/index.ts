@@ -81,8 +81,8 @@ export async function project(
 
 export { tsne, EXACT_MAX_POINTS, FFT_MIN_POINTS } from './tsne.js';
 export type { TsneOptions, TsneResult, TsneAlgorithm } from './tsne.js';
-export { umap } from './umap.js';
-export type { UmapOptions, UmapResult } from './umap.js';
+export { umap, TYPED_MIN_POINTS } from './umap.js';
+export type { UmapOptions, UmapResult, UmapEngine } from './umap.js';
 export { pca } from './pca.js';
 export type { PcaOptions, PcaResult, PcaSolver } from './pca.js';
 export { APPROXIMATE_MIN_POINTS } from './neighbors.js';
@@ -90,4 +90,4 @@ export type { NeighbourSearch } from './neighbors.js';
 export { prepareDistance, DISTANCE_NAMES } from './distances.js';
 export type { Distance, DistanceName, DistanceFunction, PreparedDistance } from './distances.js';
 export { gaussianMixture } from './gaussian-mixture.js';
-export { neighbourLabelAgreement } from './quality.js';
+export { neighbourLabelAgreement, trustworthiness } from './quality.js';

@@ -18,6 +18,7 @@
 import type { SparseAffinities } from './affinities.js';
 import { attract2 } from './attraction.js';
 import { GridConvolution } from './fft-convolution.js';
+import type { Allocate } from './tasks.js';
 
 /** Point ranges of the spread and gather phases (fixed, so results do not depend on the thread count). */
 export const CHUNKS = 4;
@@ -92,8 +93,6 @@ export interface InterpolationBuffers {
   logTerms: Float64Array;
   zTerms: Float64Array;
 }
-
-export type Allocate = (bytes: number) => ArrayBufferLike;
 
 export function allocateBuffers(
   p: SparseAffinities,

@@ -19,13 +19,13 @@ import {
   allocateBuffers,
   CHUNKS,
   PARAM,
-  PhaseRunner,
   PHASES,
   taskCount,
-  type Allocate,
   type InterpolationBuffers,
-  type Phase,
 } from './interpolation-kernels.js';
+import { InlineExecutor, type PhaseExecutor } from './tasks.js';
+
+export { InlineExecutor, type PhaseExecutor } from './tasks.js';
 
 export interface InterpolationSettings {
   /** Lagrange nodes per box and dimension (default 3, as FIt-SNE). */
@@ -42,41 +42,6 @@ export interface InterpolationSettings {
    * than a 1024² grid, whose transforms cost about five times as much per iteration.
    */
   maxFftSize?: number;
-}
-
-/**
- * Runs every task of a phase and returns when all are done. The default runs them in order on the calling
- * thread; a threaded executor (Node: src/node/tsne-threads.ts) hands them to workers sharing the buffers.
- */
-export interface PhaseExecutor {
-  readonly threads: number;
-  /** Memory for the buffers: SharedArrayBuffer when other threads read them. */
-  allocate: Allocate;
-  /** Called once with the buffers before the first phase. */
-  start(buffers: InterpolationBuffers): void;
-  run(phase: Phase): void;
-  /** Releases the threads; the executor is not used again. */
-  close(): void;
-}
-
-/** Every task on the calling thread. */
-export class InlineExecutor implements PhaseExecutor {
-  readonly threads = 1;
-  private runner: PhaseRunner | undefined;
-  allocate: Allocate = (bytes) => new ArrayBuffer(bytes);
-
-  start(buffers: InterpolationBuffers): void {
-    this.runner = new PhaseRunner(buffers);
-  }
-
-  run(phase: Phase): void {
-    const runner = this.runner as PhaseRunner;
-    for (let task = 0; task < taskCount(phase); task++) runner.run(phase, task);
-  }
-
-  close(): void {
-    this.runner = undefined;
-  }
 }
 
 export class InterpolationGradient {
@@ -108,7 +73,7 @@ export class InterpolationGradient {
     const maxM = Math.floor(largest / (2 * this.nodes)) * this.nodes;
     this.executor = executor;
     this.buffers = allocateBuffers(p, this.nodes, maxM, executor.allocate);
-    executor.start(this.buffers);
+    executor.start({ kind: 'interpolation', buffers: this.buffers });
   }
 
   get threads(): number {
@@ -129,7 +94,7 @@ export class InterpolationGradient {
       b.y[2 * r + 1] = y[2 * order[r] + 1];
     }
     this.setGrid(y, withKl);
-    for (const phase of PHASES) this.executor.run(phase);
+    PHASES.forEach((phase, code) => this.executor.run(code, taskCount(phase)));
     let z = -n;
     let logTerm = 0;
     for (let c = 0; c < CHUNKS; c++) {

@@ -11,6 +11,7 @@ import { approximateNeighbors } from './approximate-neighbors.js';
 import type { PreparedDistance } from './distances.js';
 import { NeighbourHeaps } from './knn-heap.js';
 import type { SeededRandom } from './random.js';
+import type { PhaseExecutor } from './tasks.js';
 import { buildVpTree, searchVpTree, VpSearchStack } from './vptree.js';
 
 export interface NeighbourLists {
@@ -21,6 +22,15 @@ export interface NeighbourLists {
   distances: Float64Array;
   /** How they were found. */
   method: 'vptree' | 'brute-force' | 'approximate';
+  /** n × k conditionals p(j|i) matching `indices`, when the search fitted them (approximate search only). */
+  conditional?: { perplexity: number; values: Float64Array };
+}
+
+export interface NeighbourSearchExtras {
+  /** Runner of the approximate search's tasks (e.g. worker threads); created only when that search runs. */
+  executor?: () => PhaseExecutor;
+  /** Fit the conditionals p(j|i) to this perplexity alongside (approximate search only; sparseAffinities uses them). */
+  perplexity?: number;
 }
 
 /** 'auto': approximate for euclidean data from APPROXIMATE_MIN_POINTS points on, exact otherwise. */
@@ -44,6 +54,7 @@ export function nearestNeighbors(
   random: SeededRandom,
   onProgress?: (done: number, total: number) => void,
   search: NeighbourSearch = 'auto',
+  extras: NeighbourSearchExtras = {},
 ): NeighbourLists {
   if (search === 'approximate' && !distance.euclideanRows) {
     throw new OptionError(
@@ -53,7 +64,11 @@ export function nearestNeighbors(
   }
   const rows = distance.euclideanRows;
   if (rows && (search === 'approximate' || (search === 'auto' && n >= APPROXIMATE_MIN_POINTS))) {
-    const found = approximateNeighbors(rows.values, n, rows.dim, k, random, { onProgress });
+    const found = approximateNeighbors(rows.values, n, rows.dim, k, random, {
+      onProgress,
+      perplexity: extras.perplexity,
+      executor: extras.executor?.(),
+    });
     return { ...found, method: 'approximate' };
   }
   let heaps = new NeighbourHeaps(n, k);

@@ -23,10 +23,11 @@ import { BarnesHutGradient } from './barnes-hut.js';
 import { prepareDistance, type Distance } from './distances.js';
 import { ExactGradient } from './exact.js';
 import { gradientDescent, type GradientEvaluator } from './gradient-descent.js';
-import { InterpolationGradient, type PhaseExecutor } from './interpolation.js';
+import { InterpolationGradient } from './interpolation.js';
 import { nearestNeighbors, type NeighbourSearch } from './neighbors.js';
 import { pca, standardizeColumns } from './pca.js';
 import { seededRandom } from './random.js';
+import type { PhaseExecutor } from './tasks.js';
 
 export type TsneAlgorithm = 'barneshut' | 'exact' | 'fft';
 
@@ -76,9 +77,10 @@ export interface TsneOptions {
   /** Seed of the random start and of the neighbour tree (default 0). */
   seed?: number;
   /**
-   * Creates the runner of the interpolation gradient's tasks for one run ('fft' only; default: every task on the
-   * calling thread). In Node, `tsneThreads()` runs them on worker threads; the embedding is the same to the last
-   * bit on any number of threads.
+   * Creates the runner of one job's tasks — the approximate neighbour search with the perplexity calibration, and
+   * the interpolation gradient ('fft') — called once per job (default: every task on the calling thread). In
+   * Node, `tsneThreads()` runs them on worker threads; the embedding is the same to the last bit on any number of
+   * threads.
    */
   executor?: () => PhaseExecutor;
   /** Progress per stage: 'neighbours' (rows searched), 'affinities', 'iterations'. */
@@ -103,8 +105,13 @@ export interface TsneResult {
   algorithm: TsneAlgorithm;
   /** The learning rate used (resolves 'auto'). */
   learnRate: number;
-  /** Wall time of each stage in milliseconds. */
-  timings: { preprocessing: number; affinities: number; optimization: number };
+  /**
+   * Wall time of each stage in milliseconds: neighbours (the search, with the perplexity calibration when the
+   * approximate search ran it on the executor's threads), affinities (the rest of P), optimization.
+   */
+  timings: { preprocessing: number; neighbours: number; affinities: number; optimization: number };
+  /** Threads of the executor that ran the jobs (1: the calling thread). */
+  threads: number;
 }
 
 /** The exact algorithm keeps an n × n matrix; beyond this it needs gigabytes and minutes per run. */
@@ -277,6 +284,15 @@ export async function tsne(
   const preprocessing = now() - start;
 
   start = now();
+  let neighboursTime = 0;
+  let threads = 1;
+  const executor = options.executor
+    ? () => {
+        const created = (options.executor as () => PhaseExecutor)();
+        threads = created.threads;
+        return created;
+      }
+    : undefined;
   let evaluator: GradientEvaluator;
   if (o.algorithm === 'exact') {
     const p = denseAffinities(squaredDistanceMatrix(distance, n), n, o.perplexity);
@@ -290,15 +306,17 @@ export async function tsne(
       random,
       (done, total) => onProgress?.({ done, total, stage: 'neighbours' }),
       o.neighborSearch,
+      { executor, perplexity: o.perplexity },
     );
+    neighboursTime = now() - start;
     const p = sparseAffinities(neighbours, n, o.perplexity);
     evaluator =
       o.algorithm === 'fft'
-        ? new InterpolationGradient(p, entropyTerm(p.values), {}, options.executor?.())
+        ? new InterpolationGradient(p, entropyTerm(p.values), {}, executor?.())
         : new BarnesHutGradient(p, d, o.theta, entropyTerm(p.values));
   }
   onProgress?.({ done: 1, total: 1, stage: 'affinities' });
-  const affinities = now() - start;
+  const affinities = now() - start - neighboursTime;
 
   start = now();
   let descent;
@@ -329,6 +347,7 @@ export async function tsne(
     stoppedBy: descent.stoppedBy,
     algorithm: o.algorithm,
     learnRate: o.learnRate,
-    timings: { preprocessing, affinities, optimization },
+    timings: { preprocessing, neighbours: neighboursTime, affinities, optimization },
+    threads,
   };
 }

@@ -1,18 +1,21 @@
 /**
- * The interpolation gradient on worker threads (src/node/tsne-threads.ts). The workers run the compiled code
+ * The approximate neighbour search, the interpolation gradient and the UMAP epochs on worker threads (src/node/tsne-threads.ts). The workers run the compiled code
  * under dist/ (`npm run build`, which `npm ci` runs through `prepare`).
  */
 import { describe, expect, it } from 'vitest';
 import { entropyTerm, sparseAffinities } from '../../src/projection/affinities.js';
+import { approximateNeighbors } from '../../src/projection/approximate-neighbors.js';
+import { fitRow } from '../../src/projection/perplexity.js';
 import { prepareDistance } from '../../src/projection/distances.js';
 import { gaussianMixture } from '../../src/projection/gaussian-mixture.js';
 import { InterpolationGradient } from '../../src/projection/interpolation.js';
 import { nearestNeighbors } from '../../src/projection/neighbors.js';
 import { seededRandom } from '../../src/projection/random.js';
 import { tsne } from '../../src/projection/tsne.js';
+import { umap } from '../../src/projection/umap.js';
 import { tsneThreads, WorkerExecutor } from '../../src/node/tsne-threads.js';
 
-describe('interpolation gradient on worker threads', () => {
+describe('t-SNE on worker threads', () => {
   const n = 800;
   const { data, dim } = gaussianMixture({ n, dim: 8, clusters: 4, centerScale: 3, seed: 5 });
 
@@ -50,12 +53,60 @@ describe('interpolation gradient on worker threads', () => {
     }
   });
 
+  it('finds the same approximate neighbours and conditionals, bit for bit, on 1, 2 and 3 threads', () => {
+    const {
+      data: points,
+      n: count,
+      dim: width,
+    } = gaussianMixture({
+      n: 1500,
+      dim: 20,
+      clusters: 6,
+      centerScale: 1,
+      seed: 8,
+    });
+    const k = 24;
+    const search = (threads: number) =>
+      approximateNeighbors(points, count, width, k, seededRandom(3), {
+        perplexity: 8,
+        executor: threads === 1 ? undefined : new WorkerExecutor(threads),
+      });
+    const one = search(1);
+    // The conditionals are those of the returned distances, and every row is a distribution.
+    const row = new Float64Array(k);
+    const squared = Float64Array.from(one.distances.subarray(0, k), (d) => d * d);
+    fitRow(squared, 0, k, 8, row, 0);
+    const values = one.conditional?.values as Float64Array;
+    for (let t = 0; t < k; t++) expect(values[t]).toBeCloseTo(row[t], 12);
+    expect(values.subarray(k * 17, k * 18).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    for (const threads of [2, 3]) {
+      const many = search(threads);
+      expect(many.indices).toEqual(one.indices);
+      expect(many.distances).toEqual(one.distances);
+      expect(many.conditional?.values).toEqual(one.conditional?.values);
+    }
+  });
+
   it('tsne() with worker threads returns the single-threaded embedding', async () => {
-    const options = { algorithm: 'fft' as const, perplexity: 15, maxIterations: 12, seed: 4 };
+    // Approximate neighbours too: both jobs run on the workers.
+    const options = {
+      algorithm: 'fft' as const,
+      neighborSearch: 'approximate' as const,
+      perplexity: 15,
+      maxIterations: 12,
+      seed: 4,
+    };
     const single = await tsne(data, n, dim, options);
     const threaded = await tsne(data, n, dim, { ...options, executor: tsneThreads(2) });
     expect(threaded.embedding).toEqual(single.embedding);
     expect(threaded.kl).toEqual(single.kl);
+  });
+
+  it("UMAP's typed engine gives the same layout, bit for bit, on 1 and 3 threads", async () => {
+    const options = { engine: 'typed' as const, nEpochs: 40, seed: 2 };
+    const single = await umap(data, n, dim, options);
+    const threaded = await umap(data, n, dim, { ...options, executor: tsneThreads(3) });
+    expect(threaded.embedding).toEqual(single.embedding);
   });
 
   it('refuses a thread count that is not a positive integer', () => {

@@ -17,6 +17,7 @@ import { neighbourLabelAgreement } from '../../projection/quality.js';
 import { tsne } from '../../projection/tsne.js';
 import { umap } from '../../projection/umap.js';
 import { defaultTsneThreads, tsneThreads } from '../../node/tsne-threads.js';
+import { trustworthiness } from '../../projection/quality.js';
 import { repoRoot, type BenchSuite } from '../context.js';
 import { fashionPngFolder, runCliMeasured } from '../embed-memory.js';
 import { loadFashionMnist } from '../fashion-mnist.js';
@@ -33,6 +34,18 @@ async function clocked<T>(fn: () => Promise<T> | T): Promise<{ value: T } & Cloc
   const value = await fn();
   const used = process.cpuUsage(cpu);
   return { value, seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+}
+
+/** Wall time per stage of a t-SNE run, and the threads its jobs ran on. */
+function stageText(
+  timings: { neighbours: number; affinities: number; optimization: number },
+  threads: number,
+): string {
+  const s = (ms: number) => (ms / 1000).toFixed(1);
+  return (
+    `neighbours ${s(timings.neighbours)} s, affinities ${s(timings.affinities)} s, ` +
+    `iterations ${s(timings.optimization)} s (wall) on ${threads} thread${threads === 1 ? '' : 's'}`
+  );
 }
 
 function clockText(c: Clock): string {
@@ -67,6 +80,30 @@ function peer(runs: SklearnRun[], n: number): string {
   return `scikit-learn ${same.length} run(s): KL ${kl}, ${cpu} s CPU`;
 }
 
+/**
+ * Both UMAP engines on the first 5 000 Fashion-MNIST images after PCA to 50 (same neighbours, seed 0): time,
+ * 10-NN label agreement and trustworthiness (k = 10) of each embedding.
+ */
+async function umapComparison(components: Float32Array, labels: ArrayLike<number>): Promise<BenchRow[]> {
+  const n = 5000;
+  const data = components.subarray(0, n * 50);
+  const rows: BenchRow[] = [];
+  for (const engine of ['typed', 'umap-js'] as const) {
+    const r = await clocked(() => umap(data, n, 50, { seed: 0, engine }));
+    const agreement = neighbourLabelAgreement(r.value.embedding, n, 2, Array.from(labels).slice(0, n), 10);
+    rows.push({
+      suite: 'projection',
+      model: 'fashion-mnist 5000 x 50 (PCA)',
+      what: `UMAP (${engine}) 5000 points: ${clockText(r)}`,
+      perItemMs: (r.seconds * 1000) / n,
+      note:
+        `${r.value.epochs} epochs; 10-NN label agreement ${agreement.toFixed(3)}, ` +
+        `trustworthiness(10) ${trustworthiness(data, 50, r.value.embedding, 2, n, 10).toFixed(4)}`,
+    });
+  }
+  return rows;
+}
+
 export const projectionSuite: BenchSuite = {
   name: 'projection',
   async run(ctx) {
@@ -90,10 +127,9 @@ export const projectionSuite: BenchSuite = {
         what: `t-SNE ${r.algorithm} ${n} points, sklearn settings: ${clockText(r)}, KL ${r.kl.toFixed(3)}`,
         perItemMs: (r.seconds * 1000) / n,
         note:
-          `neighbours+affinities ${r.stages.affinities.toFixed(1)} s, optimisation ${r.stages.optimization.toFixed(1)} s; ` +
+          `${stageText({ neighbours: r.stages.neighbours * 1000, affinities: r.stages.affinities * 1000, optimization: r.stages.optimization * 1000 }, r.threads)}; ` +
           `10-NN agreement ${r.agreement10.toFixed(3)}; ` +
-          `${n === 70000 ? await largeReference('mixture') : peer(runs, n)}; ` +
-          `interpolation on ${defaultTsneThreads()} threads`,
+          `${n === 70000 ? await largeReference('mixture') : peer(runs, n)}`,
       });
     }
     if (ctx.quick) return rows;
@@ -117,7 +153,10 @@ export const projectionSuite: BenchSuite = {
       perItemMs: (p.seconds * 1000) / fashion.n,
       note: `explained variance ${explained.toFixed(4)}`,
     });
-    if (!ctx.large) return rows;
+    if (!ctx.large) {
+      rows.push(...(await umapComparison(p.value.embedding, fashion.labels)));
+      return rows;
+    }
 
     const t = await clocked(() =>
       tsne(p.value.embedding, fashion.n, 50, {
@@ -134,20 +173,23 @@ export const projectionSuite: BenchSuite = {
       what: `t-SNE ${t.value.algorithm} of the 50 components, sklearn settings: ${clockText(t)}, KL ${t.value.kl[t.value.kl.length - 1].toFixed(3)}`,
       perItemMs: (t.seconds * 1000) / fashion.n,
       note:
-        `neighbours+affinities ${(t.value.timings.affinities / 1000).toFixed(1)} s, ` +
-        `optimisation ${(t.value.timings.optimization / 1000).toFixed(1)} s; ` +
+        `${stageText(t.value.timings, t.value.threads)}; ` +
         `10-NN label agreement ${neighbourLabelAgreement(t.value.embedding, fashion.n, 2, fashion.labels, 10).toFixed(3)}; ` +
-        `${fashionPeer}; interpolation on ${defaultTsneThreads()} threads`,
+        `${fashionPeer}`,
     });
 
     const mixture = gaussianMixture({ n: 70000, ...REFERENCE_MIXTURE });
-    const u = await clocked(() => umap(mixture.data, mixture.n, mixture.dim, { seed: 0 }));
+    const u = await clocked(() =>
+      umap(mixture.data, mixture.n, mixture.dim, { seed: 0, executor: tsneThreads() }),
+    );
     rows.push({
       suite: 'projection',
       model: 'gaussian mixture 50-D',
-      what: `UMAP 70000 points: ${clockText(u)}`,
+      what: `UMAP (${u.value.engine}) 70000 points: ${clockText(u)}`,
       perItemMs: (u.seconds * 1000) / mixture.n,
-      note: `${u.value.epochs} epochs; 10-NN agreement ${neighbourLabelAgreement(u.value.embedding, mixture.n, 2, mixture.labels, 10).toFixed(3)}`,
+      note:
+        `${u.value.epochs} epochs; neighbours on ${defaultTsneThreads()} threads, epochs on 1; ` +
+        `10-NN agreement ${neighbourLabelAgreement(u.value.embedding, mixture.n, 2, mixture.labels, 10).toFixed(3)}`,
     });
 
     // `netlens embed` as a user runs it, on the 70 000 images as PNG files, in a child process.

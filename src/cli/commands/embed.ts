@@ -56,16 +56,18 @@ const METHODS = ['tsne', 'umap', 'pca'] as const;
 function projectionOptions(flags: EmbedFlags, seed: number): EmbedOptions {
   const method = parseChoice(flags.method, '--method', METHODS);
   if (method === 'pca') return { method, standardize: flags.standardize };
+  // The neighbour search (t-SNE, UMAP), t-SNE's interpolation gradient and UMAP's epochs run on --threads worker
+  // threads (default: the cores, up to 4).
+  const threads = flags.threads ? parsePositiveInt(flags.threads, '--threads') : undefined;
   if (method === 'umap') {
     return {
       method,
       seed,
+      executor: tsneThreads(threads),
       ...(flags.distance ? { distance: parseChoice(flags.distance, '--distance', DISTANCE_NAMES) } : {}),
     };
   }
   const pcs = flags.numPcaComponents;
-  // t-SNE's interpolation gradient runs on --threads worker threads (default: the cores, up to 4).
-  const threads = flags.threads ? parsePositiveInt(flags.threads, '--threads') : undefined;
   return {
     method,
     seed,

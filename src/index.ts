@@ -71,4 +71,5 @@ export {
   type TableData,
 } from './data/table-csv.js';
 export { tsneThreads, defaultTsneThreads } from './node/tsne-threads.js';
+export { tableRowWorker, TableRowWorker } from './node/table-rows.js';
 export type { PhaseExecutor } from './projection/tasks.js';

@@ -51,6 +51,7 @@ import {
   DEFAULT_MINI_BATCH_SIZE,
   firstLine,
   outputSetKey,
+  preparedRun,
   resolveMiniBatchSize,
   runBatched,
   runRaw,
@@ -66,6 +67,7 @@ import type {
   Model,
   OutputDescription,
   OutputKind,
+  PreparedRun,
   Prediction,
   TensorData,
   TensorInfo,
@@ -788,6 +790,30 @@ export class OnnxModel implements Model, LinearHeadSource {
    */
   runtimeSession(outputNames: readonly string[] = [this.outputName]): Promise<OrtSession> {
     return this.runSession([...new Set(outputNames)]);
+  }
+
+  /**
+   * The main output of batches of up to `maxRows` items through a prepared run (see `preparedRun`): for hot loops
+   * that run the same shapes many times. Undefined when the model has inputs besides its main one, a fixed
+   * batch size, or item dims that are not fixed numbers; `run` serves those.
+   */
+  async preparedRun(maxRows: number): Promise<PreparedRun | undefined> {
+    const output = this.outputs.find((o) => o.name === this.outputName);
+    const fixed = (shape: readonly (number | string)[]): number[] | undefined =>
+      shape.slice(1).every((d) => typeof d === 'number' && d > 0) ? (shape.slice(1) as number[]) : undefined;
+    const input = fixed(this.mainInput.shape);
+    const out = output && typeof output.shape[0] !== 'number' ? fixed(output.shape) : undefined;
+    if (this.inputs.length !== 1 || this.fixedBatch !== undefined || !input || !out) return undefined;
+    if (this.mainInput.elemType !== 'float32' || output?.elemType !== 'float32') return undefined;
+    const session = await this.runSession([this.outputName]);
+    return preparedRun(
+      this.runtime,
+      session,
+      this.inputName,
+      this.outputName,
+      { input, output: out },
+      maxRows,
+    );
   }
 
   private runSession(names: readonly string[]): Promise<OrtSession> {

@@ -30,6 +30,9 @@ export interface TensorInfo {
   shape: (number | string)[];
 }
 
+/** A run of a model's main output whose result the next call may overwrite (see `Model.preparedRun`). */
+export type PreparedRun = (rows: Float32Array, count: number) => Promise<Float32Array>;
+
 /** A tensor a user can pick as a layer: one node output, in topological order. */
 export interface LayerInfo {
   /** Tensor name (what `activations` and `vjp` take). */
@@ -153,6 +156,11 @@ export interface Model {
   ): Promise<Record<string, TensorData>>;
   /** Run arbitrary outputs (model outputs or intermediates) for a batch of the main input. */
   run(batch: TensorData, outputNames: string[], options?: BatchOptions): Promise<Record<string, TensorData>>;
+  /**
+   * The main output of batches of up to `maxRows` items of the main input, for hot loops: checks and session lookup
+   * done once, the output written into a buffer that the next call may overwrite. Undefined when not available.
+   */
+  preparedRun?(maxRows: number): Promise<PreparedRun | undefined>;
   /** Compiled VJP for (output, wrt, rule); cached. */
   vjp(request: VjpRequest): Promise<VjpFunction>;
   /** Run the network's tail: feed `layer` with `activations`, return `output` (default: the main output). */

@@ -5,26 +5,12 @@ import { encodeModel, type ModelProto } from '../src/onnx/proto.js';
 import type { OnnxRuntime } from '../src/onnx/runtime.js';
 import type { ProgressEvent } from '../src/types.js';
 import { ELEMENTWISE, elementwiseModel, seededValues } from './helpers/onnx-models.js';
+import { countingRuntime } from './helpers/counting-runtime.js';
 
 const opened: OnnxModel[] = [];
 afterAll(async () => {
   for (const model of opened) await model.dispose();
 });
-
-/** The real runtime, counting session creations. */
-function countingRuntime(): { runtime: OnnxRuntime; created: () => number } {
-  let created = 0;
-  const runtime: OnnxRuntime = {
-    InferenceSession: {
-      create: (bytes, options) => {
-        created++;
-        return ort.InferenceSession.create(bytes, options);
-      },
-    },
-    Tensor: ort.Tensor,
-  };
-  return { runtime, created: () => created };
-}
 
 async function open(model: ModelProto, runtime: OnnxRuntime = ort): Promise<OnnxModel> {
   const created = await OnnxModel.create(encodeModel(model), runtime);

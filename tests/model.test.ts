@@ -25,26 +25,12 @@ import {
   softmax,
   timeMajorModel,
 } from './helpers/onnx-models.js';
+import { countingRuntime } from './helpers/counting-runtime.js';
 
 const opened: OnnxModel[] = [];
 afterAll(async () => {
   for (const model of opened) await model.dispose();
 });
-
-/** The real runtime, counting session creations. */
-function countingRuntime(): { runtime: OnnxRuntime; created: () => number } {
-  let created = 0;
-  const runtime: OnnxRuntime = {
-    InferenceSession: {
-      create: (bytes, options) => {
-        created++;
-        return ort.InferenceSession.create(bytes, options);
-      },
-    },
-    Tensor: ort.Tensor,
-  };
-  return { runtime, created: () => created };
-}
 
 async function open(
   model: ModelProto,

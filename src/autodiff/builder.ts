@@ -14,6 +14,7 @@ import {
   type NodeProto,
   type ValueInfoProto,
 } from '../onnx/proto.js';
+import { upgradeOpset } from '../onnx/opset-upgrade.js';
 import type { BackpropRule } from '../types.js';
 import { Emitter, NodeContext } from './context.js';
 import { GraphIndex } from './graph.js';
@@ -60,7 +61,9 @@ export function planBackward(index: GraphIndex, output: string, wrt: readonly st
 }
 
 export function buildVjp(model: ModelProto, request: BuildRequest): BuiltVjp {
-  const work = cloneModel(model);
+  // An older model is upgraded first, as `Model` upgrades it when it loads (the upgrade adds only constants,
+  // so the probed shapes still name every tensor); the copy is this build's own either way.
+  const work = upgradeOpset(model, 'the model')?.model ?? cloneModel(model);
   const shapes = { ...request.shapes };
   const keep = new Set([request.output, ...request.wrt]);
   poolBeforeRelu(work, request.rule, keep, shapes);
@@ -70,7 +73,7 @@ export function buildVjp(model: ModelProto, request: BuildRequest): BuiltVjp {
   if (opset < MIN_OPSET) {
     throw new UnsupportedError(
       'UNSUPPORTED_MODEL',
-      `gradients need a model of opset ${MIN_OPSET} or newer, this one is opset ${opset} (re-export it)`,
+      `gradients need a model of opset ${MIN_OPSET} or newer, this one is opset ${opset} after the upgrade (re-export it)`,
     );
   }
   checkRequest(index, request);

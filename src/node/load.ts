@@ -31,6 +31,7 @@ export const nodeRuntime: OnnxRuntime = {
   Tensor: ort.Tensor,
   // Each run's outputs are new ArrayBuffers (tests/model.test.ts checks that later runs leave them alone).
   freshOutputs: true,
+  preallocatedOutputs: true,
 };
 
 function describeFsError(err: unknown, file: string, what: string): NetlensError {

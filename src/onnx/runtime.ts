@@ -18,6 +18,8 @@ export interface OnnxRuntime {
    * onnxruntime-node): results are then handed out as they are. Otherwise they are copied.
    */
   freshOutputs?: boolean;
+  /** True when `session.run` writes into output tensors passed as fetches (onnxruntime-node). */
+  preallocatedOutputs?: boolean;
 }
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';

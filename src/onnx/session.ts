@@ -3,7 +3,7 @@
  * mini-batched runs that split a batch, run each part and concatenate, so memory is bounded by the part.
  */
 import { OptionError, RuntimeError, UnsupportedError } from '../errors.js';
-import type { BatchOptions, TensorData } from '../types.js';
+import type { BatchOptions, PreparedRun, TensorData } from '../types.js';
 import { encodeModel, type ModelProto } from './proto.js';
 import {
   sessionOptions,
@@ -279,4 +279,55 @@ export async function runBatched(
     options.onProgress?.({ done: start + count, total: batch, stage: options.stage });
   }
   return results;
+}
+
+/**
+ * One float32 input to one float32 output of a session, for hot loops that call it many times with batches of
+ * at most `maxRows` items: the input tensor wraps the caller's buffer and the output is written into a buffer
+ * allocated once (ONNX Runtime's preallocated outputs, where the runtime has them), so a call costs the forward
+ * pass and little else. The returned array may be overwritten by the next call.
+ */
+export function preparedRun(
+  runtime: OnnxRuntime,
+  session: OrtSession,
+  inputName: string,
+  outputName: string,
+  itemDims: { input: readonly number[]; output: readonly number[] },
+  maxRows: number,
+): PreparedRun {
+  const inputSize = product(itemDims.input);
+  const outputSize = product(itemDims.output);
+  const output = new Float32Array(runtime.preallocatedOutputs ? maxRows * outputSize : 0);
+  // Output tensors per batch size: a stream has at most two (full batches and its tail).
+  const outputs = new Map<number, OrtTensor>();
+  const outputFor = (count: number): OrtTensor => {
+    let out = outputs.get(count);
+    if (!out) {
+      out = new runtime.Tensor('float32', output.subarray(0, count * outputSize), [
+        count,
+        ...itemDims.output,
+      ]);
+      outputs.set(count, out);
+    }
+    return out;
+  };
+  return async (rows, count) => {
+    if (!(count >= 1 && count <= maxRows) || rows.length !== count * inputSize) {
+      throw new OptionError(
+        'INVALID_INPUT',
+        `a prepared run takes 1..${maxRows} items of ${inputSize} values; got ${rows.length} values for ${count}`,
+      );
+    }
+    const feeds = { [inputName]: new runtime.Tensor('float32', rows, [count, ...itemDims.input]) };
+    let fresh: OrtTensor | undefined;
+    try {
+      if (runtime.preallocatedOutputs) await session.run(feeds, { [outputName]: outputFor(count) });
+      else fresh = (await session.run(feeds, [outputName]))[outputName];
+    } catch (err) {
+      throw new RuntimeError('RUNTIME_ERROR', `ONNX Runtime failed to run the model: ${firstLine(err)}`, {
+        cause: err,
+      });
+    }
+    return fresh ? floatResult(outputName, fresh).data : output.subarray(0, count * outputSize);
+  };
 }

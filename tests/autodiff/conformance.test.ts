@@ -24,7 +24,8 @@ describe('ONNX backend suite cases vs finite differences', () => {
       const shapes = await probeCaseShapes(c);
       for (const pair of entry.pairs) {
         const result = await checkPair(c, pair.output, pair.wrt, shapes);
-        // 'kink': the case's input sits on a kink, where only the moved input can be checked.
+        // 'kink' / 'edge': the case's input sits on a kink or on the edge of the op's domain, where only the
+        // moved input can be checked.
         expect(`${pair.wrt}: ${result.outcome} ${result.detail}`).toBe(
           `${pair.wrt}: ${pair.outcome} ${result.detail}`,
         );

@@ -226,6 +226,21 @@ const transposeCases: ConvCase[] = [
     w: [2, 2, 3, 3],
     attrs: { strides: [2, 2], output_shape: [6, 5] },
   },
+  // Past the full size (7 × 7 here) by less than a stride: rows and columns at the end that no input reaches.
+  {
+    name: 'output_shape larger than the full size',
+    x: [2, 2, 3, 3],
+    w: [2, 2, 3, 3],
+    attrs: { strides: [3, 2], output_shape: [11, 8] },
+    bias: 'input',
+  },
+  {
+    name: 'output_shape larger than the full size, auto_pad SAME_UPPER, every element',
+    x: [1, 1, 3, 2],
+    w: [1, 2, 3, 3],
+    attrs: { strides: [3, 2], output_shape: [10, 6], auto_pad: 'SAME_UPPER' },
+    elementwise: true,
+  },
   { name: '1-D', x: [2, 2, 5], w: [2, 3, 3], attrs: { strides: [2], pads: [1, 0] } },
   {
     name: 'tiny, every element',
@@ -268,6 +283,12 @@ describe('weights computed in the graph: their gradients vs finite differences',
       x: [3, 2, 3, 4],
       w: [2, 2, 2, 2],
       attrs: { dilations: [2, 1], output_padding: [1, 0], strides: [2, 1] },
+    },
+    {
+      op: 'ConvTranspose',
+      x: [3, 2, 3, 3],
+      w: [2, 3, 3, 3],
+      attrs: { strides: [3, 2], output_shape: [11, 8] },
     },
   ];
   for (const c of cases) {

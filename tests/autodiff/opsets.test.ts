@@ -64,3 +64,32 @@ describe('the same graph at opsets 11, 13, 17 and 21', () => {
     }
   });
 });
+
+describe('models older than opset 11: upgraded as Model loads them, then differentiated', () => {
+  it('opset 9: Pad, Clip and Slice with their attribute forms', async () => {
+    const model = makeModel({
+      opset: 9,
+      nodes: [
+        makeNode('Pad', ['x'], ['p'], { mode: 'reflect', pads: [0, 0, 1, 2, 0, 0, 2, 1] }),
+        makeNode('Clip', ['p'], ['c'], { min: -0.44, max: 0.48 }),
+        makeNode('Slice', ['c'], ['y'], { starts: [1, 0], ends: [5, 100], axes: [2, 3] }),
+      ],
+      inputs: [makeValueInfo('x', ['N', 2, 4, 3])],
+      outputs: [makeValueInfo('y', undefined)],
+    });
+    await expectVjpMatchesFd(model, { x: wellSeparated(uniform(903), [3, 2, 4, 3], 0.04) }, { eps: 1e-3 });
+  });
+
+  it('opset 6: a constant Pad with a value (the form of the PyTorch-converted suite cases)', async () => {
+    const model = makeModel({
+      opset: 6,
+      nodes: [
+        makeNode('Pad', ['x'], ['y'], { mode: 'constant', value: 1.5, pads: [0, 1, 2, 0, 0, 0, 1, 3] }),
+      ],
+      inputs: [makeValueInfo('x', ['N', 2, 3, 4])],
+      outputs: [makeValueInfo('y', undefined)],
+    });
+    const run = await expectVjpMatchesFd(model, { x: randomTensor(uniform(904), [2, 2, 3, 4]) });
+    expect(run.grads[0].dims).toEqual([2, 2, 3, 4]);
+  });
+});

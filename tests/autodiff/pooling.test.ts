@@ -102,6 +102,24 @@ const maxCases: PoolCase[] = [
     opsets: [11, 17],
     elementwise: true,
   },
+  // storage_order=1: Indices stored column-major, renumbered row-major for the routing. Non-square maps, so
+  // that a transposed numbering would send gradients to the wrong elements.
+  {
+    name: 'column-major Indices, 2x2 stride 2',
+    x: [2, 2, 5, 7],
+    attrs: { kernel_shape: [2, 2], strides: [2, 2], storage_order: 1 },
+    opsets: [12, 17],
+  },
+  {
+    name: 'column-major Indices, overlapping 3x2 windows with pads',
+    x: [2, 2, 6, 5],
+    attrs: { kernel_shape: [3, 2], strides: [1, 2], pads: [1, 0, 1, 1], storage_order: 1 },
+  },
+  {
+    name: 'column-major Indices, 3-D',
+    x: [1, 2, 4, 3, 5],
+    attrs: { kernel_shape: [2, 2, 2], strides: [2, 1, 2], storage_order: 1 },
+  },
 ];
 
 const averageCases: PoolCase[] = [

@@ -7,13 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeModel } from '../../src/onnx/proto.js';
 import { runVjp } from './harness.js';
+import { maxAbs, maxDiff, readReference } from './reference-file.js';
 
 const dir = fileURLToPath(new URL('./data/recurrent/', import.meta.url));
 const [N, T, C, H] = [3, 6, 4, 5];
-const size = (dims: number[]): number => dims.reduce((a, b) => a * b, 1);
-const maxAbs = (a: ArrayLike<number>): number => Array.from(a).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number =>
-  Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 const cases = [
   { name: 'lstm', layers: 4, states: 2, outputs: T * 2 * H + 4 * H },
@@ -25,14 +22,8 @@ const cases = [
 describe('recurrent layers vs PyTorch autograd', () => {
   for (const c of cases) {
     it(`${c.name}: output and gradients of the input and initial states within 1e-4 of the reference`, async () => {
-      const bytes = readFileSync(`${dir}${c.name}.bin`);
-      const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-      let at = 0;
-      const take = (dims: number[]) => {
-        const data = all.slice(at, at + size(dims));
-        at += size(dims);
-        return { data, dims };
-      };
+      const file = readReference(`${dir}${c.name}.bin`);
+      const take = file.take;
       const xDims = [N, T, C];
       const stateDims = [c.layers, N, H];
       const names = ['x', 'h0', 'c0'].slice(0, 1 + c.states);
@@ -40,7 +31,7 @@ describe('recurrent layers vs PyTorch autograd', () => {
       const seed = take([N, c.outputs]);
       const output = take([N, c.outputs]);
       const grads = names.map((_, i) => take(i === 0 ? xDims : stateDims));
-      expect(at).toBe(all.length);
+      file.done();
       const model = decodeModel(readFileSync(`${dir}${c.name}.onnx`));
       const run = await runVjp(model, inputs, seed, { wrt: names });
       expect(maxDiff(run.output.data, output.data)).toBeLessThanOrEqual(1e-4 * maxAbs(output.data));

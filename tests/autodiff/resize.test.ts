@@ -14,7 +14,6 @@ import {
   type TensorProto,
 } from '../../src/onnx/proto.js';
 import type { TensorData } from '../../src/types.js';
-import { buildVjpGraph } from '../../src/autodiff/index.js';
 import { expectVjpMatchesFd, randomTensor, runFeeds, runVjp, session, toOrt, uniform } from './harness.js';
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>): { value: number; scale: number } => {
@@ -392,19 +391,6 @@ describe('Resize rule vs finite differences', () => {
       model,
       { x: randomTensor(uniform(2), [3, 2, 5, 4]) },
       { shapes, fixed: { scales } },
-    );
-  });
-
-  it('the gradient with respect to scales is refused by name', async () => {
-    const model = makeModel({
-      nodes: [makeNode('Resize', ['x', '', 'scales'], ['y'], { mode: 'linear' }, 'the_resize')],
-      inputs: [makeValueInfo('x', [1, 2, 5, 4]), makeValueInfo('scales', [4])],
-      outputs: [makeValueInfo('y', undefined)],
-      opset: 13,
-    });
-    const shapes = { x: [1, 2, 5, 4], scales: [4], y: [1, 2, 10, 8] };
-    expect(() => buildVjpGraph(model, { output: 'y', wrt: ['scales'], rule: 'gradient', shapes })).toThrow(
-      /Resize node 'the_resize'.*roi, scales or sizes/,
     );
   });
 });

@@ -10,6 +10,7 @@ import { fixtureModelPath, loadReferenceGradients } from '../../src/data/samples
 import { decodeModel, type ModelProto } from '../../src/onnx/proto.js';
 import type { TensorData } from '../../src/types.js';
 import { expectVjpMatchesFd, randomTensor, runVjp, uniform } from './harness.js';
+import { maxAbs, maxDiff } from './reference-file.js';
 
 const NAME = 'shapes-modern';
 
@@ -22,10 +23,6 @@ function oneHot(targets: number[], classes: number): TensorData {
   targets.forEach((t, n) => (data[n * classes + t] = 1));
   return { data, dims: [targets.length, classes] };
 }
-
-const maxAbs = (a: ArrayLike<number>): number => Array.from(a).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number =>
-  Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 describe('shapes-modern, the whole trained model', () => {
   it('has the op families it is meant to exercise', () => {

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch_reference import export_with_gradients
 
 OUT = Path(__file__).resolve().parents[2] / 'tests' / 'autodiff' / 'data' / 'exporter-patterns'
 SEED = 4242
@@ -57,26 +57,7 @@ def main() -> None:
         model.bn.running_var.uniform_(0.5, 2.0)
     model.eval()
     x = torch.randn(3, 4, 8, 8)
-    OUT.mkdir(parents=True, exist_ok=True)
-    for opset in (11, 13, 17):
-        torch.onnx.export(
-            model,
-            x,
-            str(OUT / f'opset{opset}.onnx'),
-            opset_version=opset,
-            input_names=['input'],
-            output_names=['logits'],
-            dynamic_axes={'input': {0: 'N'}, 'logits': {0: 'N'}},
-            training=torch.onnx.TrainingMode.PRESERVE,
-            do_constant_folding=False,
-        )
-        xr = x.clone().requires_grad_(True)
-        out = model(xr)
-        seed = torch.randn(out.shape, generator=torch.Generator().manual_seed(SEED + opset))
-        out.backward(seed)
-        parts = [x, seed, out.detach(), xr.grad]
-        np.concatenate([p.numpy().astype('<f4').ravel() for p in parts]).tofile(OUT / f'opset{opset}.bin')
-        print(f'opset {opset}: wrote {OUT / f"opset{opset}.onnx"}')
+    export_with_gradients(model, x, OUT, (11, 13, 17), SEED, training=torch.onnx.TrainingMode.PRESERVE)
 
 
 if __name__ == '__main__':

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
 from torchvision.models import ShuffleNetV2
+from torch_reference import export_with_gradients
 
 OUT = Path(__file__).resolve().parents[2] / 'tests' / 'autodiff' / 'data' / 'shufflenet'
 SEED = 2024
@@ -30,25 +30,7 @@ def main() -> None:
                 module.running_var.uniform_(0.5, 2.0)
     model.eval()
     x = torch.randn(2, 3, 32, 32)
-    OUT.mkdir(parents=True, exist_ok=True)
-    for opset in (11, 13):
-        torch.onnx.export(
-            model,
-            x,
-            str(OUT / f'opset{opset}.onnx'),
-            opset_version=opset,
-            input_names=['input'],
-            output_names=['logits'],
-            dynamic_axes={'input': {0: 'N'}, 'logits': {0: 'N'}},
-            do_constant_folding=False,
-        )
-        xr = x.clone().requires_grad_(True)
-        out = model(xr)
-        seed = torch.randn(out.shape, generator=torch.Generator().manual_seed(SEED + opset))
-        out.backward(seed)
-        parts = [x, seed, out.detach(), xr.grad]
-        np.concatenate([p.numpy().astype('<f4').ravel() for p in parts]).tofile(OUT / f'opset{opset}.bin')
-        print(f'opset {opset}: wrote {OUT / f"opset{opset}.onnx"}')
+    export_with_gradients(model, x, OUT, (11, 13), SEED)
 
 
 if __name__ == '__main__':

@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   const pairs = rows.filter((r) => r.pair).length;
   console.log(
     `${cases.size} cases, ${inScope.size} in scope, ${pairs} pairs: ${count('pass')} pass, ` +
-      `${count('kink')} pass off a kink, ${count('noise')} within float32 noise, ${count('built')} built (random), ${count('not-finite')} not finite, ${count('unchecked')} unchecked (shape changes), ` +
+      `${count('kink')} pass off a kink, ${count('edge')} pass inside the op's domain, ${count('noise')} within float32 noise, ${count('built')} built (random), ${count('not-finite')} not finite, ${count('unchecked')} unchecked (shape changes), ` +
       `${count('refused')} refused by name, ${count('wrong')} wrong, ` +
       `${count('vjp-rejected')} rejected by ORT, ${count('error')} other errors`,
   );

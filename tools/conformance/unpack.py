@@ -2,9 +2,9 @@
 """Unpack ONNX's backend test suite (Debian's libonnx-testdata) for the autodiff conformance run.
 
 Copies every case of node/, pytorch-converted/, pytorch-operator/ and simple/ to tmp/conformance/<group>/<case>/
-(model.onnx and the first test data set's input_*.pb / output_*.pb). Models older than opset 11 (the oldest the
-VJP builder accepts) are converted to opset 13 with onnx.version_converter; a case whose conversion fails keeps
-its original model and is recorded as such. Writes tmp/conformance/manifest.tsv (group, case, opset, converted).
+(model.onnx and the first test data set's input_*.pb / output_*.pb). Models older than opset 11 are converted to
+opset 13 with onnx.version_converter; a case whose conversion fails keeps its original model and is recorded as
+such (the VJP builder upgrades it in memory, as netlens's Model does when it loads an old model). Writes tmp/conformance/manifest.tsv (group, case, opset, converted).
 
 Run: /usr/bin/python3 tools/conformance/unpack.py [source] [destination]
 """

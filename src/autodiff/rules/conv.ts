@@ -112,7 +112,8 @@ function flippedWeights(ctx: RuleContext, w: string, group: number): string | un
 /**
  * The begin crop ONNX Runtime applied to a ConvTranspose output, from the probed sizes: explicit pads as
  * given; with auto_pad SAME_* or an output_shape, the total crop split as ORT splits it (measured: the odd
- * unit goes to the tail for SAME_UPPER and to the head otherwise).
+ * unit goes to the tail for SAME_UPPER and to the head otherwise; an output larger than the full size is
+ * extended at the tail).
  */
 function transposeCrops(
   node: NodeProto,
@@ -132,7 +133,9 @@ function transposeCrops(
   }
   const begin = kernel.map((k, i) => {
     const total = strides[i] * (inSize[i] - 1) + outputPadding[i] + (k - 1) * dilations[i] + 1 - outSize[i];
-    if (total < 0) throw ctx.unsupported('ConvTranspose output larger than its full size');
+    // An output_shape past the full size (by less than a stride, all ORT accepts) adds rows at the end
+    // that no input reaches, as output_padding does, whatever auto_pad says (measured).
+    if (total < 0) return 0;
     return autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2);
   });
   return { strides, dilations, begin };

@@ -34,6 +34,7 @@ import { generatorRules } from './generators.js';
 import { gridSampleRules } from './grid-sample.js';
 import { roiAlignRules } from './roi-align.js';
 import { fourierRules } from './fourier.js';
+import { linearAlgebraRules } from './linear-algebra.js';
 
 export type RuleTable = Readonly<Record<string, Rule>>;
 
@@ -66,6 +67,7 @@ const families: RuleTable[] = [
   gridSampleRules,
   roiAlignRules,
   fourierRules,
+  linearAlgebraRules,
   recurrentRules,
 ];
 

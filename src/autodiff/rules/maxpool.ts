@@ -154,14 +154,32 @@ function argmaxIndices(ctx: RuleContext, x: string, win: Window, windows: string
   return ctx.op('Add', [starts, offset], {}, 'maxpool_argmax');
 }
 
+/**
+ * Indices stored column-major (storage_order=1: the first spatial axis runs fastest within each N·C plane,
+ * as ONNX Runtime writes them) renumbered row-major: the plane offset is kept, the in-plane position is
+ * split into its coordinates first axis first and put together again last axis fastest.
+ */
+function rowMajorIndices(ctx: RuleContext, indices: string, size: readonly number[]): string {
+  const scalar = (v: number): string => ctx.constInt64([v], []);
+  const plane = scalar(product(size));
+  let rest = ctx.op('Mod', [indices, plane]);
+  let rowMajor = ctx.op('Sub', [indices, rest]);
+  size.forEach((s, i) => {
+    const coordinate = ctx.op('Mod', [rest, scalar(s)]);
+    rest = ctx.op('Div', [rest, scalar(s)]);
+    const stride = product(size.slice(i + 1));
+    rowMajor = ctx.op('Add', [rowMajor, ctx.op('Mul', [coordinate, scalar(stride)])]);
+  });
+  return rowMajor;
+}
+
 const maxPool: Rule = (node, ctx, [dY]) => {
-  if (attrInt(node, 'storage_order', 0) !== 0) {
-    throw ctx.unsupported('column-major Indices (storage_order=1)');
-  }
   const [x] = node.input!;
   const y = node.output![0];
   const win = forwardWindow(node, ctx, x, y, attrInts(node, 'kernel_shape') ?? []);
-  const indices = ctx.forwardOutput(1);
+  const stored = ctx.forwardOutput(1);
+  const indices =
+    attrInt(node, 'storage_order', 0) === 0 ? stored : rowMajorIndices(ctx, stored, spatialSize(ctx, x));
   return [routeToArgmax(ctx, x, dY!, indices, win)];
 };
 

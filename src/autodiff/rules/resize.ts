@@ -8,6 +8,7 @@
  * op and attributes, so the weights are exactly the runtime's, rounding at nearest-mode ties included (ORT
  * folds that node into a constant when the session is created). Nearest upsampling by an integer factor whose
  * pattern is exactly known (every output copies input ⌊o/k⌋) takes a cheaper path: a sum over blocks of k.
+ * With respect to the scales and roi: resize-sampling.ts.
  */
 import {
   attrString,
@@ -18,6 +19,7 @@ import {
   type NodeProto,
 } from '../../onnx/proto.js';
 import type { Rule, RuleContext } from '../context.js';
+import { pinnedAxes, samplingGradients, type SampledAxis } from './resize-sampling.js';
 
 const f32 = Math.fround;
 
@@ -340,19 +342,87 @@ function applyTransposed(
   return ctx.op('Transpose', [product], { perm: back });
 }
 
-const resize: Rule = (node, ctx, [dY]) => {
-  for (let i = 1; i < node.input!.length; i++) {
-    if (node.input![i] && ctx.needsGradient(i)) {
-      // They set the output size (a whole number) and, for nearest, which input each output copies: piecewise.
-      throw ctx.unsupported(
-        'gradient with respect to roi, scales or sizes: sampling parameters that set the output size',
-      );
-    }
+/** g with W_a applied along `axis` (the forward resize of that axis); `dims` are g's current dims. */
+function applyForward(
+  node: NodeProto,
+  ctx: RuleContext,
+  g: string,
+  rank: number,
+  axis: number,
+  a: AxisResize,
+) {
+  // [.., in] · Wᵀ = [.., out];  W · [.., in, w] = [.., out, w].
+  if (axis === rank - 1) return ctx.op('MatMul', [g, weights(node, ctx, a, 1)], {}, 'resized');
+  if (axis === rank - 2) return ctx.op('MatMul', [weights(node, ctx, a, 0), g], {}, 'resized');
+  const toEnd = [...Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axis), axis];
+  const back = new Array<number>(rank);
+  toEnd.forEach((p, i) => (back[p] = i));
+  const moved = ctx.op('Transpose', [g], { perm: toEnd });
+  const product = ctx.op('MatMul', [moved, weights(node, ctx, a, 1)], {}, 'resized');
+  return ctx.op('Transpose', [product], { perm: back });
+}
+
+/**
+ * Gradients with respect to roi (input 1) and scales (input 2), computed at run time by definition (they are
+ * graph tensors): see resize-sampling.ts. Sizes are integers and never differentiated.
+ */
+function parameterGradients(node: NodeProto, ctx: RuleContext, dY: string): (string | undefined)[] {
+  const wantsRoi = Boolean(node.input![1]) && ctx.needsGradient(1);
+  const wantsScales = Boolean(node.input![2]) && ctx.needsGradient(2);
+  if (!wantsRoi && !wantsScales) return [];
+  if (isLegacy(node, ctx)) throw ctx.unsupported('Upsample or opset-10 Resize with respect to its scales');
+  const x = node.input![0];
+  const inDims = ctx.shape(x);
+  const outDims = ctx.shape(node.output![0]);
+  const rank = inDims.length;
+  if ([...inDims, ...outDims].some((d) => d < 0)) {
+    throw ctx.unsupported('gradient with respect to the scales or roi with sizes that vary with the batch');
   }
+  const axes = resizedAxes(node, ctx);
+  const pinned = pinnedAxes(attrString(node, 'mode', 'nearest'), inDims, outDims);
+  const sampled = axes.map((a): SampledAxis | undefined =>
+    a?.runtime
+      ? {
+          axis: a.axis,
+          inSize: a.inSize,
+          outSize: a.outSize,
+          scale: a.runtime.scale,
+          roi: a.runtime.roi ?? [ctx.constFloat([a.roi[0]]), ctx.constFloat([a.roi[1]])],
+        }
+      : undefined,
+  );
+  const resizedExcept = (axis: number): string => {
+    let g = x;
+    axes.forEach((a, b) => {
+      if (a && b !== axis && !pinned.has(b)) g = applyForward(node, ctx, g, rank, b, a);
+    });
+    return g;
+  };
+  const grads = samplingGradients(node, ctx, dY, sampled, resizedExcept);
+  const rawAxes = ctx.opset >= 18 ? (getAttr(node, 'axes') as number[] | undefined) : undefined;
+  const covered = rawAxes?.map((a) => (a < 0 ? a + rank : a)) ?? inDims.map((_, i) => i);
+  const gather = (parts: (string | undefined)[]): string =>
+    ctx.op(
+      'Concat',
+      covered.map((axis) => parts[axis] ?? ctx.constFloat([0])),
+      { axis: 0 },
+    );
+  const result: (string | undefined)[] = [];
+  if (wantsRoi) result[1] = ctx.op('Concat', [gather(grads.roiStarts), gather(grads.roiEnds)], { axis: 0 });
+  if (wantsScales) result[2] = gather(grads.scales);
+  return result;
+}
+
+const resize: Rule = (node, ctx, [dY]) => {
+  const result = parameterGradients(node, ctx, dY!);
+  if (!ctx.needsGradient(0)) return result;
   const inDims = ctx.shape(node.input![0]);
   const dims = ctx.shape(node.output![0]);
   // The runtime copies the input when no size changes, whatever the scales and coordinate mode say.
-  if (dims.every((d, i) => d === inDims[i])) return [dY];
+  if (dims.every((d, i) => d === inDims[i])) {
+    result[0] = dY;
+    return result;
+  }
   const axes = resizedAxes(node, ctx);
   let g = dY!;
   for (let axis = axes.length - 1; axis >= 0; axis--) {
@@ -361,7 +431,8 @@ const resize: Rule = (node, ctx, [dY]) => {
     g = applyTransposed(node, ctx, g, dims, axis, a);
     dims[axis] = a.inSize;
   }
-  return [g];
+  result[0] = g;
+  return result;
 };
 
 export const resizeRules = { Resize: resize, Upsample: resize };

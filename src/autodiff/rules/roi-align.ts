@@ -1,6 +1,6 @@
 /**
- * RoiAlign with respect to its feature map X; the boxes and their batch indices are data (where to look, not
- * what is seen), so gradients with respect to them are refused by name.
+ * RoiAlign with respect to its feature map X (with respect to the boxes: roi-align-boxes.ts; the batch
+ * indices are integers).
  *
  * For fixed boxes every output bin is built from terms w·X[b, c, p] (sample point × bilinear corner), with
  * the same weights w and positions p for every channel. The node's own op, applied to the H·W one-hot images
@@ -18,6 +18,7 @@
 import type { NodeProto } from '../../onnx/proto.js';
 import { attrString, DataType } from '../../onnx/proto.js';
 import type { Rule, RuleContext } from '../context.js';
+import { roiAlignBoxGradient } from './roi-align-boxes.js';
 
 /** Largest H·W·bins per box materialized (avg), and H·W·bins·channels per box (max). */
 const MAX_MATRIX = 1 << 22;
@@ -57,12 +58,9 @@ function toImages(node: NodeProto, ctx: RuleContext, perBox: string, dims: numbe
 }
 
 const roiAlign: Rule = (node, ctx, [dY]) => {
-  if (ctx.needsGradient(1)) {
-    throw ctx.unsupported(
-      'gradient with respect to the boxes: rois are data, where to pool rather than what',
-    );
-  }
-  if (!ctx.needsGradient(0) || !dY) return [undefined, undefined, undefined];
+  if (!dY) return [undefined, undefined, undefined];
+  const dBoxes = ctx.needsGradient(1) ? roiAlignBoxGradient(node, ctx, dY) : undefined;
+  if (!ctx.needsGradient(0)) return [undefined, dBoxes, undefined];
   const [x] = node.input!;
   const dims = ctx.shape(x);
   const [, channels, height, width] = dims;
@@ -82,7 +80,7 @@ const roiAlign: Rule = (node, ctx, [dY]) => {
   if (mode === 'avg') {
     const weights = perPixel(node, ctx, basis(ctx, height, width, 1, 0), pixels, bins);
     const perBox = ctx.op('MatMul', [flatGrad, weights], {}, 'roi_align_grad');
-    return [toImages(node, ctx, perBox, dims), undefined, undefined];
+    return [toImages(node, ctx, perBox, dims), dBoxes, undefined];
   }
   if (mode !== 'max') throw ctx.unsupported(`mode '${mode}'`);
   // [R, 1, bins, H·W] largest and smallest weight of each pixel in each bin.
@@ -110,7 +108,7 @@ const roiAlign: Rule = (node, ctx, [dY]) => {
     ctx.op('Mul', [found, ctx.unsqueeze(flatGrad, [3])]),
   ]);
   const perBox = ctx.reduceSum(routed, [2], false);
-  return [toImages(node, ctx, perBox, dims), undefined, undefined];
+  return [toImages(node, ctx, perBox, dims), dBoxes, undefined];
 };
 
 export const roiAlignRules = { RoiAlign: roiAlign };

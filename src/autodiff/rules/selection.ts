@@ -6,6 +6,7 @@
  */
 import { DataType, attrInt } from '../../onnx/proto.js';
 import type { Rule, RuleContext } from '../context.js';
+import { scatterNdProduct } from './scatter-product.js';
 
 /** int64 tensor shaped like `x` whose elements are their own flat (row-major) positions. */
 export function iotaLike(ctx: RuleContext, x: string): string {
@@ -103,13 +104,15 @@ const topK: Rule = (node, ctx, [dValues]) => {
 /**
  * ScatterElements / ScatterND write `updates` into a copy of `data`. Without a reduction, the written
  * positions no longer depend on data (its gradient is dY with them zeroed) and each update's gradient is
- * dY read back at its position; with reduction 'add', data passes dY through whole.
+ * dY read back at its position; with reduction 'add', data passes dY through whole; ScatterND's 'mul' is in
+ * scatter-product.ts.
  */
 function scatterRule(gather: 'GatherElements' | 'GatherND'): Rule {
   return (node, ctx, [dY]) => {
     const [data, indices, updates] = node.input!;
     const reduction = node.attribute?.find((a) => a.name === 'reduction');
     const mode = reduction?.s ? new TextDecoder().decode(reduction.s) : 'none';
+    if (mode === 'mul' && gather === 'GatherND') return scatterNdProduct(node, ctx, dY!);
     if (mode !== 'none' && mode !== 'add') throw ctx.unsupported(`reduction '${mode}'`);
     const attrs = gather === 'GatherElements' ? { axis: attrInt(node, 'axis', 0) } : {};
     let dData: string | undefined;

@@ -32,3 +32,4 @@ export {
   waterfallSpec,
 } from './plots.js';
 export { conditionalNeighbours, tableGame, type ShapleyMethod } from './value-functions.js';
+export { inlineRowExecutor, type RowStreamExecutor, type RowStreamSpec } from './interventional.js';

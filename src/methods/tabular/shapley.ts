@@ -12,7 +12,7 @@ import { checkChoice, checkPositiveInt } from '../batch.js';
 import type { ScoreKind } from '../class-scores.js';
 import { kernelShap, kernelShapDesign } from '../shapley/kernel-shap.js';
 import type { ShapleyResult } from '../shapley/game.js';
-import { interventionalShapley } from './interventional.js';
+import { interventionalShapley, type RowStreamExecutor } from './interventional.js';
 import type { TableData } from '../../data/table-csv.js';
 import { standardize, tableSchema, type CategoricalPredictors, type TableSchema } from './schema.js';
 import { TABLE_MINI_BATCH, tableScorer, type TableScoreKind } from './scorer.js';
@@ -35,6 +35,11 @@ export interface TableShapleyOptions extends BatchOptions {
   schema?: TableSchema;
   /** Seed of the coalition sampling (default 0). */
   seed?: number;
+  /**
+   * Interventional: who builds the model rows and averages the outputs (default the calling thread, between
+   * runs). In Node, `tableRowWorker()` does it on a worker thread while the model runs; same values.
+   */
+  rowExecutor?: RowStreamExecutor;
 }
 
 export interface TableShapleyExplanation {
@@ -106,6 +111,7 @@ export async function shapley(
         queries: readyQueries,
         numFeatures: m,
         miniBatchSize: options.miniBatchSize ?? TABLE_MINI_BATCH,
+        executor: options.rowExecutor,
         onProgress: options.onProgress,
       },
       (q, result) => (results[q] = result),

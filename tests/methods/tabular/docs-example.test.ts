@@ -35,4 +35,24 @@ describe('docs/table-models.md', () => {
       await rm(file, { force: true });
     }
   });
+
+  it('the worker-thread example of the Speed section runs and gives additive values', async () => {
+    const page = await readFile(path.join(root, 'docs', 'table-models.md'), 'utf8');
+    const code = /## Speed[\s\S]*?```ts\n([\s\S]*?)```/.exec(page)?.[1];
+    expect(code).toBeDefined();
+    const script = code!
+      .replace(/from 'netlens'/g, `from ${JSON.stringify(path.join(root, 'src', 'index.js'))}`)
+      .replace(/'fixtures\//g, `'${root}/fixtures/`);
+    const file = path.join(root, 'tests', `.table-docs-speed-${process.pid}.ts`);
+    await writeFile(file, `${script}\nexport const result = s;\n`);
+    try {
+      const { result } = (await import(/* @vite-ignore */ file)) as {
+        result: { explanations: { additivityError: number }[] };
+      };
+      expect(result.explanations.length).toBe(4);
+      for (const e of result.explanations) expect(e.additivityError).toBeLessThan(1e-5);
+    } finally {
+      await rm(file, { force: true });
+    }
+  });
 });

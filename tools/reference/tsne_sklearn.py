@@ -94,8 +94,11 @@ def run(n, random_state):
     return run_on(data, labels, random_state), data
 
 
-def run_on(data, labels, random_state):
-    """One scikit-learn Barnes-Hut run with SETTINGS on `data` (n x dim float32)."""
+def run_on(data, labels, random_state, embedding_out=None):
+    """One scikit-learn Barnes-Hut run with SETTINGS on `data` (n x dim float32).
+
+    `embedding_out`: where to save the final embedding as float32 .npy, so that its KL can be evaluated exactly
+    (scikit-learn's own figure approximates the normalisation by Barnes-Hut and sums in float32)."""
     n = data.shape[0]
     tsne = TSNE(
         n_components=2,
@@ -116,6 +119,8 @@ def run_on(data, labels, random_state):
     embedding = tsne.fit_transform(data)
     seconds = time.perf_counter() - start
     cpu_seconds = time.process_time() - cpu_start
+    if embedding_out is not None:
+        np.save(embedding_out, embedding.astype(np.float32))
     return {
         'n': n,
         'randomState': random_state,

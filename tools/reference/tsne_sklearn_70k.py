@@ -10,7 +10,7 @@ Settings are scikit-learn's Barnes-Hut defaults as in tsne_sklearn.py (exaggerat
 rate 'auto', perplexity 30, angle 0.5, 1000 iterations, random start). One run per data set; it takes tens of
 minutes. Writes tests/projection/reference/tsne-sklearn-70k-<data>.json.
 
-    nice -n 10 /usr/bin/python3 tools/reference/tsne_sklearn_70k.py --data mixture [--threads 1]
+    nice -n 10 /usr/bin/python3 tools/reference/tsne_sklearn_70k.py --data mixture [--threads 1] [--embedding-out e.npy]
 """
 import argparse
 import gzip
@@ -54,6 +54,7 @@ def main():
     parser.add_argument('--threads', type=int, default=None, help='limit OpenMP/BLAS threads')
     parser.add_argument('--random-state', type=int, default=0)
     parser.add_argument('--out', default=None)
+    parser.add_argument('--embedding-out', default=None, help='also save the final embedding (float32 .npy)')
     args = parser.parse_args()
     out = args.out or os.path.join(
         os.path.dirname(__file__), '..', '..', 'tests', 'projection', 'reference', f'tsne-sklearn-70k-{args.data}.json'
@@ -68,7 +69,7 @@ def main():
     else:
         data, labels, details = fashion_pca50()
     load_before = os.getloadavg()
-    result = run_on(data, labels, args.random_state)
+    result = run_on(data, labels, args.random_state, args.embedding_out)
     print(json.dumps(result), flush=True)
     report = {
         'description': f'scikit-learn Barnes-Hut t-SNE KL on the 70 000-point {args.data} benchmark data',

@@ -7,6 +7,7 @@
  */
 import type { ProgressCallback, TensorData } from '../types.js';
 import type { ClassScorer } from './class-scores.js';
+import { callChunkSize } from './call-size.js';
 
 export interface PerturbedRun {
   /** Number of perturbed copies. */
@@ -46,24 +47,10 @@ function returnBuffer(buffer: Float32Array | undefined): void {
   spareBuffers.length = Math.min(spareBuffers.length, 2);
 }
 
-/**
- * Input elements per runtime call. Per image, a large batch of large images costs more than small batches:
- * activations of a whole batch fall out of the caches (measured one thread, CPU time per 224x224 image:
- * MobileNetV2 5.9 ms at batch 1 and 4, 7.6 ms at 82; EfficientNet-B0 12.2 ms at 1, 17 ms at 64), while for
- * small inputs a batch amortises the call. 2^18 floats (1 MiB) keeps a 224x224 image alone and 21 64x64 ones
- * together.
- */
-const ELEMENTS_PER_CALL = 1 << 18;
-
-/** Copies per chunk: at most `miniBatchSize` (the memory bound) and no more than the cache-friendly call size. */
-export function perturbedChunkSize(miniBatchSize: number, total: number, size: number): number {
-  return Math.max(1, Math.min(miniBatchSize, total, Math.floor(ELEMENTS_PER_CALL / size)));
-}
-
 export async function runPerturbed(scorer: ClassScorer, run: PerturbedRun): Promise<void> {
   const { total, size, miniBatchSize } = run;
   if (total === 0) return;
-  const chunkSize = perturbedChunkSize(miniBatchSize, total, size);
+  const chunkSize = callChunkSize(miniBatchSize, total, size);
   const chunks = Math.ceil(total / chunkSize);
   // The second buffer is needed only when there is a next chunk to write while one is in flight.
   const buffers = [takeBuffer(chunkSize * size), chunks > 1 ? takeBuffer(chunkSize * size) : undefined];

@@ -178,7 +178,7 @@ export async function buildSequenceReport(
       skipped.push({ id: 'embedding', reason: layer ? 'the data set has no labels' : 'no time layer' });
     } else {
       // The mean over time: a network that pools its per-step outputs need not keep the class in its last
-      // state (sequence-lstm's last step agrees with 10 neighbours' classes less often than the raw inputs).
+      // state, while every step's output enters the mean.
       const compared = await compareRawAndLayer(model, source, {
         layer: layer.name,
         reduction: 'mean',

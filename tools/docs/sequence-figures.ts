@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../../src/render/png.js';
 
 const OUT = 'docs/img/sequence';
 const SHOWN = 2; // sample drawn in the figures (a plateau, window 49–58)
-const TSNE_DRAWN = 'max'; // reduction of the LSTM output drawn beside the raw inputs
+const TSNE_DRAWN = 'last'; // reduction of the LSTM output drawn beside the raw inputs (MATLAB's last step)
 
 function argmax(values: ArrayLike<number>): number {
   let best = 0;
@@ -115,9 +115,11 @@ async function main(): Promise<void> {
     Array.from({ length: set.count }, (_, i) => i),
   );
   const first80 = all.filter((i) => i < 80);
-  // Gradient methods: sequences of the four most frequent lengths (one VJP graph per length).
-  const lengths = new Set([45, 59, 37, 51]);
-  const byLength = all.filter((i) => lengths.has(set.lengths[i]));
+  // Gradient methods in the test: sequences of the four / eight most frequent lengths (one VJP graph per length).
+  const frequent = [45, 59, 37, 51, 58, 61, 50, 49];
+  const ofLengths = (count: number) => all.filter((i) => frequent.slice(0, count).includes(set.lengths[i]));
+  const byLength = ofLengths(4);
+  const byLength8 = ofLengths(8);
   const runs: [string, number[], Record<string, unknown>][] = [
     ['occlusion', all, { maskSize: 12, stride: 1, score: 'logit' }],
     ['occlusion', all, { maskSize: 8, stride: 1, score: 'logit' }],
@@ -129,6 +131,9 @@ async function main(): Promise<void> {
     ['saliency', byLength, {}],
     ['input-x-gradient', byLength, {}],
     ['smoothgrad', byLength, {}],
+    ['saliency', byLength8, {}],
+    ['input-x-gradient', byLength8, {}],
+    ['smoothgrad', byLength8, {}],
     // Every method on every correctly classified sample (one VJP graph per length, ~49).
     ['kernel-shap', all, { numFeatures: 16, numSamples: 512 }],
     ['lime', all, { numFeatures: 16, numSamples: 512 }],
@@ -180,7 +185,7 @@ async function main(): Promise<void> {
     await renderPlotPng(sequenceFigureSpec(shown, heat, actTitle), { scale: 1 }),
   );
   const source = sequenceSource(set.sequences, 12, { labels: set.labels });
-  // The readout pools per-step scores over time, so the pooled activations are measured beside the last step.
+  // The last step (MATLAB's choice) and, since the readout pools per-step scores, the pooled activations.
   const agreements: Record<string, number> = {};
   let drawnComparison: Awaited<ReturnType<typeof compareRawAndLayer>> | undefined;
   for (const reduction of ['last', 'mean', 'max'] as const) {

@@ -1,8 +1,7 @@
 /**
  * Data set methods on sequence sets: activations with MATLAB's OutputAs choices (last step, mean over time,
- * every step) on the time-major LSTM output, and t-SNE of the LSTM output pooled over time (max, as the
- * fixture's readout pools its per-step scores) against the raw inputs (resampled to one length), compared by
- * 10-NN label agreement.
+ * every step) on the time-major LSTM output, and t-SNE of the LSTM's last-step activations (MATLAB's choice)
+ * against the raw inputs (resampled to one length), compared by 10-NN label agreement.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSequenceSamples, type SequenceSampleSet } from '../../../src/data/samples.js';
@@ -51,16 +50,16 @@ describe('sequence data sets', () => {
     expect(Array.from(resampleSequence(values, 3, 2, 5))).toEqual([0, 10, 1, 15, 2, 20, 3, 30, 4, 40]);
   });
 
-  it('t-SNE of the max-over-time activations separates the classes better than t-SNE of the raw inputs', async () => {
+  it('t-SNE of the last-step activations separates the classes better than t-SNE of the raw inputs', async () => {
     const count = 120;
     const source = sequenceSource(set.sequences.slice(0, count), 12, { labels: set.labels.slice(0, count) });
     const result = await compareRawAndLayer(model, source, {
       layer: Y,
-      reduction: 'max',
+      reduction: 'last',
       projection: { method: 'tsne', seed: 1, perplexity: 20 },
     });
     expect(result.raw.agreement10).toBeLessThan(0.6);
-    expect(result.layer.agreement10).toBeGreaterThan(0.9);
+    expect(result.layer.agreement10).toBeGreaterThan(0.8);
   });
 });
 

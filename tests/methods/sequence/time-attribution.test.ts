@@ -1,9 +1,9 @@
 /**
  * Attribution over time on sequence-lstm, measured against the ground truth: the step of largest |attribution|
  * lies inside the sample's pattern window for >= 90% of the correctly classified sequences (occlusion, Kernel
- * SHAP, LIME, integrated gradients, input × gradient, SmoothGrad; saliency reaches 0.86 on all samples),
- * the evidence channels carry most of the mass, and the same maps with their time steps shuffled score near
- * chance. Integrated gradients with the adaptive integrator meets completeness within 1%.
+ * SHAP, LIME, integrated gradients, input × gradient, SmoothGrad, saliency), the evidence channels carry most of
+ * the mass of input × gradient and integrated gradients, and the same maps with their time steps shuffled score
+ * near chance. Integrated gradients with the adaptive integrator meets completeness within 1%.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSequenceSamples, type SequenceSampleSet } from '../../../src/data/samples.js';
@@ -87,11 +87,14 @@ async function correct(indices: number[]): Promise<number[]> {
   return out;
 }
 
-/** Correctly classified samples whose length is one of the four most frequent: one VJP graph per length. */
-async function gradientSubset(): Promise<number[]> {
-  const lengths = new Set([45, 59, 37, 51]);
+/** The sample lengths by frequency (most frequent first): each length builds its own VJP graph. */
+const FREQUENT_LENGTHS = [45, 59, 37, 51, 58, 61, 50, 49];
+
+/** Correctly classified samples whose length is one of the `count` most frequent. */
+async function gradientSubset(count: number): Promise<number[]> {
+  const lengths = new Set(FREQUENT_LENGTHS.slice(0, count));
   const indices = await correct(set.lengths.flatMap((l, i) => (lengths.has(l) ? [i] : [])));
-  expect(indices.length).toBeGreaterThanOrEqual(25);
+  expect(indices.length).toBeGreaterThanOrEqual(count * 6);
   return indices;
 }
 
@@ -114,7 +117,7 @@ describe('attribution over time on sequence-lstm', () => {
   });
 
   it('integrated gradients: peaks inside the window, evidence channels carry most mass, completeness within 1%', async () => {
-    const indices = await gradientSubset();
+    const indices = await gradientSubset(4);
     const m = await measure('integrated-gradients', indices, { tolerance: 0.01, numSteps: 16 });
     expect(m.inside).toBeGreaterThanOrEqual(0.9);
     expect(m.evidence).toBeGreaterThanOrEqual(0.9);
@@ -130,21 +133,22 @@ describe('attribution over time on sequence-lstm', () => {
     // About 20 s on an idle 2-core machine (one VJP graph build per length); room for a loaded one.
   }, 300_000);
 
-  it('input × gradient and SmoothGrad peak inside the window; saliency mostly does', async () => {
-    const indices = await gradientSubset();
+  it('input × gradient, SmoothGrad and saliency peak inside the window', async () => {
+    // The eight most frequent lengths (58 sequences): on the four of the test above, SmoothGrad scores well
+    // above its all-sample figure; on these eight every method is within 0.05 of it (docs/sequence-figures.json).
+    const indices = await gradientSubset(8);
     const ixg = await measure('input-x-gradient', indices);
     expect(ixg.inside).toBeGreaterThanOrEqual(0.9);
-    expect(ixg.evidence).toBeGreaterThanOrEqual(0.9);
+    // The evidence channels carry most of input × gradient's mass for 0.88 of these and 0.895 of all samples.
+    expect(ixg.evidence).toBeGreaterThanOrEqual(0.8);
     expect(Math.abs(ixg.shuffled - ixg.chance)).toBeLessThan(0.2);
     const smooth = await measure('smoothgrad', indices);
     expect(smooth.inside).toBeGreaterThanOrEqual(0.9);
     expect(Math.abs(smooth.shuffled - smooth.chance)).toBeLessThan(0.2);
-    // docs/sequence-figures.json: saliency peaks inside the window for 0.94 of these 31 sequences but 0.86 of
-    // all 200 samples (the step just after a plateau or ramp often has the largest gradient), so its bound is
-    // the all-sample figure less a margin, not 0.90.
+    // docs/sequence-figures.json gives every method's figure on these sequences and on all 200 samples.
     const sal = await measure('saliency', indices);
-    expect(sal.inside).toBeGreaterThanOrEqual(0.8);
+    expect(sal.inside).toBeGreaterThanOrEqual(0.9);
     expect(Math.abs(sal.shuffled - sal.chance)).toBeLessThan(0.2);
-    // Shares the VJP graphs built by the integrated-gradients test when run after it.
+    // Shares four of its eight VJP graphs with the integrated-gradients test when run after it.
   }, 300_000);
 });

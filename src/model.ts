@@ -96,6 +96,8 @@ export interface OnnxModelOptions {
   miniBatchSize?: number;
   /** ONNX Runtime intra-op threads. */
   threads?: number;
+  /** Whether idle intra-op threads spin (the runtime's default) or sleep; see `SessionSettings`. */
+  threadSpinning?: boolean;
   graphOptimizationLevel?: GraphOptimizationLevel;
   /**
    * Dims of one input item (batch axis excluded) for the shape probe, needed only when the input has symbolic
@@ -353,6 +355,7 @@ export class OnnxModel implements Model, LinearHeadSource {
     if (options.miniBatchSize !== undefined) resolveMiniBatchSize(options, DEFAULT_MINI_BATCH_SIZE);
     this.sessions = new SessionCache(runtime, {
       threads: options.threads,
+      threadSpinning: options.threadSpinning,
       graphOptimizationLevel: options.graphOptimizationLevel,
     });
     const graph = proto.graph;

@@ -208,6 +208,48 @@ describe('coalition values inside the runtime', () => {
     }
   });
 
+  it('builds at opsets 11 and 18 (attribute and input forms), around a Gemm with or without transB', async () => {
+    const features = 4;
+    const classes = 3;
+    for (const [opset, transB] of [
+      [11, 0],
+      [18, 1],
+    ]) {
+      const w = seededValues(features * classes, 95 + opset);
+      const bytes = encodeModel(
+        makeModel({
+          nodes: [makeNode('Gemm', ['x', 'w', 'b'], ['logits'], { transB })],
+          inputs: [makeValueInfo('x', ['N', features])],
+          outputs: [makeValueInfo('logits', ['N', classes])],
+          initializers: [
+            floatTensor('w', transB ? [classes, features] : [features, classes], w),
+            floatTensor('b', [1, classes], seededValues(classes, 96)),
+          ],
+          opset,
+        }),
+      );
+      const model = await loadModel(bytes);
+      try {
+        const schema = tableSchema(model);
+        const values = seededValues(14 * features, 97);
+        const options = { queryPoints: rows(values, schema.features, 12, 2), schema };
+        const background = rows(values, schema.features, 0, 12);
+        const a = await shapley(model, background, { ...options, evaluation: 'graph' });
+        const b = await shapley(model, background, { ...options, evaluation: 'rows' });
+        expect(a.exact).toBe(true);
+        a.explanations.forEach((e, q) =>
+          e.values.forEach((v, i) =>
+            expect(Math.abs(v - b.explanations[q].values[i])).toBeLessThanOrEqual(
+              2 * 2 * (12 + SOFTMAX_ROUNDINGS) * U + U * 2,
+            ),
+          ),
+        );
+      } finally {
+        await model.dispose();
+      }
+    }
+  });
+
   it('says why where the model has inputs besides its table; the default then builds the rows', async () => {
     const model = await loadModel(
       encodeModel(

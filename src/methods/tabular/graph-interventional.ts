@@ -37,19 +37,23 @@ export async function graphInterventionalShapley(
   const perRun = Math.max(1, Math.floor(stream.miniBatchSize / n));
   const total = queryCount * count;
   let acc = new Float64Array(count * k);
+  // The group lists of a full run, reused; the tail run takes a shorter copy.
+  const masks: Uint8Array[] = new Array<Uint8Array>(Math.min(perRun, total));
+  const owners: Float32Array[] = new Array<Float32Array>(Math.min(perRun, total));
   for (let first = 0; first < total; first += perRun) {
     const groups = Math.min(perRun, total - first);
-    const masks: Uint8Array[] = [];
-    const owners: Float32Array[] = [];
-    for (let i = first; i < first + groups; i++) {
-      masks.push(design.coalitions[i % count]);
-      owners.push(points[Math.floor(i / count)]);
+    for (let i = 0; i < groups; i++) {
+      masks[i] = design.coalitions[(first + i) % count];
+      owners[i] = points[Math.floor((first + i) / count)];
     }
-    const means = await run(masks, owners);
+    const means =
+      groups === perRun
+        ? await run(masks, owners)
+        : await run(masks.slice(0, groups), owners.slice(0, groups));
     scorer.rowsEvaluated += groups * n;
     for (let i = 0; i < groups; i++) {
       const c = (first + i) % count;
-      acc.set(means.subarray(i * k, (i + 1) * k), c * k);
+      for (let o = 0; o < k; o++) acc[c * k + o] = means[i * k + o];
       if (c < count - 1) continue;
       onQuery(Math.floor((first + i) / count), design.solve(acc, k));
       acc = new Float64Array(count * k);

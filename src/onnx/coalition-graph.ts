@@ -7,9 +7,9 @@
  *   means[k, g]    = mean over b of score(row (b, g))[k]      (softmax over k first when asked)
  *
  * with keep = 1 − z and pick = z·q: one product of each sum is exactly zero, so every row holds the very
- * values (q_S, b_¬S) (finite inputs). The rows are built feature-major (long vectors, where ONNX Runtime's
- * broadcasting and Where ops walk spans of one feature) and handed to the model transposed, which ONNX Runtime
- * folds into a first Gemm. Scores come out class-major: when the scores are a Gemm's output it is rewritten
+ * values (q_S, b_¬S) (finite inputs). A MatMul, because ONNX Runtime's broadcasting Where, Mul and Add walk
+ * such rows in spans of F values and measured several times dearer. The rows are built feature-major and
+ * handed to the model transposed, which ONNX Runtime folds into a first Gemm. Scores come out class-major: when the scores are a Gemm's output it is rewritten
  * to compute their transpose directly (the same dot products), and the softmax then runs on whole class
  * vectors (Split, Max, Sub, Exp, Sum, Div) instead of one short row at a time.
  */

@@ -31,6 +31,8 @@ import {
   resolveInputSpec,
   TASK_KEY,
 } from './onnx/metadata.js';
+import { coalitionGraph } from './onnx/coalition-graph.js';
+import { coalitionMeansRun } from './onnx/coalition-means.js';
 import { linearHeadAfter } from './onnx/linear-head.js';
 import { describeOutputs } from './onnx/output-kinds.js';
 import { describeUpgrade, upgradeOpset } from './onnx/opset-upgrade.js';
@@ -60,6 +62,8 @@ import {
 import type {
   BackpropRule,
   BatchOptions,
+  CoalitionMeansRequest,
+  CoalitionMeansRun,
   InputSpec,
   LayerInfo,
   LinearHead,
@@ -92,6 +96,8 @@ export interface OnnxModelOptions {
   miniBatchSize?: number;
   /** ONNX Runtime intra-op threads. */
   threads?: number;
+  /** Whether idle intra-op threads spin (the runtime's default) or sleep; see `SessionSettings`. */
+  threadSpinning?: boolean;
   graphOptimizationLevel?: GraphOptimizationLevel;
   /**
    * Dims of one input item (batch axis excluded) for the shape probe, needed only when the input has symbolic
@@ -349,6 +355,7 @@ export class OnnxModel implements Model, LinearHeadSource {
     if (options.miniBatchSize !== undefined) resolveMiniBatchSize(options, DEFAULT_MINI_BATCH_SIZE);
     this.sessions = new SessionCache(runtime, {
       threads: options.threads,
+      threadSpinning: options.threadSpinning,
       graphOptimizationLevel: options.graphOptimizationLevel,
     });
     const graph = proto.graph;
@@ -814,6 +821,31 @@ export class OnnxModel implements Model, LinearHeadSource {
       { input, output: out },
       maxRows,
     );
+  }
+
+  async coalitionMeans(request: CoalitionMeansRequest): Promise<CoalitionMeansRun> {
+    const shape = this.mainInput.shape;
+    const m = shape[1];
+    if (
+      this.inputs.length !== 1 ||
+      shape.length !== 2 ||
+      typeof m !== 'number' ||
+      this.fixedBatch !== undefined
+    ) {
+      throw new UnsupportedError(
+        'UNSUPPORTED_MODEL',
+        `coalition values inside the runtime need one input [N, F] with F fixed and N free; ${this.source} takes ` +
+          this.inputs.map((i) => `'${i.name}' ${formatDims(i.shape)}`).join(', '),
+      );
+    }
+    this.checkTensor(request.scores, false);
+    const { scores, columns, softmax } = request;
+    const session = await this.sessions.get(
+      `coalition:${JSON.stringify([scores, columns, softmax])}`,
+      () => coalitionGraph(this.proto, { input: this.inputName, scores, numFeatures: m, columns, softmax }),
+      `the coalition graph of '${scores}'`,
+    );
+    return coalitionMeansRun(this.runtime, session, m, request);
   }
 
   private runSession(names: readonly string[]): Promise<OrtSession> {

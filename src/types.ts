@@ -33,6 +33,27 @@ export interface TensorInfo {
 /** A run of a model's main output whose result the next call may overwrite (see `Model.preparedRun`). */
 export type PreparedRun = (rows: Float32Array, count: number) => Promise<Float32Array>;
 
+/** What a coalition-means run averages (see `Model.coalitionMeans`). */
+export interface CoalitionMeansRequest {
+  /** The [N, K] tensor averaged: the main output, or the logits before its final activation. */
+  scores: string;
+  /** Output columns K of `scores`. */
+  columns: number;
+  /** Whether each row's scores go through a softmax over the K columns before the mean. */
+  softmax: boolean;
+  /** Background rows [B, F], as the model takes them. */
+  background: Float32Array;
+}
+
+/**
+ * For groups g (a coalition `masks[g]`, 0/1 per feature, and a query point `queries[g]`, as the model takes it):
+ * the mean over the background rows b of the scores of the row (q_S, b_¬S), [groups, K] group-major.
+ */
+export type CoalitionMeansRun = (
+  masks: readonly Uint8Array[],
+  queries: readonly Float32Array[],
+) => Promise<Float64Array>;
+
 /** A tensor a user can pick as a layer: one node output, in topological order. */
 export interface LayerInfo {
   /** Tensor name (what `activations` and `vjp` take). */
@@ -161,6 +182,12 @@ export interface Model {
    * done once, the output written into a buffer that the next call may overwrite. Undefined when not available.
    */
   preparedRun?(maxRows: number): Promise<PreparedRun | undefined>;
+  /**
+   * Interventional coalition values of a table model ([N, F] input, no other input) computed inside the
+   * runtime: rows assembled, scored and averaged in one graph around the model (onnx/coalition-graph.ts).
+   * Throws UnsupportedError when the model's inputs do not allow it.
+   */
+  coalitionMeans?(request: CoalitionMeansRequest): Promise<CoalitionMeansRun>;
   /** Compiled VJP for (output, wrt, rule); cached. */
   vjp(request: VjpRequest): Promise<VjpFunction>;
   /** Run the network's tail: feed `layer` with `activations`, return `output` (default: the main output). */

@@ -29,6 +29,11 @@ export interface SessionSettings {
   threads?: number;
   /** Graph optimisation level; 'all' unless a model misbehaves under fusion. */
   graphOptimizationLevel?: GraphOptimizationLevel;
+  /**
+   * Whether idle intra-op threads spin waiting for work (the runtime's default) or sleep. Off suits many
+   * short runs on a busy machine: spinning threads burn a core between them.
+   */
+  threadSpinning?: boolean;
 }
 
 export function sessionOptions(settings: SessionSettings): InferenceSession.SessionOptions {
@@ -38,6 +43,9 @@ export function sessionOptions(settings: SessionSettings): InferenceSession.Sess
     logSeverityLevel: 3,
   };
   if (settings.threads !== undefined) options.intraOpNumThreads = settings.threads;
+  if (settings.threadSpinning !== undefined) {
+    options.extra = { session: { intra_op: { allow_spinning: settings.threadSpinning ? '1' : '0' } } };
+  }
   return { ...options, ...environmentSessionOverrides() };
 }
 

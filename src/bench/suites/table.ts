@@ -1,21 +1,25 @@
 /**
  * Table models against their floor: Kernel SHAP (MATLAB `shapley`, interventional, 1 024 coalitions over the 53
  * wine rows as background) for one query point and for many, against raw ONNX Runtime running the same number
- * of rows in batches of the same size on pre-built model-ready rows, through the very session the model runs
- * on (so with the same intra-op threads), alternately in the same run. A ratio of 1 means building coalition
- * rows, standardising, softmax and the least-squares solve cost nothing beyond the forward passes.
+ * of rows in batches of 4 096 on pre-built model-ready rows, through the model's own plain session (so with the
+ * same intra-op threads and spinning), alternately in the same run, medians. A ratio of 1 means building
+ * coalition rows, standardising, softmax, the means and the least-squares solve cost nothing beyond the
+ * forward passes.
  *
- * Two routes: the rows built and reduced on the calling thread between runs, and on a worker thread while the
- * model runs (`tableRowWorker`); each at 1 and 2 ONNX Runtime threads. Wall and CPU ratios both: the worker
- * hides the JavaScript behind the forward pass in wall time when a core is free, never in CPU time.
+ * Routes: the coalition values inside the runtime (`evaluation: 'graph'`, the default: one graph around the
+ * model builds, scores and averages the rows), and the rows built and reduced in JavaScript, on the calling
+ * thread or on a worker thread while the model runs (`tableRowWorker`). At 1 ONNX Runtime thread, and at 2
+ * with idle threads sleeping and spinning. Wall and CPU ratios both: the worker hides JavaScript behind the
+ * forward pass in wall time when a core is free, never in CPU time.
  */
 import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { loadTableSamples } from '../../data/samples.js';
 import type { TableData } from '../../data/table-csv.js';
 import type { ScoreKind } from '../../methods/class-scores.js';
-import { shapley, TABLE_MINI_BATCH } from '../../methods/tabular/index.js';
+import { shapley, TABLE_MINI_BATCH, type TableShapleyOptions } from '../../methods/tabular/index.js';
 import { loadModel } from '../../node/load.js';
 import { tableRowWorker } from '../../node/table-rows.js';
 import { repoRoot, type BenchSuite } from '../context.js';
@@ -71,25 +75,40 @@ export const tableSuite: BenchSuite = {
     const ready = new Float32Array(TABLE_MINI_BATCH * m);
     for (let i = 0; i < ready.length; i++) ready[i] = full[i % full.length];
     const repeats = Math.min(ctx.repeats, 3);
-    // Probabilities (the default) need a softmax of every row in JavaScript; logits show the cost without it.
-    const cases: [number, ScoreKind][] = [
-      [1, 'probability'],
-      [100, 'probability'],
-      [100, 'logit'],
-      ...(ctx.quick ? [] : ([[1000, 'probability']] as [number, ScoreKind][])),
+    type Route = 'graph' | 'rows, calling thread' | 'rows, worker thread';
+    // Probabilities (the default) need a softmax of every row; logits show the cost without it.
+    const cases: [number, ScoreKind, Route[]][] = [
+      [1, 'probability', ['graph', 'rows, calling thread']],
+      [100, 'probability', ['graph', 'rows, calling thread', 'rows, worker thread']],
+      [100, 'logit', ['graph']],
+      ...(ctx.quick ? [] : ([[1000, 'probability', ['graph']]] as [number, ScoreKind, Route[]][])),
+    ];
+    const settings: { threads: number; threadSpinning?: boolean }[] = [
+      { threads: 1 },
+      { threads: 2, threadSpinning: false },
+      { threads: 2, threadSpinning: true },
     ];
     const worker = tableRowWorker();
     const rows: BenchRow[] = [];
     try {
-      for (const threads of [1, 2]) {
-        const model = await loadModel(bytes, { source: file, threads });
+      for (const { threads, threadSpinning } of settings) {
+        const model = await loadModel(bytes, { source: file, threads, threadSpinning });
         const session = await model.runtimeSession();
+        const setting =
+          `${threads} ORT thread${threads > 1 ? 's' : ''}` +
+          (threadSpinning === undefined ? '' : threadSpinning ? ', spinning' : ', not spinning');
         try {
-          for (const [count, score] of cases) {
-            for (const route of ['calling thread', 'worker thread'] as const) {
-              const rowExecutor = route === 'worker thread' ? worker : undefined;
+          for (const [count, score, routes] of cases) {
+            // Spinning threads only for the headline case: it shows what the setting costs.
+            if (threadSpinning && (count !== 100 || score !== 'probability')) continue;
+            for (const route of routes) {
+              if (threadSpinning && route !== 'graph') continue;
+              const options: Partial<TableShapleyOptions> =
+                route === 'graph'
+                  ? { evaluation: 'graph' }
+                  : { evaluation: 'rows', rowExecutor: route === 'rows, worker thread' ? worker : undefined };
               const run = async () =>
-                (await shapley(model, data, { queryPoints: queriesOf(count), score, rowExecutor }))
+                (await shapley(model, data, { queryPoints: queriesOf(count), score, ...options }))
                   .forwardRows;
               const forwardRows = await run(); // warm-up, and the row count for the floor
               await rawRows(session, model.inputName, ready, m, forwardRows);
@@ -106,12 +125,14 @@ export const tableSuite: BenchSuite = {
                 model: NAME,
                 what:
                   `Kernel SHAP (shapley), ${count} query point${count > 1 ? 's' : ''}, 1024 coalitions x 53 rows` +
-                  `${score === 'logit' ? ', logits' : ''}; rows on the ${route}, ${threads} ORT thread${threads > 1 ? 's' : ''}`,
+                  `${score === 'logit' ? ', logits' : ''}; ${route}, ${setting}`,
                 batch: TABLE_MINI_BATCH,
                 perItemMs: wall / count,
                 ratio: wall / median(floor.map((t) => t.wallMs)),
                 floor: `raw ORT x ${forwardRows} rows`,
-                note: `CPU time ratio ${cpuRatio.toFixed(2)}x; floor ${(median(floor.map((t) => t.cpuMs)) / count).toFixed(2)} ms CPU a query point`,
+                note:
+                  `CPU time ratio ${cpuRatio.toFixed(2)}x; floor ${(median(floor.map((t) => t.cpuMs)) / count).toFixed(2)} ` +
+                  `ms CPU a query point; load ${loadavg()[0].toFixed(1)}`,
               });
             }
           }

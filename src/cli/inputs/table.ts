@@ -25,7 +25,7 @@ import {
 } from '../../methods/tabular/plots.js';
 import { featureIndex, tableSchema, type TableSchema } from '../../methods/tabular/schema.js';
 import { tableScorer } from '../../methods/tabular/scorer.js';
-import { shapley, type TableShapleyResult } from '../../methods/tabular/shapley.js';
+import { shapley, shapleyEvaluation, type TableShapleyResult } from '../../methods/tabular/shapley.js';
 import { outputNames } from '../../methods/tabular/table.js';
 import { renderPlotPng, renderSvg, type TopLevelSpec } from '../../render/plot.js';
 import { writeFileAtomic } from '../../render/png.js';
@@ -341,6 +341,7 @@ function shapleyJson(inputs: TableInputs, r: TableShapleyResult) {
     backgroundRows: r.backgroundRows,
     seed: r.seed,
     forwardRows: r.forwardRows,
+    ...(r.evaluation ? { evaluation: r.evaluation } : {}),
     additivity: { statement: 'sum of values = prediction − baseValue, per output', maxError },
     meanAbsoluteShapley: r.meanAbsoluteShapley,
     explanations: r.explanations.map((e, q) => ({
@@ -354,7 +355,10 @@ function shapleyJson(inputs: TableInputs, r: TableShapleyResult) {
   };
 }
 
-/** From this many query points on, `shapley` builds its rows on a worker thread (it starts in tens of ms). */
+/**
+ * From this many query points on, `shapley` builds its rows on a worker thread (it starts in tens of ms) when
+ * the coalition values cannot be computed inside the runtime.
+ */
 const WORKER_QUERY_POINTS = 10;
 
 async function runShapley(
@@ -373,9 +377,14 @@ async function runShapley(
     'dependence',
   ]);
   const progress = createProgress('shapley', !globals.json && globals.progress !== false);
-  // Many query points: the rows are built on a worker thread while the model runs (same values).
+  // Coalition values inside the runtime where the model allows it; otherwise, for many query points, the rows
+  // are built on a worker thread while the model runs (same values as on this thread).
   const rowExecutor =
-    inputs.queries.rows >= WORKER_QUERY_POINTS && availableParallelism() > 1 ? tableRowWorker() : undefined;
+    shapleyEvaluation(model, {}) === 'rows' &&
+    inputs.queries.rows >= WORKER_QUERY_POINTS &&
+    availableParallelism() > 1
+      ? tableRowWorker()
+      : undefined;
   let r: TableShapleyResult;
   try {
     r = await shapley(model, background, {

@@ -10,6 +10,8 @@ export {
 export { TABLE_MINI_BATCH, tableScorer, type TableScorer, type TableScoreKind } from './scorer.js';
 export {
   shapley,
+  shapleyEvaluation,
+  type ShapleyEvaluation,
   type TableShapleyExplanation,
   type TableShapleyOptions,
   type TableShapleyResult,

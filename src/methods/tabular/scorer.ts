@@ -26,6 +26,8 @@ export interface TableScorer {
    */
   rawStandardized(rows: Float32Array, count: number): Promise<Float32Array>;
   softmaxed: boolean;
+  /** The model tensor `rawStandardized` reads: the main output, or the logits before its final activation. */
+  rawTensor: string;
   /**
    * For a stream of batches of at most `maxRows` rows: a function giving what `rawStandardized` gives, in a
    * buffer that its next call may overwrite (the model's prepared run where it has one: no per-call checks
@@ -64,10 +66,10 @@ export async function tableScorer(
   const kind: TableScoreKind = columns === 1 ? 'output' : (options.score ?? 'probability');
   const softmaxed = kind === 'probability' && model.outputKind !== 'probabilities';
   let rawReady: (ready: Float32Array, rows: number) => Promise<Float32Array> = runOutput;
-  // Whether the raw tensor is the model's main output (else the logits feeding its final Softmax).
-  let rawIsOutput = true;
+  // The raw tensor: the model's main output, or the logits feeding its final Softmax.
+  let rawTensor = model.outputName;
   if (kind === 'logit') {
-    rawIsOutput = (await model.reductionLayer()) === model.outputName;
+    rawTensor = await model.reductionLayer();
     const classes = await classScorer(model, kind);
     rawReady = async (ready, rows) =>
       (await classes({ data: ready, dims: [rows, m] }, { miniBatchSize })).data as Float32Array;
@@ -76,6 +78,7 @@ export async function tableScorer(
     columns,
     kind,
     softmaxed,
+    rawTensor,
     rowsEvaluated: 0,
     score: (raw, rows) => scorer.scoreStandardized(standardize(schema, raw), rows),
     async scoreStandardized(ready, rows) {
@@ -87,7 +90,7 @@ export async function tableScorer(
       return rawReady(ready, rows);
     },
     async rawStream(maxRows) {
-      const prepared = rawIsOutput ? await model.preparedRun?.(maxRows) : undefined;
+      const prepared = rawTensor === model.outputName ? await model.preparedRun?.(maxRows) : undefined;
       if (!prepared) return scorer.rawStandardized;
       return (ready, rows) => {
         scorer.rowsEvaluated += rows;

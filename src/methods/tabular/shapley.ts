@@ -12,6 +12,7 @@ import { checkChoice, checkPositiveInt } from '../batch.js';
 import type { ScoreKind } from '../class-scores.js';
 import { kernelShap, kernelShapDesign } from '../shapley/kernel-shap.js';
 import type { ShapleyResult } from '../shapley/game.js';
+import { graphInterventionalShapley } from './graph-interventional.js';
 import { interventionalShapley, type RowStreamExecutor } from './interventional.js';
 import type { TableData } from '../../data/table-csv.js';
 import { standardize, tableSchema, type CategoricalPredictors, type TableSchema } from './schema.js';
@@ -36,10 +37,35 @@ export interface TableShapleyOptions extends BatchOptions {
   /** Seed of the coalition sampling (default 0). */
   seed?: number;
   /**
-   * Interventional: who builds the model rows and averages the outputs (default the calling thread, between
-   * runs). In Node, `tableRowWorker()` does it on a worker thread while the model runs; same values.
+   * Interventional: where the coalition values are computed. 'graph': the rows built, scored and averaged
+   * inside ONNX Runtime, in one graph around the model (only the means come back); 'rows': the rows built and
+   * the outputs averaged in JavaScript (`rowExecutor`). Default: 'rows' when a `rowExecutor` is given or the
+   * model offers no coalition graph (inputs besides its [N, F] table), else 'graph'. Asking for 'graph' where it
+   * cannot be built is an UnsupportedError saying why.
+   */
+  evaluation?: ShapleyEvaluation;
+  /**
+   * Interventional, 'rows': who builds the model rows and averages the outputs (default the calling thread,
+   * between runs). In Node, `tableRowWorker()` does it on a worker thread while the model runs; same values.
    */
   rowExecutor?: RowStreamExecutor;
+}
+
+export type ShapleyEvaluation = 'graph' | 'rows';
+
+/** The evaluation `shapley` uses for these options (see `TableShapleyOptions.evaluation`). */
+export function shapleyEvaluation(
+  model: Model,
+  options: Pick<TableShapleyOptions, 'evaluation' | 'rowExecutor'>,
+): ShapleyEvaluation {
+  const evaluation = checkChoice<ShapleyEvaluation | 'auto'>(
+    'evaluation',
+    options.evaluation,
+    ['graph', 'rows'],
+    'auto',
+  );
+  if (evaluation !== 'auto') return evaluation;
+  return options.rowExecutor || !model.coalitionMeans || model.inputs.length !== 1 ? 'rows' : 'graph';
 }
 
 export interface TableShapleyExplanation {
@@ -72,6 +98,8 @@ export interface TableShapleyResult {
   seed: number;
   /** Model rows evaluated. */
   forwardRows: number;
+  /** Interventional: where the coalition values were computed (see `TableShapleyOptions.evaluation`). */
+  evaluation?: ShapleyEvaluation;
 }
 
 export async function shapley(
@@ -102,20 +130,20 @@ export async function shapley(
 
   const design = kernelShapDesign(m, { maxNumSubsets: options.maxNumSubsets, seed });
   const results: ShapleyResult[] = new Array<ShapleyResult>(queries);
-  if (method === 'interventional') {
-    await interventionalShapley(
-      {
-        scorer,
-        design,
-        background: rows,
-        queries: readyQueries,
-        numFeatures: m,
-        miniBatchSize: options.miniBatchSize ?? TABLE_MINI_BATCH,
-        executor: options.rowExecutor,
-        onProgress: options.onProgress,
-      },
-      (q, result) => (results[q] = result),
-    );
+  const evaluation = method === 'interventional' ? shapleyEvaluation(model, options) : undefined;
+  if (evaluation) {
+    const stream = {
+      scorer,
+      design,
+      background: rows,
+      queries: readyQueries,
+      numFeatures: m,
+      miniBatchSize: options.miniBatchSize ?? TABLE_MINI_BATCH,
+      onProgress: options.onProgress,
+    };
+    const onQuery = (q: number, result: ShapleyResult) => (results[q] = result);
+    if (evaluation === 'graph') await graphInterventionalShapley(model, stream, onQuery);
+    else await interventionalShapley({ ...stream, executor: options.rowExecutor }, onQuery);
   } else {
     const scratch = {};
     for (let q = 0; q < queries; q++) {
@@ -169,6 +197,7 @@ export async function shapley(
     backgroundRows: rows.length / m,
     seed,
     forwardRows: scorer.rowsEvaluated,
+    ...(evaluation ? { evaluation } : {}),
   };
 }
 

@@ -41,12 +41,12 @@ describe('table rows on a worker thread', () => {
       const model = await loadModel(fixtureModelPath('tabular-mlp-wine'), { threads });
       try {
         for (const rowExecutor of [undefined, worker]) {
-          const r = await shapley(model, background, { ...options, rowExecutor });
+          const r = await shapley(model, background, { ...options, evaluation: 'rows', rowExecutor });
           expect(r.forwardRows).toBe(5 + 5 * 200 * 30);
           results.push(JSON.stringify(r.explanations.map((e) => Array.from(e.values))));
         }
         // Logits (no softmax): the plain sums agree too.
-        const a = await shapley(model, background, { ...options, score: 'logit' });
+        const a = await shapley(model, background, { ...options, score: 'logit', evaluation: 'rows' });
         const b = await shapley(model, background, { ...options, score: 'logit', rowExecutor: worker });
         expect(b.explanations.map((e) => Array.from(e.values))).toEqual(
           a.explanations.map((e) => Array.from(e.values)),

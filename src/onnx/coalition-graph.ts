@@ -1,0 +1,201 @@
+/**
+ * The coalition graph of a table model: the rows of an interventional coalition game built, scored and
+ * averaged inside one ONNX graph around the model, so no JavaScript touches a row. For G groups (a query
+ * point q and a coalition z each) and B background rows b:
+ *
+ *   rowsᵀ[f, b, g] = bg[b, f]·keep[f, g] + 1·pick[f, g]      one batched MatMul per feature, [B, 2]·[2, G]
+ *   means[k, g]    = mean over b of score(row (b, g))[k]      (softmax over k first when asked)
+ *
+ * with keep = 1 − z and pick = z·q: one product of each sum is exactly zero, so every row holds the very
+ * values (q_S, b_¬S) (finite inputs). A MatMul, because ONNX Runtime's broadcasting Where, Mul and Add walk
+ * such rows in spans of F values and measured several times dearer. The rows are built feature-major and
+ * handed to the model transposed, which ONNX Runtime folds into a first Gemm. Scores come out class-major: when the scores are a Gemm's output it is rewritten
+ * to compute their transpose directly (the same dot products), and the softmax then runs on whole class
+ * vectors (Split, Max, Sub, Exp, Sum, Div) instead of one short row at a time.
+ */
+import { UnsupportedError } from '../errors.js';
+import { consumersOf, findInitializer, producerOf, selectOutputs } from './graph.js';
+import {
+  attrInt,
+  DataType,
+  getAttr,
+  int64Tensor,
+  makeAttr,
+  makeNode,
+  makeValueInfo,
+  opsetVersion,
+  type ModelProto,
+  type NodeProto,
+} from './proto.js';
+
+export const COALITION_INPUTS = {
+  /** [F, B, 2]: background value and 1 per feature and background row (`packBackground`). */
+  background: 'netlens/coalition_background',
+  /** [F, 2, G]: keep flag and picked query value per feature and group (`packGroups`). */
+  groups: 'netlens/coalition_groups',
+  /** int64 [3]: K, B, G. */
+  shape: 'netlens/coalition_shape',
+};
+export const COALITION_MEANS = 'netlens/coalition_means';
+
+/** Classes up to this many take the softmax as whole class vectors; beyond it the Softmax op (fewer nodes). */
+const SPLIT_SOFTMAX_MAX = 16;
+
+export interface CoalitionGraphOptions {
+  /** The model's table input, [N, F]. */
+  input: string;
+  /** The tensor averaged, [N, K]. */
+  scores: string;
+  numFeatures: number;
+  columns: number;
+  softmax: boolean;
+}
+
+export function coalitionGraph(model: ModelProto, options: CoalitionGraphOptions): ModelProto {
+  const { input, scores, numFeatures: m, columns: k, softmax } = options;
+  const copy = selectOutputs(model, [scores]);
+  const graph = copy.graph as NonNullable<ModelProto['graph']>;
+  const initializers = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
+  const others = (graph.input ?? []).filter((i) => i.name !== input && !initializers.has(i.name ?? ''));
+  if (others.length > 0) {
+    throw new UnsupportedError(
+      'UNSUPPORTED_MODEL',
+      `a coalition graph feeds only the table input '${input}'; the model also reads ${others.map((i) => `'${i.name}'`).join(', ')}`,
+    );
+  }
+  const opset = opsetVersion(copy);
+  graph.initializer ??= [];
+  let count = 0;
+  const fresh = (hint: string) => `netlens/coalition_${hint}_${count++}`;
+  let nodes: NodeProto[] = [];
+  const op = (
+    type: string,
+    ins: string[],
+    attrs: Record<string, number | number[]> = {},
+    out = fresh(type),
+  ) => {
+    nodes.push(makeNode(type, ins, [out], attrs, out));
+    return out;
+  };
+  const ints = (values: number[]) => {
+    const name = fresh('ints');
+    graph.initializer!.push(int64Tensor(name, [values.length], values));
+    return name;
+  };
+
+  // Rows, feature-major, then transposed into the model's input.
+  const rowsT = op('MatMul', [COALITION_INPUTS.background, COALITION_INPUTS.groups]);
+  op('Transpose', [op('Reshape', [rowsT, ints([m, -1])])], { perm: [1, 0] }, input);
+  const before = nodes;
+  nodes = [];
+
+  // Scores class-major [K, N]: a transposed Gemm where the scores are a Gemm's, else a Transpose. Many
+  // classes take the Softmax op on [N, K] first (one node; axis 1 means the same in every opset).
+  const split = softmax && k > 1 && k <= SPLIT_SOFTMAX_MAX;
+  const rowMajor = softmax && !split ? op('Softmax', [scores], { axis: 1 }) : scores;
+  const scoresT =
+    (rowMajor === scores ? transposeGemm(graph, scores, fresh('scores_t')) : undefined) ??
+    op('Transpose', [rowMajor], { perm: [1, 0] });
+  let probs = scoresT;
+  if (split) {
+    const parts = Array.from({ length: k }, () => fresh('class'));
+    nodes.push(makeNode('Split', [scoresT], parts, opset >= 18 ? { axis: 0, num_outputs: k } : { axis: 0 }));
+    const max = op('Max', parts);
+    const exps = parts.map((p) => op('Exp', [op('Sub', [p, max])]));
+    const sum = op('Sum', exps);
+    probs = op(
+      'Concat',
+      exps.map((e) => op('Div', [e, sum])),
+      { axis: 0 },
+    );
+  }
+  const grouped = op('Reshape', [probs, COALITION_INPUTS.shape]);
+  if (opset >= 18) op('ReduceMean', [grouped, ints([1])], { keepdims: 0 }, COALITION_MEANS);
+  else op('ReduceMean', [grouped], { axes: [1], keepdims: 0 }, COALITION_MEANS);
+
+  graph.node = [...before, ...(graph.node ?? []), ...nodes];
+  // Initializers listed as inputs stay listed (IR version 3 requires it).
+  graph.input = [
+    ...(graph.input ?? []).filter((i) => initializers.has(i.name ?? '')),
+    makeValueInfo(COALITION_INPUTS.background, [m, 'rows', 2]),
+    makeValueInfo(COALITION_INPUTS.groups, [m, 2, 'groups']),
+    makeValueInfo(COALITION_INPUTS.shape, [3], DataType.INT64),
+  ];
+  graph.output = [makeValueInfo(COALITION_MEANS, [k, 'groups'])];
+  graph.valueInfo = (graph.valueInfo ?? []).filter((v) => v.name !== input);
+  return copy;
+}
+
+/**
+ * Rewrites the Gemm that computes `scores` = A·B' + C (B' = B or Bᵀ, B and C constant) to compute its transpose
+ * B'ᵀ·Aᵀ + Cᵀ into `out`; undefined (nothing changed) for any other producer.
+ */
+function transposeGemm(
+  graph: NonNullable<ModelProto['graph']>,
+  scores: string,
+  out: string,
+): string | undefined {
+  const node = producerOf(graph, scores);
+  if (!node || node.opType !== 'Gemm' || (node.output ?? []).length !== 1) return undefined;
+  if (consumersOf(graph, scores).length > 0 || attrInt(node, 'transA', 0) !== 0) return undefined;
+  const [a, b, c] = node.input ?? [];
+  if (!a || !b || !findInitializer(graph, b)) return undefined;
+  const inputs = [b, a];
+  if (c) {
+    const bias = findInitializer(graph, c);
+    const dims = (bias?.dims ?? []).map(Number);
+    if (!bias || dims.length > 2 || (dims.length === 2 && dims[0] !== 1)) return undefined;
+    const size = dims.reduce((p, d) => p * d, 1);
+    const column = `${c}/column`;
+    // A bias per class becomes a column; a scalar broadcasts as it is.
+    graph.initializer!.push({ ...bias, name: column, dims: size === 1 ? dims : [size, 1] });
+    inputs.push(column);
+  }
+  const alpha = getAttr(node, 'alpha');
+  const beta = getAttr(node, 'beta');
+  node.input = inputs;
+  node.output = [out];
+  node.attribute = [
+    makeAttr('transA', attrInt(node, 'transB', 0) === 0 ? 1 : 0),
+    makeAttr('transB', 1),
+    ...(typeof alpha === 'number' ? [makeAttr('alpha', alpha, 'float')] : []),
+    ...(typeof beta === 'number' ? [makeAttr('beta', beta, 'float')] : []),
+  ];
+  return out;
+}
+
+/** [F, B, 2] background feed: background rows [B, F] feature-major, each value beside a 1. */
+export function packBackground(background: Float32Array, m: number): Float32Array {
+  const n = background.length / m;
+  const packed = new Float32Array(m * n * 2);
+  for (let b = 0; b < n; b++) {
+    for (let f = 0; f < m; f++) {
+      packed[(f * n + b) * 2] = background[b * m + f];
+      packed[(f * n + b) * 2 + 1] = 1;
+    }
+  }
+  return packed;
+}
+
+/**
+ * [F, 2, G] groups feed into `packed`: for group g, the coalition `masks[g]` (0/1 per feature) and its query
+ * point `queries[g]`: keep = 1 − z, pick = z·q.
+ */
+export function packGroups(
+  masks: readonly Uint8Array[],
+  queries: readonly Float32Array[],
+  m: number,
+  packed: Float32Array,
+): Float32Array {
+  const g = masks.length;
+  const out = packed.subarray(0, m * 2 * g);
+  for (let i = 0; i < g; i++) {
+    const z = masks[i];
+    const q = queries[i];
+    for (let f = 0; f < m; f++) {
+      out[f * 2 * g + i] = z[f] ? 0 : 1;
+      out[f * 2 * g + g + i] = z[f] ? q[f] : 0;
+    }
+  }
+  return out;
+}

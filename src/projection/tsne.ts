@@ -23,7 +23,7 @@ import { BarnesHutGradient } from './barnes-hut.js';
 import { prepareDistance, type Distance } from './distances.js';
 import { ExactGradient } from './exact.js';
 import { gradientDescent, type GradientEvaluator } from './gradient-descent.js';
-import { InterpolationGradient } from './interpolation.js';
+import { InterpolationGradient, type InterpolationSettings } from './interpolation.js';
 import {
   nearestNeighbors,
   type EuclideanNeighbourSearch,
@@ -76,6 +76,8 @@ export interface TsneOptions {
   learnRate?: number | 'auto';
   /** Barnes–Hut accuracy/speed trade-off in [0, 1] (default 0.5); 0 computes the exact repulsion. */
   theta?: number;
+  /** Grid of the 'fft' algorithm: nodes per box, widest box, FFT sides (defaults: see InterpolationSettings). */
+  interpolation?: InterpolationSettings;
   /** Centre the features and divide them by their standard deviation first (default false). */
   standardize?: boolean;
   /** Gradient steps (default 1000, MATLAB's Options.MaxIter). */
@@ -327,7 +329,7 @@ export async function tsne(
     const p = sparseAffinities(neighbours, n, o.perplexity);
     evaluator =
       o.algorithm === 'fft'
-        ? new InterpolationGradient(p, entropyTerm(p.values), {}, executor?.())
+        ? new InterpolationGradient(p, entropyTerm(p.values), options.interpolation, executor?.())
         : new BarnesHutGradient(p, d, o.theta, entropyTerm(p.values));
   }
   onProgress?.({ done: 1, total: 1, stage: 'affinities' });

@@ -1,9 +1,10 @@
 /**
  * The one path every gradient attribution takes: a stream of derived inputs (the images themselves, path
- * points, noisy copies) goes through one compiled VJP in chunks of `miniBatchSize`, each with its seed, and
+ * points, noisy copies) goes through one compiled VJP in chunks of at most `miniBatchSize` (see call-size.ts), each with its seed, and
  * the gradients are handed back chunk by chunk — so memory stays bounded by the chunk, not the job count.
  */
 import type { ProgressCallback, TensorData, VjpFunction } from '../../types.js';
+import { callChunkSize } from '../call-size.js';
 
 export interface DerivedGradientRun {
   vjp: VjpFunction;
@@ -32,7 +33,7 @@ export async function runDerivedGradients(run: DerivedGradientRun): Promise<void
   if (total === 0) return;
   const size = run.itemDims.reduce((a, b) => a * b, 1);
   const seedSize = run.seedDims.reduce((a, b) => a * b, 1);
-  const chunk = Math.min(miniBatchSize, total);
+  const chunk = callChunkSize(miniBatchSize, total, size);
   const offset = run.progressOffset ?? 0;
   const grand = run.progressTotal ?? total;
   for (let first = 0; first < total; first += chunk) {

@@ -10,8 +10,12 @@
  * (float32/float64 .npy, n × 2), e.g. scikit-learn's from tools/reference/tsne_sklearn_70k.py --embedding-out.
  *
  *   node dist/bench/tsne-exact-kl.js --data mixture|fashion [--n points (mixture)] [--runs exact,approximate] \
- *     [--options '{json tsne options}'] [--embedding name=file.npy ...] [--save-dir dir] [--out file.json]
+ *     [--options '{json tsne options}'] [--embedding name=file.npy ...] [--save-dir dir] [--out file.json] [--append]
+ *
+ * --append keeps the results already in --out (same data and P) and adds the new ones, so that an embedding that
+ * arrives later (scikit-learn's take tens of minutes) joins the same file without rerunning netlens.
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import path from 'node:path';
@@ -185,6 +189,13 @@ async function main(): Promise<void> {
     settings: { ...SKLEARN_SETTINGS, executor: undefined },
     results,
   };
+  if (out && args.includes('--append') && existsSync(out)) {
+    const earlier = JSON.parse(await readFile(out, 'utf8')) as typeof report;
+    if (earlier.data !== which || earlier.n !== n || earlier.pairs !== report.pairs) {
+      throw new Error(`${out} holds results for other data (${earlier.data}, n = ${earlier.n})`);
+    }
+    report.results = [...earlier.results.filter((r) => !results.some((x) => x.name === r.name)), ...results];
+  }
   const text = JSON.stringify(report, null, 2) + '\n';
   if (out) await writeFile(out, text);
   else process.stdout.write(text);

@@ -214,6 +214,7 @@ function resolveOptions(options: TsneOptions, n: number, dim: number): ResolvedO
     fail(`tsne numPrint must be a positive integer, got ${numPrint}`);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) fail(`tsne seed must be an integer, got ${seed}`);
+  checkInterpolation(options.interpolation ?? {});
   if (algorithm === 'exact' && n > EXACT_MAX_POINTS) {
     fail(
       `tsne 'exact' keeps an n × n matrix and is limited to ${EXACT_MAX_POINTS} points (got ${n}); use 'barneshut'`,
@@ -235,6 +236,28 @@ function resolveOptions(options: TsneOptions, n: number, dim: number): ResolvedO
     numPrint,
     seed,
   };
+}
+
+function checkInterpolation(grid: InterpolationSettings): void {
+  const { nodesPerBox, maxBoxWidth, minFftSize, maxFftSize } = grid;
+  if (nodesPerBox !== undefined && !(Number.isInteger(nodesPerBox) && nodesPerBox >= 2 && nodesPerBox <= 8)) {
+    fail(`tsne interpolation.nodesPerBox must be an integer in [2, 8], got ${nodesPerBox}`);
+  }
+  if (maxBoxWidth !== undefined && !(maxBoxWidth > 0 && Number.isFinite(maxBoxWidth))) {
+    fail(`tsne interpolation.maxBoxWidth must be a positive number, got ${maxBoxWidth}`);
+  }
+  for (const [name, size] of [
+    ['minFftSize', minFftSize],
+    ['maxFftSize', maxFftSize],
+  ] as const) {
+    // fft.js transforms powers of two only; 4096² complex doubles already take 256 MiB per buffer.
+    if (
+      size !== undefined &&
+      !(Number.isInteger(size) && size >= 16 && size <= 4096 && (size & (size - 1)) === 0)
+    ) {
+      fail(`tsne interpolation.${name} must be a power of two in [16, 4096], got ${size}`);
+    }
+  }
 }
 
 function checkData(data: Float32Array, n: number, dim: number): void {

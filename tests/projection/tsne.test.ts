@@ -311,6 +311,10 @@ describe('tsne()', () => {
       [data, n, { numPCAComponents: dim + 1 }],
       [data, n, { algorithm: 'fast' as 'exact' }],
       [data, n, { initialY: new Float32Array(3) }],
+      [data, n, { algorithm: 'fft', interpolation: { nodesPerBox: 1 } }],
+      [data, n, { algorithm: 'fft', interpolation: { maxBoxWidth: 0 } }],
+      [data, n, { algorithm: 'fft', interpolation: { maxFftSize: 768 } }],
+      [data, n, { algorithm: 'fft', interpolation: { minFftSize: 8 } }],
       [data.slice(0, 10), n, {}],
       [Float32Array.from(data, (v, t) => (t === 25 ? NaN : v)), n, {}],
     ];

@@ -22,6 +22,7 @@ import {
   SOURCE_CHUNKS,
   type NeighbourBuffers,
 } from './neighbour-kernels.js';
+import { siftDown } from './knn-heap.js';
 import type { SeededRandom } from './random.js';
 import { InlineExecutor, type PhaseExecutor } from './tasks.js';
 
@@ -226,26 +227,8 @@ function fillShortRows(b: NeighbourBuffers): void {
       let present = false;
       for (let t = i * k; t < (i + 1) * k; t++) if (hi[t] === j) present = true;
       if (present) continue;
-      heapReplaceTop(b, i, d, j);
+      siftDown(hd, hi, i * k, 0, k, d, j);
     }
     if (hi[i * k] < 0) throw new RangeError(`approximate neighbours: k = ${k} is not below n = ${n}`);
   }
-}
-
-/** Replaces the worst entry of row p's heap by (d, q) and restores the heap. */
-function heapReplaceTop(b: NeighbourBuffers, p: number, d: number, q: number): void {
-  const { k, heapDistances: hd, heapIndices: hi } = b;
-  const base = p * k;
-  let c = 0;
-  for (;;) {
-    let child = 2 * c + 1;
-    if (child >= k) break;
-    if (child + 1 < k && hd[base + child + 1] > hd[base + child]) child++;
-    if (hd[base + child] <= d) break;
-    hd[base + c] = hd[base + child];
-    hi[base + c] = hi[base + child];
-    c = child;
-  }
-  hd[base + c] = d;
-  hi[base + c] = q;
 }

@@ -47,20 +47,7 @@ export class NeighbourHeaps {
   }
 
   private siftDown(base: number, start: number, distance: number, index: number, size: number): void {
-    const d = this.distances;
-    const ix = this.indices;
-    let c = start;
-    for (;;) {
-      let child = 2 * c + 1;
-      if (child >= size) break;
-      if (child + 1 < size && d[base + child + 1] > d[base + child]) child++;
-      if (d[base + child] <= distance) break;
-      d[base + c] = d[base + child];
-      ix[base + c] = ix[base + child];
-      c = child;
-    }
-    d[base + c] = distance;
-    ix[base + c] = index;
+    siftDown(this.distances, this.indices, base, start, size, distance, index);
   }
 
   /** Heap-sort every row in place into ascending distance order (ends the heaps' use). */
@@ -79,4 +66,31 @@ export class NeighbourHeaps {
       }
     }
   }
+}
+
+/**
+ * Puts (distance, index) at slot `start` of the max-heap held in [base, base + size) of the two arrays — as its new
+ * top when `start` is 0 — and moves it down past every larger child.
+ */
+export function siftDown(
+  distances: Float64Array,
+  indices: Int32Array,
+  base: number,
+  start: number,
+  size: number,
+  distance: number,
+  index: number,
+): void {
+  let c = start;
+  for (;;) {
+    let child = 2 * c + 1;
+    if (child >= size) break;
+    if (child + 1 < size && distances[base + child + 1] > distances[base + child]) child++;
+    if (distances[base + child] <= distance) break;
+    distances[base + c] = distances[base + child];
+    indices[base + c] = indices[base + child];
+    c = child;
+  }
+  distances[base + c] = distance;
+  indices[base + c] = index;
 }

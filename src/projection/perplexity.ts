@@ -2,6 +2,7 @@
  * Gaussian conditional probabilities p(j|i) ∝ exp(-β_i d²_ij) whose perplexity exp(H(P_i)) equals the requested
  * perplexity, with β_i = 1 / (2σ_i²) found by bisection on the entropy (which falls monotonically as β grows).
  */
+import { bisectPositive } from './bisection.js';
 
 export interface PerplexitySearchOptions {
   /** Stop when |H - log(perplexity)| is below this (natural-log units). */
@@ -42,34 +43,21 @@ export function fitRow(
   if (finite === 0) return 0;
   const meanShift = sumFinite / finite - smallest;
   // Start near the scale of the distances; bisection finds the rest.
-  let beta = meanShift > 0 ? 1 / meanShift : 1;
-  let low = 0;
-  let high = Infinity;
-
-  for (let step = 0; step < maxSteps; step++) {
+  const beta = bisectPositive(meanShift > 0 ? 1 / meanShift : 1, maxSteps, (b) => {
     let sum = 0;
     let weighted = 0;
     for (let t = 0; t < length; t++) {
       const shifted = distSq[offset + t] - smallest;
-      const p = Math.exp(-beta * shifted);
-      out[outOffset + t] = p;
+      const p = Math.exp(-b * shifted);
       if (p > 0) {
         sum += p;
         weighted += shifted * p;
       }
     }
-    const entropy = Math.log(sum) + (beta * weighted) / sum;
-    const difference = entropy - target;
-    if (Math.abs(difference) < tolerance) break;
-    if (difference > 0) {
-      // Too flat: narrow the Gaussian.
-      low = beta;
-      beta = high === Infinity ? beta * 2 : (beta + high) / 2;
-    } else {
-      high = beta;
-      beta = (beta + low) / 2;
-    }
-  }
+    const difference = Math.log(sum) + (b * weighted) / sum - target;
+    // Too flat (entropy above the target): narrow the Gaussian.
+    return Math.abs(difference) < tolerance ? 0 : difference > 0 ? 1 : -1;
+  });
   // Recompute with the final β so the row matches the returned β exactly.
   let sum = 0;
   for (let t = 0; t < length; t++) {

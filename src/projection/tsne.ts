@@ -23,7 +23,7 @@ import { BarnesHutGradient } from './barnes-hut.js';
 import { prepareDistance, type Distance } from './distances.js';
 import { ExactGradient } from './exact.js';
 import { gradientDescent, type GradientEvaluator } from './gradient-descent.js';
-import { InterpolationGradient } from './interpolation.js';
+import { InterpolationGradient, type InterpolationSettings } from './interpolation.js';
 import {
   nearestNeighbors,
   type EuclideanNeighbourSearch,
@@ -76,6 +76,8 @@ export interface TsneOptions {
   learnRate?: number | 'auto';
   /** Barnes–Hut accuracy/speed trade-off in [0, 1] (default 0.5); 0 computes the exact repulsion. */
   theta?: number;
+  /** Grid of the 'fft' algorithm: nodes per box, widest box, FFT sides (defaults: see InterpolationSettings). */
+  interpolation?: InterpolationSettings;
   /** Centre the features and divide them by their standard deviation first (default false). */
   standardize?: boolean;
   /** Gradient steps (default 1000, MATLAB's Options.MaxIter). */
@@ -132,8 +134,9 @@ export const EXACT_MAX_POINTS = 10_000;
  * From this many points on, a 2-D embedding uses the interpolation gradient unless told otherwise. Its cost per
  * iteration is O(n) plus FFTs whose size follows the embedding's extent; Barnes–Hut's is O(n log n). At 20 000
  * points (scikit-learn's settings, 1 000 iterations) they cost about the same (interpolation 45 s of CPU,
- * Barnes–Hut 50 s) and Barnes–Hut's KL is the closer to scikit-learn's (3.395 against the interpolation's 3.429;
- * scikit-learn 3.385), so the switch comes later.
+ * Barnes–Hut 50 s) and Barnes–Hut reaches the lower KL (exact KL against the same P: 3.401 against the
+ * interpolation's 3.430; the interpolation's near field is coarser, see docs/dataset-views.md), so the switch
+ * comes later.
  */
 export const FFT_MIN_POINTS = 30_000;
 
@@ -211,6 +214,7 @@ function resolveOptions(options: TsneOptions, n: number, dim: number): ResolvedO
     fail(`tsne numPrint must be a positive integer, got ${numPrint}`);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) fail(`tsne seed must be an integer, got ${seed}`);
+  checkInterpolation(options.interpolation ?? {});
   if (algorithm === 'exact' && n > EXACT_MAX_POINTS) {
     fail(
       `tsne 'exact' keeps an n × n matrix and is limited to ${EXACT_MAX_POINTS} points (got ${n}); use 'barneshut'`,
@@ -232,6 +236,28 @@ function resolveOptions(options: TsneOptions, n: number, dim: number): ResolvedO
     numPrint,
     seed,
   };
+}
+
+function checkInterpolation(grid: InterpolationSettings): void {
+  const { nodesPerBox, maxBoxWidth, minFftSize, maxFftSize } = grid;
+  if (nodesPerBox !== undefined && !(Number.isInteger(nodesPerBox) && nodesPerBox >= 2 && nodesPerBox <= 8)) {
+    fail(`tsne interpolation.nodesPerBox must be an integer in [2, 8], got ${nodesPerBox}`);
+  }
+  if (maxBoxWidth !== undefined && !(maxBoxWidth > 0 && Number.isFinite(maxBoxWidth))) {
+    fail(`tsne interpolation.maxBoxWidth must be a positive number, got ${maxBoxWidth}`);
+  }
+  for (const [name, size] of [
+    ['minFftSize', minFftSize],
+    ['maxFftSize', maxFftSize],
+  ] as const) {
+    // fft.js transforms powers of two only; 4096² complex doubles already take 256 MiB per buffer.
+    if (
+      size !== undefined &&
+      !(Number.isInteger(size) && size >= 16 && size <= 4096 && (size & (size - 1)) === 0)
+    ) {
+      fail(`tsne interpolation.${name} must be a power of two in [16, 4096], got ${size}`);
+    }
+  }
 }
 
 function checkData(data: Float32Array, n: number, dim: number): void {
@@ -327,7 +353,7 @@ export async function tsne(
     const p = sparseAffinities(neighbours, n, o.perplexity);
     evaluator =
       o.algorithm === 'fft'
-        ? new InterpolationGradient(p, entropyTerm(p.values), {}, executor?.())
+        ? new InterpolationGradient(p, entropyTerm(p.values), options.interpolation, executor?.())
         : new BarnesHutGradient(p, d, o.theta, entropyTerm(p.values));
   }
   onProgress?.({ done: 1, total: 1, stage: 'affinities' });

@@ -5,6 +5,7 @@
  * w_ij + w_ji - w_ij·w_ji. Constants and corner cases follow umap-learn (local connectivity 1, 64 bisection
  * steps, σ at least 1e-3 × the mean neighbour distance).
  */
+import { bisectPositive } from './bisection.js';
 import type { NeighbourLists } from './neighbors.js';
 
 /** Symmetric graph in compressed rows, column indices ascending within a row. */
@@ -44,27 +45,17 @@ export function smoothKnn(
       if (nearest === 0 && d > 0) nearest = d;
       sum += d;
     }
-    let lo = 0;
-    let hi = Infinity;
-    let mid = 1;
-    for (let step = 0; step < BISECTION_STEPS; step++) {
+    const scale = bisectPositive(1, BISECTION_STEPS, (mid) => {
       let psum = 0;
       for (let t = 0; t < k; t++) {
         const d = distances[base + t] - nearest;
         psum += d > 0 ? Math.exp(-d / mid) : 1;
       }
-      if (Math.abs(psum - target) < TOLERANCE) break;
-      if (psum > target) {
-        hi = mid;
-        mid = (lo + hi) / 2;
-      } else {
-        lo = mid;
-        mid = hi === Infinity ? mid * 2 : (lo + hi) / 2;
-      }
-    }
+      return Math.abs(psum - target) < TOLERANCE ? 0 : psum > target ? -1 : 1;
+    });
     const floor = MIN_SCALE * (nearest > 0 ? sum / nNeighbors : meanDistance);
     rho[i] = nearest;
-    sigma[i] = Math.max(mid, floor);
+    sigma[i] = Math.max(scale, floor);
   }
   return { rho, sigma };
 }

@@ -9,7 +9,12 @@ import {
 } from '../../src/projection/affinities.js';
 import { BarnesHutGradient } from '../../src/projection/barnes-hut.js';
 import { prepareDistance } from '../../src/projection/distances.js';
-import { ExactGradient, klDivergence } from '../../src/projection/exact.js';
+import {
+  ExactGradient,
+  float32SparseKlDivergence,
+  klDivergence,
+  sparseKlDivergence,
+} from '../../src/projection/exact.js';
 import { gaussianMixture } from '../../src/projection/gaussian-mixture.js';
 import { nearestNeighbors } from '../../src/projection/neighbors.js';
 import { neighbourLabelAgreement } from '../../src/projection/quality.js';
@@ -78,6 +83,36 @@ describe('t-SNE objective and gradient', () => {
         numeric[t] = (up - down) / (2 * h);
       }
       expect(maxRelativeDifference(grad, numeric)).toBeLessThan(1e-6);
+    }
+  });
+
+  it('the sparse KL with the exact normaliser equals the definition; its float32 sum stays within its rounding', () => {
+    const n = 40;
+    for (const d of [2, 3]) {
+      const p = denseP(randomData(n, 5, 5), n, 5, 8);
+      const y = randomEmbedding(n, d, 6, 3);
+      const reference = klDivergence(p, y, n, d);
+      const sparse = allPairs(p, n);
+      expect(sparseKlDivergence(sparse, y, d)).toBeCloseTo(reference, 12);
+      // Float32 inputs, terms and accumulator: each of the n(n-1) additions rounds by at most half a float32 ulp of
+      // the running sum (bounded by Σ|term|), each term's inputs by a few ulps of themselves.
+      const yf = Float32Array.from(y);
+      let z = 0;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          if (i === j) continue;
+          let dist2 = 0;
+          for (let c = 0; c < d; c++) dist2 += (yf[i * d + c] - yf[j * d + c]) ** 2;
+          z += 1 / (1 + dist2);
+        }
+      const f64 = sparseKlDivergence(sparse, yf, d, z);
+      let absolute = 0;
+      for (let t = 0; t < sparse.values.length; t++) absolute += sparse.values[t];
+      const terms = sparse.values.length;
+      const bound = 2 ** -24 * (terms + 8) * (Math.abs(f64) + 10 * absolute);
+      const f32 = float32SparseKlDivergence(sparse, yf, d, z);
+      expect(Math.abs(f32 - f64)).toBeLessThan(bound);
+      expect(f32).toBe(Math.fround(f32));
     }
   });
 
@@ -276,6 +311,10 @@ describe('tsne()', () => {
       [data, n, { numPCAComponents: dim + 1 }],
       [data, n, { algorithm: 'fast' as 'exact' }],
       [data, n, { initialY: new Float32Array(3) }],
+      [data, n, { algorithm: 'fft', interpolation: { nodesPerBox: 1 } }],
+      [data, n, { algorithm: 'fft', interpolation: { maxBoxWidth: 0 } }],
+      [data, n, { algorithm: 'fft', interpolation: { maxFftSize: 768 } }],
+      [data, n, { algorithm: 'fft', interpolation: { minFftSize: 8 } }],
       [data.slice(0, 10), n, {}],
       [Float32Array.from(data, (v, t) => (t === 25 ? NaN : v)), n, {}],
     ];

@@ -73,7 +73,20 @@ async function largeReference(data: 'mixture' | 'fashion'): Promise<string> {
   const file = path.join(repoRoot(), 'tests', 'projection', 'reference', `tsne-sklearn-70k-${data}.json`);
   if (!existsSync(file)) return 'no scikit-learn reference recorded at this size';
   const run = (JSON.parse(await readFile(file, 'utf8')) as { runs: SklearnRun[] }).runs[0];
-  return `scikit-learn: KL ${run.kl.toFixed(3)}, ${(run.cpuSeconds ?? run.seconds).toFixed(0)} s CPU`;
+  return (
+    `scikit-learn: KL ${run.kl.toFixed(3)} as it reports it, ${(run.cpuSeconds ?? run.seconds).toFixed(0)} s CPU` +
+    (await exactKlReference(data))
+  );
+}
+
+/** Exact KL of the recorded embeddings against one P (src/bench/tsne-exact-kl.ts), when it was recorded. */
+async function exactKlReference(data: 'mixture' | 'fashion'): Promise<string> {
+  const file = path.join(repoRoot(), 'tests', 'projection', 'reference', `tsne-exact-kl-70k-${data}.json`);
+  if (!existsSync(file)) return '';
+  const { results } = JSON.parse(await readFile(file, 'utf8')) as {
+    results: { name: string; exactKl: number }[];
+  };
+  return `; exact KL, same P (recorded): ${results.map((r) => `${r.name} ${r.exactKl.toFixed(3)}`).join(', ')}`;
 }
 
 function peer(runs: SklearnRun[], n: number): string {

@@ -114,10 +114,7 @@ export interface ProgressEvent {
 export type ProgressCallback = (event: ProgressEvent) => void;
 
 export interface BatchOptions {
-  /**
-   * Images per ONNX Runtime call; bounds memory. Default 128 as in MATLAB, except for gradient runs: as many
-   * as keep the model's largest activation within 4 MiB (a VJP slows per item once its tensors leave the cache).
-   */
+  /** Images per ONNX Runtime call; bounds memory. Default 128 as in MATLAB. */
   miniBatchSize?: number;
   onProgress?: ProgressCallback;
 }

@@ -51,10 +51,7 @@ export function withModelFlags(cmd: Command): Command {
     .option('--scale <s>', 'multiplier applied to 0..255 pixels before mean/std, e.g. 0.00392156')
     .option('--mean <values>', 'per-channel mean, comma separated')
     .option('--std <values>', 'per-channel std, comma separated')
-    .option(
-      '--mini-batch-size <n>',
-      'images per ONNX Runtime call (default 128; gradients: by activation size)',
-    )
+    .option('--mini-batch-size <n>', 'images per ONNX Runtime call (default 128)')
     .option(
       '--threads <n>',
       'ONNX Runtime intra-op threads (embed: also the worker threads of t-SNE and UMAP)',

@@ -6,7 +6,7 @@
  *
  * so positive values mark regions that supported the class. The score is the softmax probability
  * (`score: 'probability'`, MATLAB's choice for classification networks) or the pre-softmax score
- * (`score: 'logit'`). Masked copies are built in chunks of `miniBatchSize` into reused buffers (see
+ * (`score: 'logit'`). Masked copies are built in chunks of at most `miniBatchSize` into reused buffers (see
  * `perturbed-batches.ts`), so memory stays bounded and the cost is the forward passes.
  */
 import { OptionError } from '../errors.js';

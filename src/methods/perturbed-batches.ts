@@ -7,6 +7,7 @@
  */
 import type { ProgressCallback, TensorData } from '../types.js';
 import type { ClassScorer } from './class-scores.js';
+import { callChunkSize } from './call-size.js';
 
 export interface PerturbedRun {
   /** Number of perturbed copies. */
@@ -49,7 +50,7 @@ function returnBuffer(buffer: Float32Array | undefined): void {
 export async function runPerturbed(scorer: ClassScorer, run: PerturbedRun): Promise<void> {
   const { total, size, miniBatchSize } = run;
   if (total === 0) return;
-  const chunkSize = Math.min(miniBatchSize, total);
+  const chunkSize = callChunkSize(miniBatchSize, total, size);
   const chunks = Math.ceil(total / chunkSize);
   // The second buffer is needed only when there is a next chunk to write while one is in flight.
   const buffers = [takeBuffer(chunkSize * size), chunks > 1 ? takeBuffer(chunkSize * size) : undefined];

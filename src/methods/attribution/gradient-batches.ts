@@ -1,34 +1,10 @@
 /**
  * The one path every gradient attribution takes: a stream of derived inputs (the images themselves, path
- * points, noisy copies) goes through one compiled VJP in chunks of `miniBatchSize`, each with its seed, and
+ * points, noisy copies) goes through one compiled VJP in chunks of at most `miniBatchSize` (see call-size.ts), each with its seed, and
  * the gradients are handed back chunk by chunk — so memory stays bounded by the chunk, not the job count.
  */
-import type { Model, ProgressCallback, TensorData, VjpFunction } from '../../types.js';
-
-/** Most items per VJP run when the caller sets no `miniBatchSize`. */
-const MAX_GRADIENT_CHUNK = 128;
-/**
- * Bytes of the largest activation of one run the default chunk aims at. A VJP is mostly memory-bound
- * element-wise passes over the activations; once one tensor no longer fits a core's cache, each item costs
- * more: measured on torchvision's MobileNetV2 (largest tensor 4.8 MB an image, one thread), 31 ms an image at
- * batch 1 against 37 ms at 4 and 42 ms at 16; ResNet-18 is flat (66–69 ms), fashion-cnn gains 15 % from 1 to 16.
- */
-const GRADIENT_CHUNK_BYTES = 4 * 1024 * 1024;
-
-/**
- * Items per VJP run: the caller's `miniBatchSize`, else as many as keep the model's largest float activation
- * (per item, from its layers) within GRADIENT_CHUNK_BYTES, at least 1 and at most 128.
- */
-export async function gradientChunkSize(model: Model, requested: number | undefined): Promise<number> {
-  if (requested !== undefined) return requested;
-  let largest = 0;
-  for (const layer of await model.layers()) {
-    const elements = layer.shape.slice(1).reduce((a, b) => a * Math.max(b, 1), 1);
-    largest = Math.max(largest, elements * 4);
-  }
-  if (largest === 0) return MAX_GRADIENT_CHUNK;
-  return Math.max(1, Math.min(MAX_GRADIENT_CHUNK, Math.floor(GRADIENT_CHUNK_BYTES / largest)));
-}
+import type { ProgressCallback, TensorData, VjpFunction } from '../../types.js';
+import { callChunkSize } from '../call-size.js';
 
 export interface DerivedGradientRun {
   vjp: VjpFunction;
@@ -57,7 +33,7 @@ export async function runDerivedGradients(run: DerivedGradientRun): Promise<void
   if (total === 0) return;
   const size = run.itemDims.reduce((a, b) => a * b, 1);
   const seedSize = run.seedDims.reduce((a, b) => a * b, 1);
-  const chunk = Math.min(miniBatchSize, total);
+  const chunk = callChunkSize(miniBatchSize, total, size);
   const offset = run.progressOffset ?? 0;
   const grand = run.progressTotal ?? total;
   for (let first = 0; first < total; first += chunk) {

@@ -3,7 +3,7 @@
  * n·K + k): the shared core of saliency, input × gradient, guided backprop and deconvnet.
  */
 import type { BackpropRule, Model, TensorData } from '../../types.js';
-import { gradientChunkSize, runDerivedGradients } from './gradient-batches.js';
+import { runDerivedGradients } from './gradient-batches.js';
 import type { AttributionOptions, PreparedAttribution } from './common.js';
 
 export async function inputGradients(
@@ -24,7 +24,7 @@ export async function inputGradients(
     total: items,
     itemDims: input.dims.slice(1),
     seedDims: target.seeds.dims.slice(1),
-    miniBatchSize: await gradientChunkSize(model, options.miniBatchSize),
+    miniBatchSize: options.miniBatchSize ?? 128,
     write: (buffer, offset, job) => {
       const n = Math.floor(job / k);
       buffer.set(input.data.subarray(n * geo.size, (n + 1) * geo.size), offset);

@@ -13,7 +13,7 @@ import { OptionError } from '../../errors.js';
 import type { Model, TensorData } from '../../types.js';
 import { checkChoice, checkPositiveInt } from '../batch.js';
 import { checkAdaptiveSteps, integratePathAdaptively, type PathJob } from './adaptive-path.js';
-import { gradientChunkSize, runDerivedGradients } from './gradient-batches.js';
+import { runDerivedGradients } from './gradient-batches.js';
 import { makeBaseline, type Baseline } from './baselines.js';
 import {
   channelReduction,
@@ -251,7 +251,7 @@ async function pathGradients(
     total: jobs.length,
     itemDims: path.input.dims.slice(1),
     seedDims: path.seeds.dims.slice(1),
-    miniBatchSize: await gradientChunkSize(path.model, options.miniBatchSize),
+    miniBatchSize: path.miniBatchSize,
     write: (buffer, offset, j) => writePathPoint(path, buffer, offset, jobs[j]),
     seed: (buffer, offset, j) => {
       const item = jobs[j].item;

@@ -72,5 +72,6 @@ export {
 } from './data/table-csv.js';
 export { tsneThreads, defaultTsneThreads } from './node/tsne-threads.js';
 export { gemmNeighbours, ortNeighbourSearch } from './node/gemm-neighbours.js';
+export { ortMatrixProducts } from './node/gemm-products.js';
 export { tableRowWorker, TableRowWorker } from './node/table-rows.js';
 export type { PhaseExecutor } from './projection/tasks.js';

@@ -3,7 +3,8 @@
  * Everything here is plain TypeScript over typed arrays and runs in Node and in the browser.
  */
 import { closestNames, OptionError } from '../errors.js';
-import { pca, type PcaOptions } from './pca.js';
+import { pca, pcaWithProducts, type PcaOptions } from './pca.js';
+import type { MatrixProducts } from './randomized-pca.js';
 import { tsne, type TsneOptions } from './tsne.js';
 import { umap, type UmapOptions } from './umap.js';
 
@@ -11,7 +12,12 @@ export type ProjectionMethod = 'tsne' | 'umap' | 'pca';
 const METHODS: readonly ProjectionMethod[] = ['tsne', 'umap', 'pca'];
 
 export type ProjectOptions =
-  ({ method: 'tsne' } & TsneOptions) | ({ method: 'umap' } & UmapOptions) | ({ method: 'pca' } & PcaOptions);
+  | ({ method: 'tsne' } & TsneOptions)
+  | ({ method: 'umap' } & UmapOptions)
+  | ({ method: 'pca' } & PcaProjectOptions);
+
+/** PCA's options, and products for its randomised solver (Node: `ortMatrixProducts()`; JavaScript loops if absent). */
+export type PcaProjectOptions = PcaOptions & { matrixProducts?: MatrixProducts };
 
 export interface ProjectionResult {
   method: ProjectionMethod;
@@ -59,7 +65,9 @@ export async function project(
       };
     }
     case 'pca': {
-      const r = pca(data, n, dim, options);
+      const r = options.matrixProducts
+        ? await pcaWithProducts(options.matrixProducts, data, n, dim, options)
+        : pca(data, n, dim, options);
       return {
         method: 'pca',
         embedding: r.embedding,
@@ -83,7 +91,8 @@ export { tsne, EXACT_MAX_POINTS, FFT_MIN_POINTS } from './tsne.js';
 export type { TsneOptions, TsneResult, TsneAlgorithm } from './tsne.js';
 export { umap, TYPED_MIN_POINTS } from './umap.js';
 export type { UmapOptions, UmapResult, UmapEngine } from './umap.js';
-export { pca } from './pca.js';
+export { pca, pcaWithProducts } from './pca.js';
+export type { DataProducts, MatrixProducts } from './randomized-pca.js';
 export type { PcaOptions, PcaResult, PcaSolver } from './pca.js';
 export { APPROXIMATE_MIN_POINTS } from './neighbors.js';
 export type { NeighbourSearch } from './neighbors.js';

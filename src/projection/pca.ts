@@ -9,7 +9,12 @@ import { PCA } from 'ml-pca';
 import { OptionError } from '../errors.js';
 import { featureStandardDeviations, sampleCovariance } from './distances.js';
 import { seededRandom } from './random.js';
-import { randomizedPca } from './randomized-pca.js';
+import {
+  randomizedPca,
+  randomizedPcaWith,
+  type MatrixProducts,
+  type RandomizedPcaResult,
+} from './randomized-pca.js';
 
 export type PcaSolver = 'auto' | 'full' | 'randomized';
 
@@ -41,7 +46,13 @@ export interface PcaResult {
   components: Float64Array;
 }
 
-export function pca(data: Float32Array, n: number, dim: number, options: PcaOptions = {}): PcaResult {
+interface PcaPlan {
+  input: Float32Array;
+  k: number;
+  randomized: boolean;
+}
+
+function planPca(data: Float32Array, n: number, dim: number, options: PcaOptions): PcaPlan {
   const k = options.numDimensions ?? 2;
   if (!Number.isInteger(k) || k < 1 || k > dim) {
     throw new OptionError('INVALID_OPTION', `PCA numDimensions must be an integer in [1, ${dim}], got ${k}`);
@@ -63,7 +74,36 @@ export function pca(data: Float32Array, n: number, dim: number, options: PcaOpti
   const input = options.standardize ? standardizeColumns(data, n, dim) : data;
   const randomized =
     solver === 'randomized' || (solver === 'auto' && dim >= RANDOMIZED_MIN_FEATURES && 4 * k <= dim);
-  if (randomized) return randomizedResult(input, n, dim, k, options.seed ?? 0);
+  return { input, k, randomized };
+}
+
+export function pca(data: Float32Array, n: number, dim: number, options: PcaOptions = {}): PcaResult {
+  const { input, k, randomized } = planPca(data, n, dim, options);
+  if (randomized) {
+    return randomizedResult(randomizedPca(input, n, dim, k, seededRandom(options.seed ?? 0)), n, dim, k);
+  }
+  return fullPca(input, n, dim, k);
+}
+
+/**
+ * `pca` with the randomised solver's products with the data done by `products` (in Node,
+ * `ortMatrixProducts()`: ONNX Runtime's matrix kernels, float32 products centred in double). The full solver,
+ * chosen for narrow data, does not use them.
+ */
+export async function pcaWithProducts(
+  products: MatrixProducts,
+  data: Float32Array,
+  n: number,
+  dim: number,
+  options: PcaOptions = {},
+): Promise<PcaResult> {
+  const { input, k, randomized } = planPca(data, n, dim, options);
+  if (!randomized) return fullPca(input, n, dim, k);
+  const found = await randomizedPcaWith(products, input, n, dim, k, seededRandom(options.seed ?? 0));
+  return randomizedResult(found, n, dim, k);
+}
+
+function fullPca(input: Float32Array, n: number, dim: number, k: number): PcaResult {
   const covariance = sampleCovariance(input, n, dim);
   const rows: number[][] = [];
   for (let r = 0; r < dim; r++) rows.push(Array.from(covariance.subarray(r * dim, (r + 1) * dim)));
@@ -105,8 +145,7 @@ export function pca(data: Float32Array, n: number, dim: number, options: PcaOpti
   return { embedding, n, numDimensions: k, explainedVariance, components };
 }
 
-function randomizedResult(input: Float32Array, n: number, dim: number, k: number, seed: number): PcaResult {
-  const found = randomizedPca(input, n, dim, k, seededRandom(seed));
+function randomizedResult(found: RandomizedPcaResult, n: number, dim: number, k: number): PcaResult {
   const components = found.components;
   const embedding = new Float32Array(n * k);
   for (let c = 0; c < k; c++) {

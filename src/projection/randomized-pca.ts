@@ -7,8 +7,13 @@
  *   Y = A_c Ω (Ω: dim × l standard normal, l = k + oversampling), orthonormalised → Q
  *   repeat q times: Q ← orth(A_c orth(A_cᵀ Q))          (power iterations sharpen a slowly decaying spectrum)
  *   B = Qᵀ A_c (l × dim); B Bᵀ = U S² Uᵀ; components = Bᵀ U S⁻¹; scores = Q U S.
+ *
+ * The algorithm is a generator that asks for the two products with the raw data, A M and Aᵀ Y, and centres
+ * them itself: `randomizedPca` answers with the JavaScript loops below, `randomizedPcaWith` with products a host
+ * supplies (in Node, ONNX Runtime's matrix kernels: `ortMatrixProducts()`), which are tens of times faster.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { RuntimeError } from '../errors.js';
 import type { SeededRandom } from './random.js';
 
 export interface RandomizedPcaOptions {
@@ -29,6 +34,35 @@ export interface RandomizedPcaResult {
   totalVariance: number;
 }
 
+/**
+ * The products the algorithm asks for: with the raw data A (n × dim; float32 precision is enough, the solver
+ * centres in double), A M (M dim × l) or Aᵀ Y (Y n × l); and in double, the Gram matrix Yᵀ Y of a tall Y
+ * (rows × l) and Y S (S l × c). Everything else is O(l³) or O(dim · l).
+ */
+type ProductRequest =
+  | { kind: 'data'; transposed: boolean; factor: Float64Array; l: number }
+  | { kind: 'gram'; y: Float64Array; rows: number; l: number }
+  | { kind: 'times'; y: Float64Array; rows: number; l: number; s: Float64Array; c: number };
+
+/** The products for one data set, answered by the host; results are row-major. */
+export interface DataProducts {
+  /** A M, n × l. */
+  times(m: Float64Array, l: number): Promise<Float64Array>;
+  /** Aᵀ Y, dim × l. */
+  transposedTimes(y: Float64Array, l: number): Promise<Float64Array>;
+  /** Yᵀ Y in double, l × l. */
+  gram(y: Float64Array, rows: number, l: number): Promise<Float64Array>;
+  /** Y S in double, rows × c. */
+  multiply(y: Float64Array, rows: number, l: number, s: Float64Array, c: number): Promise<Float64Array>;
+  /** Frees what the products hold (e.g. runtime sessions). */
+  release(): Promise<void>;
+}
+
+/** Makes the products for an n × dim data set. */
+export type MatrixProducts = (data: Float32Array, n: number, dim: number) => Promise<DataProducts>;
+
+type Steps<T> = Generator<ProductRequest, T, Float64Array>;
+
 export function randomizedPca(
   data: Float32Array,
   n: number,
@@ -37,6 +71,67 @@ export function randomizedPca(
   random: SeededRandom,
   options: RandomizedPcaOptions = {},
 ): RandomizedPcaResult {
+  const steps = randomizedPcaSteps(data, n, dim, k, random, options);
+  let step = steps.next();
+  while (!step.done) step = steps.next(answerInJavaScript(data, n, dim, step.value));
+  return step.value;
+}
+
+/** The same with host-supplied products (released before returning). */
+export async function randomizedPcaWith(
+  products: MatrixProducts,
+  data: Float32Array,
+  n: number,
+  dim: number,
+  k: number,
+  random: SeededRandom,
+  options: RandomizedPcaOptions = {},
+): Promise<RandomizedPcaResult> {
+  const host = await products(data, n, dim);
+  try {
+    const steps = randomizedPcaSteps(data, n, dim, k, random, options);
+    let step = steps.next();
+    while (!step.done) step = steps.next(checked(step.value, await answerByHost(host, step.value), n, dim));
+    return step.value;
+  } finally {
+    await host.release();
+  }
+}
+
+function answerInJavaScript(data: Float32Array, n: number, dim: number, r: ProductRequest): Float64Array {
+  if (r.kind === 'gram') return gram(r.y, r.rows, r.l);
+  if (r.kind === 'times') return multiplySmall(r.y, r.rows, r.l, r.s, r.c);
+  return r.transposed
+    ? multiplyTransposed(data, n, dim, r.factor, r.l)
+    : multiply(data, n, dim, r.factor, r.l);
+}
+
+function answerByHost(host: DataProducts, r: ProductRequest): Promise<Float64Array> {
+  if (r.kind === 'gram') return host.gram(r.y, r.rows, r.l);
+  if (r.kind === 'times') return host.multiply(r.y, r.rows, r.l, r.s, r.c);
+  return r.transposed ? host.transposedTimes(r.factor, r.l) : host.times(r.factor, r.l);
+}
+
+function checked(r: ProductRequest, product: Float64Array, n: number, dim: number): Float64Array {
+  const [rows, cols] =
+    r.kind === 'gram' ? [r.l, r.l] : r.kind === 'times' ? [r.rows, r.c] : [r.transposed ? dim : n, r.l];
+  if (product.length !== rows * cols) {
+    throw new RuntimeError(
+      'RUNTIME_ERROR',
+      `a matrix product returned ${product.length} values for a ${rows} × ${cols} result`,
+    );
+  }
+  return product;
+}
+
+function* randomizedPcaSteps(
+  data: Float32Array,
+  n: number,
+  dim: number,
+  k: number,
+  random: SeededRandom,
+  options: RandomizedPcaOptions,
+): Steps<RandomizedPcaResult> {
   const l = Math.min(k + (options.oversampling ?? 10), dim, n);
   const q = options.powerIterations ?? 2;
   const mean = new Float64Array(dim);
@@ -52,25 +147,22 @@ export function randomizedPca(
 
   const omega = new Float64Array(dim * l);
   for (let t = 0; t < omega.length; t++) omega[t] = random.normal();
-  const basis = orthonormalizeColumns(multiplyCentred(data, n, dim, mean, omega, l), n, l);
-  let current = basis;
+  let current = yield* orthonormalizeColumns(yield* centredTimes(n, dim, mean, omega, l), n, l);
   for (let iteration = 0; iteration < q; iteration++) {
-    const back = orthonormalizeColumns(multiplyCentredTransposed(data, n, dim, mean, current, l), dim, l);
-    current = orthonormalizeColumns(multiplyCentred(data, n, dim, mean, back, l), n, l);
+    const back = yield* orthonormalizeColumns(
+      yield* centredTransposedTimes(n, dim, mean, current, l),
+      dim,
+      l,
+    );
+    current = yield* orthonormalizeColumns(yield* centredTimes(n, dim, mean, back, l), n, l);
   }
   // Bᵀ = A_cᵀ Q (dim × l); B Bᵀ = (Bᵀ)ᵀ Bᵀ (l × l).
-  const bt = multiplyCentredTransposed(data, n, dim, mean, current, l);
-  const gram = new Float64Array(l * l);
-  for (let r = 0; r < dim; r++) {
-    for (let a = 0; a < l; a++) {
-      const v = bt[r * l + a];
-      for (let b = 0; b <= a; b++) gram[a * l + b] += v * bt[r * l + b];
-    }
-  }
+  const bt = yield* centredTransposedTimes(n, dim, mean, current, l);
+  const small = yield { kind: 'gram', y: bt, rows: dim, l };
   const rows: number[][] = [];
   for (let a = 0; a < l; a++) {
     const row: number[] = [];
-    for (let b = 0; b < l; b++) row.push(a >= b ? gram[a * l + b] : gram[b * l + a]);
+    for (let b = 0; b < l; b++) row.push(a >= b ? small[a * l + b] : small[b * l + a]);
     rows.push(row);
   }
   const eig = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
@@ -78,46 +170,63 @@ export function randomizedPca(
   const vectors = eig.eigenvectorMatrix;
   const order = values.map((_, t) => t).sort((a, b) => values[b] - values[a]);
 
-  const components = new Float64Array(dim * k);
-  const scores = new Float64Array(n * k);
   const variances = new Float64Array(k);
   const denominator = Math.max(n - 1, 1);
+  // components = Bᵀ U S⁻¹ and scores = Q U S, the k largest singular values' columns.
+  const toComponents = new Float64Array(l * k);
+  const toScores = new Float64Array(l * k);
   for (let c = 0; c < k; c++) {
     const e = order[c];
     const s2 = Math.max(values[e], 0);
     const s = Math.sqrt(s2);
     variances[c] = s2 / denominator;
-    // components[:, c] = Bᵀ u / s; scores[:, c] = Q u s.
-    for (let r = 0; r < dim; r++) {
-      let sum = 0;
-      for (let a = 0; a < l; a++) sum += bt[r * l + a] * vectors.get(a, e);
-      components[r * k + c] = s > 0 ? sum / s : 0;
-    }
-    for (let i = 0; i < n; i++) {
-      let sum = 0;
-      for (let a = 0; a < l; a++) sum += current[i * l + a] * vectors.get(a, e);
-      scores[i * k + c] = sum * s;
+    for (let a = 0; a < l; a++) {
+      const u = vectors.get(a, e);
+      toComponents[a * k + c] = s > 0 ? u / s : 0;
+      toScores[a * k + c] = u * s;
     }
   }
+  const components = yield { kind: 'times', y: bt, rows: dim, l, s: toComponents, c: k };
+  const scores = yield { kind: 'times', y: current, rows: n, l, s: toScores, c: k };
   return { components, scores, variances, totalVariance: totalSquares / denominator };
 }
 
-/**
- * (A - 1 μᵀ) M for M dim × l: one pass over A. Four features at a time feed each output row, so the row is
- * loaded and stored once per four products (the loop is bound by those loads and stores, not by the arithmetic).
- */
-function multiplyCentred(
-  data: Float32Array,
+/** (A - 1 μᵀ) M for M dim × l: A M less μᵀ M in every row. */
+function* centredTimes(
   n: number,
   dim: number,
   mean: Float64Array,
   m: Float64Array,
   l: number,
-): Float64Array {
-  const out = new Float64Array(n * l);
-  // μᵀ M, subtracted from every row.
+): Steps<Float64Array> {
+  const out = yield { kind: 'data', transposed: false, factor: m, l };
   const shift = new Float64Array(l);
   for (let c = 0; c < dim; c++) for (let t = 0; t < l; t++) shift[t] += mean[c] * m[c * l + t];
+  for (let i = 0; i < n; i++) for (let t = 0; t < l; t++) out[i * l + t] -= shift[t];
+  return out;
+}
+
+/** (A - 1 μᵀ)ᵀ Y for Y n × l: Aᵀ Y less μ (1ᵀ Y). */
+function* centredTransposedTimes(
+  n: number,
+  dim: number,
+  mean: Float64Array,
+  y: Float64Array,
+  l: number,
+): Steps<Float64Array> {
+  const out = yield { kind: 'data', transposed: true, factor: y, l };
+  const columnSums = new Float64Array(l);
+  for (let t = 0; t < n * l; t++) columnSums[t % l] += y[t];
+  for (let c = 0; c < dim; c++) for (let t = 0; t < l; t++) out[c * l + t] -= mean[c] * columnSums[t];
+  return out;
+}
+
+/**
+ * A M for M dim × l: one pass over A. Four features at a time feed each output row, so the row is loaded and
+ * stored once per four products (the loop is bound by those loads and stores, not by the arithmetic).
+ */
+function multiply(data: Float32Array, n: number, dim: number, m: Float64Array, l: number): Float64Array {
+  const out = new Float64Array(n * l);
   const whole = dim - (dim % 4);
   for (let i = 0; i < n; i++) {
     const row = i * dim;
@@ -141,23 +250,19 @@ function multiplyCentred(
       const base = c * l;
       for (let t = 0; t < l; t++) out[o + t] += a * m[base + t];
     }
-    for (let t = 0; t < l; t++) out[o + t] -= shift[t];
   }
   return out;
 }
 
-/** (A - 1 μᵀ)ᵀ Y for Y n × l, four rows of A at a time for the same reason. */
-function multiplyCentredTransposed(
+/** Aᵀ Y for Y n × l, four rows of A at a time for the same reason. */
+function multiplyTransposed(
   data: Float32Array,
   n: number,
   dim: number,
-  mean: Float64Array,
   y: Float64Array,
   l: number,
 ): Float64Array {
   const out = new Float64Array(dim * l);
-  const columnSums = new Float64Array(l);
-  for (let t = 0; t < n * l; t++) columnSums[t % l] += y[t];
   const whole = n - (n % 4);
   for (let i = 0; i < whole; i += 4) {
     const r0 = i * dim;
@@ -188,7 +293,6 @@ function multiplyCentredTransposed(
       for (let t = 0; t < l; t++) out[base + t] += a * y[yi + t];
     }
   }
-  for (let c = 0; c < dim; c++) for (let t = 0; t < l; t++) out[c * l + t] -= mean[c] * columnSums[t];
   return out;
 }
 
@@ -198,47 +302,80 @@ function multiplyCentredTransposed(
  * columns are (numerically) dependent the Gram matrix is not positive definite and modified Gram–Schmidt, which
  * zeroes a vanishing column, takes over.
  */
-function orthonormalizeColumns(y: Float64Array, rows: number, l: number): Float64Array {
+function* orthonormalizeColumns(y: Float64Array, rows: number, l: number): Steps<Float64Array> {
+  let q = y;
   for (let pass = 0; pass < 2; pass++) {
-    if (!choleskyQrPass(y, rows, l)) return gramSchmidt(y, rows, l);
+    const next = yield* choleskyQrPass(q, rows, l);
+    if (!next) return gramSchmidt(q, rows, l);
+    q = next;
   }
-  return y;
+  return q;
 }
 
-function choleskyQrPass(y: Float64Array, rows: number, l: number): boolean {
-  const gram = new Float64Array(l * l);
-  for (let i = 0; i < rows; i++) {
-    const base = i * l;
-    for (let a = 0; a < l; a++) {
-      const v = y[base + a];
-      for (let b = 0; b <= a; b++) gram[a * l + b] += v * y[base + b];
-    }
-  }
-  // Lower factor L with G = L Lᵀ; then Y ← Y L⁻ᵀ row by row (forward substitution).
+/** Y R⁻¹ with Yᵀ Y = Rᵀ R (R = Lᵀ upper triangular), or undefined when the Gram matrix is not positive definite. */
+function* choleskyQrPass(
+  y: Float64Array,
+  rows: number,
+  l: number,
+): Generator<ProductRequest, Float64Array | undefined, Float64Array> {
+  const g = yield { kind: 'gram', y, rows, l };
+  // Lower factor L with G = L Lᵀ (only the lower triangle of G is read).
   let largest = 0;
-  for (let a = 0; a < l; a++) largest = Math.max(largest, gram[a * l + a]);
+  for (let a = 0; a < l; a++) largest = Math.max(largest, g[a * l + a]);
   const lower = new Float64Array(l * l);
   for (let a = 0; a < l; a++) {
     for (let b = 0; b <= a; b++) {
-      let sum = gram[a * l + b];
+      let sum = g[a * l + b];
       for (let c = 0; c < b; c++) sum -= lower[a * l + c] * lower[b * l + c];
       if (a === b) {
-        if (!(sum > largest * 1e-10)) return false;
+        if (!(sum > largest * 1e-10)) return undefined;
         lower[a * l + a] = Math.sqrt(sum);
       } else {
         lower[a * l + b] = sum / lower[b * l + b];
       }
     }
   }
+  // L⁻ᵀ (upper triangular) by forward substitution on the columns of the identity, so that the n-row product
+  // Y L⁻ᵀ is one matrix product.
+  const inverseT = new Float64Array(l * l);
+  for (let col = 0; col < l; col++) {
+    // Column `col` of L⁻¹ is row `col` of L⁻ᵀ.
+    for (let a = col; a < l; a++) {
+      let sum = a === col ? 1 : 0;
+      for (let c = col; c < a; c++) sum -= lower[a * l + c] * inverseT[col * l + c];
+      inverseT[col * l + a] = sum / lower[a * l + a];
+    }
+  }
+  // inverseT holds L⁻¹ transposed row-major: inverseT[col][a] = (L⁻¹)[a][col] = (L⁻ᵀ)[col][a].
+  return yield { kind: 'times', y, rows, l, s: inverseT, c: l };
+}
+
+/** Yᵀ Y (l × l) of a row-major rows × l matrix; only the lower triangle is filled. */
+function gram(y: Float64Array, rows: number, l: number): Float64Array {
+  const g = new Float64Array(l * l);
   for (let i = 0; i < rows; i++) {
     const base = i * l;
     for (let a = 0; a < l; a++) {
-      let sum = y[base + a];
-      for (let c = 0; c < a; c++) sum -= lower[a * l + c] * y[base + c];
-      y[base + a] = sum / lower[a * l + a];
+      const v = y[base + a];
+      for (let b = 0; b <= a; b++) g[a * l + b] += v * y[base + b];
     }
   }
-  return true;
+  return g;
+}
+
+/** Y S for Y rows × l and S l × c, row-major. */
+function multiplySmall(y: Float64Array, rows: number, l: number, s: Float64Array, c: number): Float64Array {
+  const out = new Float64Array(rows * c);
+  for (let i = 0; i < rows; i++) {
+    const o = i * c;
+    for (let a = 0; a < l; a++) {
+      const v = y[i * l + a];
+      if (v === 0) continue;
+      const base = a * c;
+      for (let t = 0; t < c; t++) out[o + t] += v * s[base + t];
+    }
+  }
+  return out;
 }
 
 function gramSchmidt(y: Float64Array, rows: number, l: number): Float64Array {

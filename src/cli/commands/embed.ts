@@ -16,6 +16,7 @@ import {
 } from '../../methods/dataset/embedding.js';
 import { REDUCTIONS } from '../../methods/dataset/layer-layout.js';
 import { ortNeighbourSearch } from '../../node/gemm-neighbours.js';
+import { ortMatrixProducts } from '../../node/gemm-products.js';
 import { tsneThreads } from '../../node/tsne-threads.js';
 import { DISTANCE_NAMES, type DistanceName } from '../../projection/index.js';
 import { renderPlotPng, renderSvg, type TopLevelSpec } from '../../render/plot.js';
@@ -56,10 +57,12 @@ const METHODS = ['tsne', 'umap', 'pca'] as const;
 
 function projectionOptions(flags: EmbedFlags, seed: number): EmbedOptions {
   const method = parseChoice(flags.method, '--method', METHODS);
-  if (method === 'pca') return { method, standardize: flags.standardize };
   // The neighbour search (t-SNE, UMAP), t-SNE's interpolation gradient and UMAP's epochs run on --threads worker
-  // threads (default: the cores, up to 4).
+  // threads (default: the cores, up to 4); PCA's products on as many ONNX Runtime threads.
   const threads = flags.threads ? parsePositiveInt(flags.threads, '--threads') : undefined;
+  if (method === 'pca') {
+    return { method, standardize: flags.standardize, matrixProducts: ortMatrixProducts(threads) };
+  }
   if (method === 'umap') {
     return {
       method,

@@ -9,7 +9,7 @@ import { OptionError } from '../../errors.js';
 import {
   neighbourLabelAgreement,
   project,
-  type PcaOptions,
+  type PcaProjectOptions,
   type ProjectionMethod,
   type ProjectionResult,
   type TsneOptions,
@@ -27,7 +27,7 @@ import { hasVaryingSequenceLengths, resampledSequenceRows } from '../sequence/ra
 export type EmbedOptions =
   | ({ method?: 'tsne' } & Omit<TsneOptions, 'numPCAComponents'> & { numPCAComponents?: number | 'auto' })
   | ({ method: 'umap' } & UmapOptions)
-  | ({ method: 'pca' } & PcaOptions);
+  | ({ method: 'pca' } & PcaProjectOptions);
 
 /** Principal components kept before t-SNE when `numPCAComponents` is 'auto' and PCA pays for itself. */
 export const AUTO_PCA_COMPONENTS = 50;

@@ -94,7 +94,7 @@ export function buildVjp(model: ModelProto, request: BuildRequest): BuiltVjp {
     }
   }
 
-  const emitter = new Emitter(index, opset, request.rule, shapes);
+  const emitter = new Emitter(index, opset, request.rule, shapes, keep);
   const seedName = emitter.fresh('seed');
   const contributions = new Map<string, string[]>([[output, [seedName]]]);
   const summed = new Map<string, string | undefined>();

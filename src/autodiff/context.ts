@@ -66,6 +66,12 @@ export interface RuleContext {
   elemType(name: string): number;
   /** Name of the node's output `index`, adding that output to the forward node when the model omitted it. */
   forwardOutput(index: number): string;
+  /**
+   * The node computing input `index` when this node is its only reader and no caller asked for it (it is
+   * neither the requested output, a wrt tensor nor a graph output): a rule may then fold that producer's
+   * backward step into its own and return no gradient for the input.
+   */
+  soleProducer(index: number): NodeProto | undefined;
   reduceSum(x: string, axes: readonly number[], keepdims: boolean): string;
   /** Any Reduce* op with its axes in the opset-correct place. */
   reduce(opType: string, x: string, axes: readonly number[], keepdims: boolean): string;
@@ -103,9 +109,20 @@ export class Emitter {
     readonly opset: number,
     readonly rule: BackpropRule,
     private readonly shapes: Record<string, number[]>,
+    /** Tensors the caller asked for (output and wrt): never folded away. */
+    private readonly requested: ReadonlySet<string> = new Set(),
   ) {
     this.used = new Set(index.tensorNames());
     for (const name of index.initializers) this.used.add(name);
+  }
+
+  /** The producer of `tensor` when `consumer` is its only reader and nobody asked for it. */
+  soleProducer(tensor: string, consumer: NodeProto): NodeProto | undefined {
+    if (!tensor || this.requested.has(tensor)) return undefined;
+    if ((this.index.graph.output ?? []).some((o) => o.name === tensor)) return undefined;
+    const readers = this.index.consumers.get(tensor) ?? [];
+    if (readers.some((r) => r !== consumer)) return undefined;
+    return this.index.producer.get(tensor);
   }
 
   fresh(hint: string): string {
@@ -326,6 +343,9 @@ export class NodeContext implements RuleContext {
   }
   fresh(hint: string): string {
     return this.emitter.fresh(hint);
+  }
+  soleProducer(index: number): NodeProto | undefined {
+    return this.emitter.soleProducer(this.node.input?.[index] ?? '', this.node);
   }
   emit(node: NodeProto): void {
     this.emitter.emit(node);

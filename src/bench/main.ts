@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: median timings as ratios to the raw ONNX Runtime floor measured in the same run.
- * Usage: node dist/bench/main.js [--quick] [--large] [--suite name[,name]] [--out bench/results.json]
+ * Usage: node dist/bench/main.js [--quick] [--large] [--suite name[,name]] [--models name[,name]] [--out bench/results.json]
+ * (--models keeps only the named image models, e.g. fashion-cnn,mobilenet-v2).
  */
 import path from 'node:path';
 import { deterministicBatch, loadImageModels, repoRoot, type BenchContext } from './context.js';
@@ -26,11 +27,13 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  const models = argValue(args, '--models')?.split(',');
+  const imageModels = await loadImageModels(await extraBenchModels(quick));
   const ctx: BenchContext = {
     quick,
     large: args.includes('--large'),
     repeats: quick ? 3 : 7,
-    imageModels: await loadImageModels(await extraBenchModels(quick)),
+    imageModels: models ? imageModels.filter((m) => models.includes(m.name)) : imageModels,
     batchFor: deterministicBatch,
   };
   const rows: BenchRow[] = [];
@@ -42,7 +45,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${formatTable(rows)}\n`);
   await writeResults(out, rows);
   process.stdout.write(`wrote ${path.relative(process.cwd(), out)}\n`);
-  for (const m of ctx.imageModels) await m.model.dispose();
+  for (const m of imageModels) await m.model.dispose();
 }
 
 await main();

@@ -16,6 +16,11 @@ export interface Random {
   nextInt(n: number): number;
   /** Normal sample (Box–Muller). */
   normal(mean?: number, std?: number): number;
+  /**
+   * Adds a normal sample to every element of `values`, in order: the same numbers as `values[i] +=
+   * normal(mean, std)` element by element, several times faster on large arrays (noise for SmoothGrad).
+   */
+  addNormal(values: Float32Array, mean: number, std: number): void;
 }
 
 /** Default seed used when a method's `seed` option is left out (documented, so results stay reproducible). */
@@ -88,6 +93,25 @@ export function randomFromState(state: readonly number[]): Random {
       const theta = 2 * Math.PI * next();
       spareNormal = r * Math.sin(theta);
       return mean + std * r * Math.cos(theta);
+    },
+    addNormal(values: Float32Array, mean: number, std: number): void {
+      let i = 0;
+      if (spareNormal !== undefined && values.length > 0) {
+        values[i++] += mean + std * spareNormal;
+        spareNormal = undefined;
+      }
+      for (; i + 1 < values.length; i += 2) {
+        const r = Math.sqrt(-2 * Math.log(1 - next()));
+        const theta = 2 * Math.PI * next();
+        values[i] += mean + std * r * Math.cos(theta);
+        values[i + 1] += mean + std * (r * Math.sin(theta));
+      }
+      if (i < values.length) {
+        const r = Math.sqrt(-2 * Math.log(1 - next()));
+        const theta = 2 * Math.PI * next();
+        spareNormal = r * Math.sin(theta);
+        values[i] += mean + std * r * Math.cos(theta);
+      }
     },
   };
 }

@@ -63,6 +63,29 @@ describe('seeded random', () => {
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(500);
   });
 
+  it('addNormal adds the numbers normal() draws, in the same order, whatever the spare and the length', () => {
+    for (const [before, length] of [
+      [0, 9],
+      [1, 9],
+      [1, 10],
+      [0, 1],
+      [3, 0],
+    ]) {
+      const bulk = createRandom(7);
+      const single = createRandom(7);
+      for (let i = 0; i < before; i++) expect(bulk.normal()).toBe(single.normal());
+      const base = Float32Array.from({ length }, (_, i) => i / 3 - 1);
+      const added = Float32Array.from(base);
+      bulk.addNormal(added, 0.25, 0.3);
+      const expected = Float32Array.from(base);
+      for (let i = 0; i < length; i++) expected[i] += single.normal(0.25, 0.3);
+      expect(Array.from(added)).toEqual(Array.from(expected));
+      // Both streams stay in step afterwards (the spare included).
+      expect(bulk.normal()).toBe(single.normal());
+      expect(bulk.next()).toBe(single.next());
+    }
+  });
+
   it('rejects a non-integer seed', () => {
     expect(() => createRandom(1.5)).toThrow(OptionError);
   });

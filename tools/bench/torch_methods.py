@@ -22,13 +22,14 @@ Run with Debian's Python (python3-torch, torchvision): /usr/bin/python3 tools/be
 import argparse
 import json
 import os
-import platform
 import statistics
 import time
 
 import torch
 import torch.nn.functional as F
 import torchvision
+
+from peer_report import write_report
 
 
 def build():
@@ -145,21 +146,14 @@ def main():
         }
         print(json.dumps({k: v for k, v in row.items() if k != 'samplesMs'}), flush=True)
         rows.append(row)
-    report = {
-        'description': "Captum's methods written in PyTorch autograd, per image (medians)",
-        'script': 'tools/bench/torch_methods.py',
-        'model': 'torchvision mobilenet_v2(num_classes=5), random weights, 1x3x224x224',
-        'torch': torch.__version__,
-        'torchvision': torchvision.__version__,
-        'threads': args.threads,
-        'machine': {'cpus': os.cpu_count(), 'processor': platform.machine(), 'loadAverage': os.getloadavg()},
-        'date': time.strftime('%Y-%m-%d'),
-        'rows': rows,
-    }
-    with open(args.out, 'w') as f:
-        json.dump(report, f, indent=2)
-        f.write('\n')
-    print('wrote', os.path.normpath(args.out))
+    write_report(
+        args.out,
+        "Captum's methods written in PyTorch autograd, per image (medians)",
+        'tools/bench/torch_methods.py',
+        args.threads,
+        rows,
+        {'model': 'torchvision mobilenet_v2(num_classes=5), random weights, 1x3x224x224'},
+    )
 
 
 if __name__ == '__main__':

@@ -11,12 +11,13 @@ Run with Debian's Python (python3-torch, torchvision): /usr/bin/python3 tools/be
 import argparse
 import json
 import os
-import platform
 import statistics
 import time
 
 import torch
 import torchvision
+
+from peer_report import write_report
 
 MODELS = {
     'mobilenet-v2': lambda: torchvision.models.mobilenet_v2(num_classes=5),
@@ -76,20 +77,13 @@ def main():
             row = {'model': name, **measure(model, batch, args.repeats)}
             print(json.dumps(row), flush=True)
             rows.append(row)
-    report = {
-        'description': 'PyTorch autograd input-gradient VJP vs forward (medians of alternated runs)',
-        'script': 'tools/bench/torch_vjp.py',
-        'torch': torch.__version__,
-        'torchvision': torchvision.__version__,
-        'threads': args.threads,
-        'machine': {'cpus': os.cpu_count(), 'processor': platform.machine(), 'loadAverage': os.getloadavg()},
-        'date': time.strftime('%Y-%m-%d'),
-        'rows': rows,
-    }
-    with open(args.out, 'w') as f:
-        json.dump(report, f, indent=2)
-        f.write('\n')
-    print('wrote', os.path.normpath(args.out))
+    write_report(
+        args.out,
+        'PyTorch autograd input-gradient VJP vs forward (medians of alternated runs)',
+        'tools/bench/torch_vjp.py',
+        args.threads,
+        rows,
+    )
 
 
 if __name__ == '__main__':

@@ -1,6 +1,7 @@
 /** Element-wise arithmetic with numpy broadcasting: each operand's gradient is summed to its own shape. */
 import { DataType, type NodeProto } from '../../onnx/proto.js';
 import type { Rule, RuleContext } from '../context.js';
+import { gatedProductGradient } from './gated-product.js';
 
 /** Gradient of input `i` from the full-size term `term()`, or undefined when input i needs none. */
 function toOperand(node: NodeProto, ctx: RuleContext, i: number, term: () => string): string | undefined {
@@ -17,6 +18,8 @@ const sub: Rule = (node, ctx, [dY]) => [
 
 const mul: Rule = (node, ctx, [dY]) => {
   const [a, b] = node.input!;
+  const gated = gatedProductGradient(node, ctx, dY!);
+  if (gated) return gated;
   return [
     toOperand(node, ctx, 0, () => ctx.op('Mul', [dY!, b])),
     toOperand(node, ctx, 1, () => ctx.op('Mul', [dY!, a])),

@@ -183,6 +183,10 @@ class TapeContext implements RuleContext {
     if (!output) throw this.unsupported(`output ${index} of an unrolled ${this.node.opType} node`);
     return output;
   }
+  /** Tape steps are differentiated one by one: nothing is folded. */
+  soleProducer(): undefined {
+    return undefined;
+  }
   reduceSum(x: string, axes: readonly number[], keepdims: boolean): string {
     return this.ctx.reduceSum(x, axes, keepdims);
   }

@@ -77,7 +77,7 @@ export async function noiseTunnel<
     }
     const sigma = noiseLevel * (hi - lo);
     const block = noisy.data.subarray(n * samples * geo.size, (n + 1) * samples * geo.size);
-    for (let i = 0; i < block.length; i++) block[i] += random.normal(0, sigma);
+    random.addNormal(block, 0, sigma);
   }
   const innerOptions = {
     ...options,

@@ -125,6 +125,7 @@ async function main(): Promise<void> {
     ['occlusion', all, { maskSize: 8, stride: 1, score: 'logit' }],
     ['occlusion', all, { maskSize: 4, stride: 1, score: 'logit' }],
     ['occlusion', all, {}],
+    ['occlusion', all, { stride: 'auto' }],
     ['kernel-shap', first80, { numFeatures: 16, numSamples: 512 }],
     ['lime', first80, { numFeatures: 16, numSamples: 512 }],
     ['integrated-gradients', byLength, { tolerance: 0.01, numSteps: 16 }],

@@ -106,6 +106,15 @@ describe('attribution over time on sequence-lstm', () => {
     expect(Math.abs(m.shuffled - m.chance)).toBeLessThan(0.1);
   });
 
+  it('occlusion with its defaults (MATLAB auto mask, one-step stride, probability) peaks inside the window', async () => {
+    const indices = await correct(Array.from({ length: set.count }, (_, i) => i));
+    const m = await measure('occlusion', indices, {});
+    expect(m.inside).toBeGreaterThanOrEqual(0.9);
+    // MATLAB's auto stride stays available and is coarser.
+    const coarse = await measure('occlusion', indices, { stride: 'auto' });
+    expect(coarse.inside).toBeLessThan(m.inside);
+  });
+
   it('Kernel SHAP and LIME over 16 fixed-length time segments peak inside the window', async () => {
     // The first 80 samples, as docs/sequence-figures.json measures them (LIME 0.91, Kernel SHAP 0.96).
     const indices = await correct(Array.from({ length: 80 }, (_, i) => i));

@@ -1,16 +1,20 @@
 /**
  * Peak memory of `netlens embed` over the 70 000 Fashion-MNIST images: the images are written once as PNG files
  * to a cache folder (os.tmpdir()/netlens-bench-fashion-70k), then the CLI runs as a child process whose peak
- * resident set (getrusage's maxRSS, all threads) it reports on exit through a preloaded module.
+ * resident set (its own high-water mark, `ownPeakRssKiB`) it reports on exit through a preloaded module.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { encodePng } from '../render/png.js';
 import { repoRoot } from './context.js';
 import type { PixelRows } from './fashion-mnist.js';
+
+/** The compiled peak-rss module beside this one, imported by the child's preload. */
+const PEAK_RSS_MODULE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'peak-rss.js');
 
 export interface ChildRun {
   /** Peak resident set of the child in MiB. */
@@ -48,8 +52,9 @@ export async function runCliMeasured(args: string[]): Promise<ChildRun> {
   await writeFile(
     preload,
     `import { writeFileSync } from 'node:fs';\n` +
+      `import { ownPeakRssKiB } from ${JSON.stringify(pathToFileURL(PEAK_RSS_MODULE).href)};\n` +
       `process.on('exit', () => { const u = process.resourceUsage(); ` +
-      `writeFileSync(${JSON.stringify(report)}, JSON.stringify({ maxRSS: u.maxRSS, user: u.userCPUTime, system: u.systemCPUTime })); });\n`,
+      `writeFileSync(${JSON.stringify(report)}, JSON.stringify({ maxRSS: ownPeakRssKiB(), user: u.userCPUTime, system: u.systemCPUTime })); });\n`,
   );
   const cli = path.join(repoRoot(), 'dist', 'cli', 'main.js');
   const start = performance.now();

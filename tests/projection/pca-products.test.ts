@@ -2,27 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ortMatrixProducts } from '../../src/node/gemm-products.js';
 import { pca, pcaWithProducts } from '../../src/projection/pca.js';
 import type { DataProducts, MatrixProducts } from '../../src/projection/randomized-pca.js';
-import { seededRandom } from '../../src/projection/random.js';
-
-/** n × dim: a rank-4 signal (standard deviations 6, 4, 3, 2) around a non-zero mean, plus noise. */
-function data(n: number, dim: number): Float32Array {
-  const random = seededRandom(3);
-  const scales = [6, 4, 3, 2];
-  const directions = scales.map(() => {
-    const v = Float64Array.from({ length: dim }, () => random.normal());
-    const norm = Math.hypot(...v);
-    return v.map((x) => x / norm);
-  });
-  const out = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < dim; c++) out[i * dim + c] = 0.5 + 0.2 * random.normal();
-    scales.forEach((s, r) => {
-      const a = s * random.normal();
-      for (let c = 0; c < dim; c++) out[i * dim + c] += a * directions[r][c];
-    });
-  }
-  return out;
-}
+import { lowRankData } from './low-rank-data.js';
 
 /** Products in plain double loops, in another order than the solver's own: checks the request protocol. */
 const plainProducts: MatrixProducts = (a, n, dim) => {
@@ -85,7 +65,8 @@ describe('randomised PCA with host products', () => {
   const n = 1200;
   const dim = 120;
   const k = 4;
-  const x = data(n, dim);
+  // A rank-4 signal (standard deviations 6, 4, 3, 2) around a non-zero mean, plus noise.
+  const x = lowRankData(n, dim, { scales: [6, 4, 3, 2], noise: 0.2, seed: 3 });
   const reference = pca(x, n, dim, { numDimensions: k, solver: 'randomized' });
 
   it('gives the JavaScript solver its own results when the host computes the same products', async () => {

@@ -1,32 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { pca } from '../../src/projection/pca.js';
-import { seededRandom } from '../../src/projection/random.js';
-
-/** n × dim data: a rank-5 signal with standard deviations 5, 4, 3, 2, 1.5 along random directions, plus noise. */
-function lowRankData(n: number, dim: number, noise: number) {
-  const random = seededRandom(11);
-  const scales = [5, 4, 3, 2, 1.5];
-  const directions = scales.map(() => {
-    const v = Float64Array.from({ length: dim }, () => random.normal());
-    const norm = Math.hypot(...v);
-    return v.map((x) => x / norm);
-  });
-  const data = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < dim; c++) data[i * dim + c] = 0.5 + noise * random.normal();
-    scales.forEach((s, r) => {
-      const a = s * random.normal();
-      for (let c = 0; c < dim; c++) data[i * dim + c] += a * directions[r][c];
-    });
-  }
-  return data;
-}
+import { lowRankData } from './low-rank-data.js';
 
 describe('randomised PCA', () => {
   const n = 1500;
   const dim = 160;
   const k = 5;
-  const data = lowRankData(n, dim, 0.2);
+  // A rank-5 signal with standard deviations 5, 4, 3, 2, 1.5, plus noise.
+  const data = lowRankData(n, dim, { scales: [5, 4, 3, 2, 1.5], noise: 0.2, seed: 11 });
   const full = pca(data, n, dim, { numDimensions: k, solver: 'full' });
 
   it('finds the same components, scores and explained variance as the full eigendecomposition', () => {

@@ -48,7 +48,7 @@ function fitChannels(image: RawImage, spec: InputSpec, file: string, toGray: boo
   if (image.channels !== 1 && !toGray && !isNeutral(image)) {
     throw new ImageError(
       'INVALID_IMAGE',
-      `${file} is a colour image, but the model takes gray images; allow converting it (toGray / --to-gray)`,
+      `${file} is a colour image, but the model takes gray images; allow converting it with the option toGray`,
     );
   }
   return convertChannels(image, 1);

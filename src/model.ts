@@ -32,7 +32,8 @@ import {
   TASK_KEY,
 } from './onnx/metadata.js';
 import { coalitionGraph } from './onnx/coalition-graph.js';
-import { coalitionMeansRun } from './onnx/coalition-means.js';
+import { coalitionMeansRun, firstLayerMeansRun } from './onnx/coalition-means.js';
+import { affineFirstLayer } from './onnx/first-layer.js';
 import { linearHeadAfter } from './onnx/linear-head.js';
 import { describeOutputs } from './onnx/output-kinds.js';
 import { describeUpgrade, upgradeOpset } from './onnx/opset-upgrade.js';
@@ -840,12 +841,25 @@ export class OnnxModel implements Model, LinearHeadSource {
     }
     this.checkTensor(request.scores, false);
     const { scores, columns, softmax } = request;
+    // The first layer's parts where the model starts with an affine layer, else the rows (same values).
+    const layer = affineFirstLayer(this.proto, this.inputName, m);
+    const firstLayer = layer?.nodes.slice(0, -1).some((n) => n.output?.[0] === scores) ? undefined : layer;
     const session = await this.sessions.get(
       `coalition:${JSON.stringify([scores, columns, softmax])}`,
-      () => coalitionGraph(this.proto, { input: this.inputName, scores, numFeatures: m, columns, softmax }),
+      () =>
+        coalitionGraph(this.proto, {
+          input: this.inputName,
+          scores,
+          numFeatures: m,
+          columns,
+          softmax,
+          firstLayer,
+        }),
       `the coalition graph of '${scores}'`,
     );
-    return coalitionMeansRun(this.runtime, session, m, request);
+    return firstLayer
+      ? firstLayerMeansRun(this.runtime, session, firstLayer, m, request)
+      : coalitionMeansRun(this.runtime, session, m, request);
   }
 
   private runSession(names: readonly string[]): Promise<OrtSession> {

@@ -53,7 +53,8 @@ export interface CoalitionMeansRun {
   (masks: readonly Uint8Array[], queries: readonly Float32Array[]): Promise<Float64Array>;
   /**
    * How the graph gets the rows' scores: 'first-layer' where the model starts with an affine first layer (its
-   * output built from per-query parts; calls whose groups share one query point cost least), else 'rows'.
+   * output built from per-query parts; calls whose groups share one query point cost least, and masks are
+   * recognised by identity, so a mask must not change between calls), else 'rows'.
    */
   readonly path: CoalitionGraphPath;
 }

@@ -1,17 +1,26 @@
 /**
- * The coalition graph of a table model: the rows of an interventional coalition game built, scored and
- * averaged inside one ONNX graph around the model, so no JavaScript touches a row. For G groups (a query
- * point q and a coalition z each) and B background rows b:
+ * The coalition graph of a table model: the rows of an interventional coalition game scored and averaged
+ * inside one ONNX graph around the model, so no JavaScript touches a row. For G groups (a query point q and a
+ * coalition z each) and B background rows b, the row of (g, b) is (q_S, b_¬S), and
  *
- *   rowsᵀ[f, b, g] = bg[b, f]·keep[f, g] + 1·pick[f, g]      one batched MatMul per feature, [B, 2]·[2, G]
- *   means[k, g]    = mean over b of score(row (b, g))[k]      (softmax over k first when asked)
+ *   means[k, g] = mean over b of score(row (g, b))[k]      (softmax over k first when asked)
  *
- * with keep = 1 − z and pick = z·q: one product of each sum is exactly zero, so every row holds the very
- * values (q_S, b_¬S) (finite inputs). A MatMul, because ONNX Runtime's broadcasting Where, Mul and Add walk
- * such rows in spans of F values and measured several times dearer. The rows are built feature-major and
- * handed to the model transposed, which ONNX Runtime folds into a first Gemm. Scores come out class-major: when the scores are a Gemm's output it is rewritten
- * to compute their transpose directly (the same dot products), and the softmax then runs on whole class
- * vectors (Split, Max, Sub, Exp, Sum, Div) instead of one short row at a time.
+ * Two ways to get the rows' scores, same values to float32 rounding:
+ * - 'first-layer', where the model starts with an affine first layer (onnx/first-layer.ts: per-feature affine
+ *   ops into a Gemm or MatMul, layer(x) = offset + Σ_f x_f·W[f, ·]): that layer's output of row (g, b) is
+ *   base_b + Σ_f z_f·(q_f − b_f)·W[f, ·], so one Gemm computes it for all rows of a run,
+ *   [G, B·H] = masks [G, F] · shifts [F, B·H] + base [1, B·H], read as [G·B, H]; the rows are never built, the
+ *   layer's multiply-adds per row are the model's own (F·H), and the rest of the model runs unchanged.
+ *   shifts depend on the query point, so a run holds one query point's groups.
+ * - 'rows' otherwise: the rows are built feature-major by one batched MatMul,
+ *   rowsᵀ[f, b, g] = bg[b, f]·keep[f, g] + 1·pick[f, g] ([B, 2]·[2, G] per feature, keep = 1 − z, pick = z·q:
+ *   one product of each sum is exactly zero, so every row holds the very values, finite inputs), and handed to
+ *   the model transposed, which ONNX Runtime folds into a first Gemm. A MatMul, because ONNX Runtime's
+ *   broadcasting Where, Mul and Add walk such rows in spans of F values and measured several times dearer.
+ *
+ * Scores come out class-major: when the scores are a Gemm's output it is rewritten to compute their transpose
+ * directly (the same dot products), and the softmax then runs on whole class vectors (Split, Max, Sub, Exp, Sum,
+ * Div) instead of one short row at a time.
  */
 import { UnsupportedError } from '../errors.js';
 import { consumersOf, findInitializer, producerOf, selectOutputs } from './graph.js';

@@ -1,8 +1,8 @@
 /**
- * Runs a coalition graph (onnx/coalition-graph.ts): packs the background once and each call's groups into a
- * buffer kept per group count, with its input, shape and (where the runtime writes into given outputs) output
- * tensors made once too — a stream has two group counts, full runs and its tail — and returns the means
- * group-major, as the Kernel SHAP solve reads them.
+ * Runs a coalition graph (onnx/coalition-graph.ts) and returns the means group-major, as the Kernel SHAP solve
+ * reads them. Rows path: packs the background once and each call's groups into a buffer kept per group count,
+ * with its input, shape and (where the runtime writes into given outputs) output tensors made once too — a
+ * stream has two group counts, full runs and its tail. First-layer path: see `firstLayerMeansRun`.
  */
 import { RuntimeError } from '../errors.js';
 import type { CoalitionMeansRequest, CoalitionMeansRun } from '../types.js';

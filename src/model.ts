@@ -33,7 +33,7 @@ import {
 } from './onnx/metadata.js';
 import { coalitionGraph } from './onnx/coalition-graph.js';
 import { coalitionMeansRun, firstLayerMeansRun } from './onnx/coalition-means.js';
-import { affineFirstLayer } from './onnx/first-layer.js';
+import { affineFirstLayer, type AffineFirstLayer } from './onnx/first-layer.js';
 import { linearHeadAfter } from './onnx/linear-head.js';
 import { describeOutputs } from './onnx/output-kinds.js';
 import { describeUpgrade, upgradeOpset } from './onnx/opset-upgrade.js';
@@ -289,6 +289,8 @@ export class OnnxModel implements Model, LinearHeadSource {
   private readonly runtime: OnnxRuntime;
   private readonly options: OnnxModelOptions;
   private readonly sessions: SessionCache;
+  /** The affine first layer of the table input, once looked for (see `coalitionMeans`). */
+  private firstLayer?: { layer: AffineFirstLayer | undefined };
   /** Node outputs in topological order, with their producing node. */
   private readonly tensors: Map<string, { nodeName: string; opType: string }>;
   private readonly probes = new Map<string, Promise<ProbeResult>>();
@@ -842,7 +844,8 @@ export class OnnxModel implements Model, LinearHeadSource {
     this.checkTensor(request.scores, false);
     const { scores, columns, softmax } = request;
     // The first layer's parts where the model starts with an affine layer, else the rows (same values).
-    const layer = affineFirstLayer(this.proto, this.inputName, m);
+    this.firstLayer ??= { layer: affineFirstLayer(this.proto, this.inputName, m) };
+    const { layer } = this.firstLayer;
     const firstLayer = layer?.nodes.slice(0, -1).some((n) => n.output?.[0] === scores) ? undefined : layer;
     const session = await this.sessions.get(
       `coalition:${JSON.stringify([scores, columns, softmax])}`,

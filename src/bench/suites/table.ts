@@ -122,7 +122,7 @@ export const tableSuite: BenchSuite = {
               await rawRows(session, model.inputName, ready, m, forwardRows);
               const method: Spent[] = [];
               const floor: Spent[] = [];
-              for (let r = 0; r < (count === 1 ? Math.max(repeats, 7) : count >= 1000 ? 1 : repeats); r++) {
+              for (let r = 0; r < (count === 1 ? Math.max(repeats, 7) : repeats); r++) {
                 method.push(await spent(run));
                 floor.push(await rawRows(session, model.inputName, ready, m, forwardRows));
               }

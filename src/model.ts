@@ -81,6 +81,12 @@ import type {
   VjpResult,
 } from './types.js';
 
+/**
+ * Most numbers in a query point's first-layer shifts (features × background rows × hidden units, float32) for the
+ * coalition graph's first-layer path; beyond it the graph builds the rows (same values, less memory).
+ */
+const MAX_FIRST_LAYER_SHIFTS = 2 ** 24;
+
 export interface OnnxModelOptions {
   /** Class labels; override the model's `netlens.labels` metadata. */
   labels?: string[];
@@ -846,9 +852,15 @@ export class OnnxModel implements Model, LinearHeadSource {
     // The first layer's parts where the model starts with an affine layer, else the rows (same values).
     this.firstLayer ??= { layer: affineFirstLayer(this.proto, this.inputName, m) };
     const { layer } = this.firstLayer;
-    const firstLayer = layer?.nodes.slice(0, -1).some((n) => n.output?.[0] === scores) ? undefined : layer;
+    const shifts = layer ? request.background.length * layer.hidden : Infinity;
+    const firstLayer =
+      !layer ||
+      shifts > MAX_FIRST_LAYER_SHIFTS ||
+      layer.nodes.slice(0, -1).some((n) => n.output?.[0] === scores)
+        ? undefined
+        : layer;
     const session = await this.sessions.get(
-      `coalition:${JSON.stringify([scores, columns, softmax])}`,
+      `coalition:${JSON.stringify([scores, columns, softmax, firstLayer !== undefined])}`,
       () =>
         coalitionGraph(this.proto, {
           input: this.inputName,

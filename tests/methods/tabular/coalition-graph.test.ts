@@ -404,9 +404,15 @@ describe('coalition values inside the runtime', () => {
     const tolerance = 2 * (logits / 2 + (12 + SOFTMAX_ROUNDINGS) * U) + 2 * U;
     const cases: [string, NodeProto[], string, string][] = [
       [
-        'standardised in the graph',
-        [makeNode('Sub', ['x', 'mean'], ['centred']), makeNode('Div', ['centred', 'std'], ['scaled'])],
-        'scaled',
+        'standardised and halved in the graph',
+        [
+          makeNode('Sub', ['x', 'mean'], ['centred']),
+          makeNode('Div', ['centred', 'std'], ['scaled']),
+          // An exact halving by a Constant node: the bounds below hold as they are.
+          makeNode('Constant', [], ['half'], { value: floatTensor('half', [], [0.5]) }),
+          makeNode('Mul', ['half', 'scaled'], ['halved']),
+        ],
+        'halved',
         'first-layer',
       ],
       ['a Tanh first', [makeNode('Tanh', ['x'], ['squashed'])], 'squashed', 'rows'],

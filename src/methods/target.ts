@@ -213,6 +213,22 @@ export function targetTensor(target: Target, scoreTensor: string): string {
   return scoreTensor;
 }
 
+/**
+ * Whether the seeds of `target` on `tensor` follow from the tensor's item dims alone: class indices or names
+ * on a [N, C] score tensor. A method may then resolve the target without running the batch and read the
+ * explained values from its own gradient run, which returns the tensor too.
+ */
+export function seedsIgnoreValues(
+  model: TargetModel,
+  target: Target,
+  tensor: string,
+  itemDims: readonly number[],
+): boolean {
+  if (itemDims.length !== 1 || describedAs(model, tensor)?.kind === 'sequence') return false;
+  if (isObjectTarget(target)) return target.kind === 'classes';
+  return target !== undefined;
+}
+
 function describeClass(model: Pick<Model, 'labels'>, cls: number): string {
   const label = model.labels?.[cls];
   return label !== undefined ? `class ${cls} (${label})` : `class ${cls}`;

@@ -57,7 +57,14 @@ describe('saliency and input × gradient', () => {
       }
     const signed = await saliency(cnn, x, { target: [2, 0], channelReduction: 'sum' });
     expect(signed.map.data[5]).toBeCloseTo(direct.data[5] + direct.data[P + 5] + direct.data[2 * P + 5], 6);
-    expect(r.cost).toEqual({ forwardPasses: N, vjpItems: N });
+    // Given classes need no forward pass: the explained values come from the VJP's own output.
+    expect(r.cost).toEqual({ forwardPasses: 0, vjpItems: N });
+    const logits = (await cnn.run(x, ['logits'])).logits;
+    expectClose(r.scores, [logits.data[2], logits.data[3]], 1e-5);
+    const predicted = await saliency(cnn, x);
+    expect(predicted.cost).toEqual({ forwardPasses: N, vjpItems: N });
+    const best = [0, 1].map((n) => Math.max(...logits.data.subarray(3 * n, 3 * n + 3)));
+    expectClose(predicted.scores, best, 1e-6);
   });
 
   it('input × gradient on a linear model is each term of the score', async () => {

@@ -8,7 +8,13 @@
 import type { BackpropRule, BatchOptions, Model, TensorData } from '../../types.js';
 import { checkChoice } from '../batch.js';
 import { imageGeometry, type ImageGeometry } from '../image-layout.js';
-import { resolveTarget, targetTensor, type ResolvedTarget, type Target } from '../target.js';
+import {
+  resolveTarget,
+  seedsIgnoreValues,
+  targetTensor,
+  type ResolvedTarget,
+  type Target,
+} from '../target.js';
 
 /** How channels become one value per pixel. */
 export type ChannelReduction = 'maxAbs' | 'sum' | 'sumAbs' | 'l2';
@@ -49,23 +55,66 @@ export interface PreparedAttribution {
   target: ResolvedTarget;
   /** Forward passes spent resolving the target. */
   forwardPasses: number;
+  /**
+   * True when the target was resolved without running the batch: `target.scores` are placeholders until the
+   * gradient run fills them from the tensor values it returns (`fillScores`).
+   */
+  scoresPending?: boolean;
 }
 
-/** Runs the batch once to resolve the target (predicted class, predicted region, scores). */
+/**
+ * Runs the batch once to resolve the target (predicted class, predicted region, scores). With `deferScores`,
+ * a target whose seeds do not depend on the values (given classes on a [N, C] tensor) is resolved from the
+ * tensor's shape alone: the VJP recomputes the forward pass anyway and returns the tensor, so a single image
+ * costs one VJP instead of a forward pass and a VJP.
+ */
 export async function prepareAttribution(
   model: Model,
   input: TensorData,
   options: AttributionOptions,
+  { deferScores = false }: { deferScores?: boolean } = {},
 ): Promise<PreparedAttribution> {
   const geometry = imageGeometry(input, model.inputSpec, options.layout);
   const reduction = options.reductionLayer ?? (await model.reductionLayer());
   const tensor = targetTensor(options.target, reduction);
+  if (deferScores) {
+    const shape = (await model.layers()).find((l) => l.name === tensor)?.shape;
+    if (
+      shape?.length === 2 &&
+      shape[0] === 1 &&
+      seedsIgnoreValues(model, options.target, tensor, [shape[1]])
+    ) {
+      const placeholder = {
+        data: new Float32Array(geometry.batch * shape[1]),
+        dims: [geometry.batch, shape[1]],
+      };
+      return {
+        geometry,
+        target: resolveTarget(model, options.target, tensor, placeholder),
+        forwardPasses: 0,
+        scoresPending: true,
+      };
+    }
+  }
   const value = (await model.run(input, [tensor], { miniBatchSize: options.miniBatchSize }))[tensor];
   return {
     geometry,
     target: resolveTarget(model, options.target, tensor, value),
     forwardPasses: geometry.batch,
   };
+}
+
+/**
+ * Fills the explained values <tensor, seed> of jobs first.. from `output`, the target tensor's values the VJP
+ * returned for them ([count, ...item dims], job j's row j − first).
+ */
+export function fillScores(target: ResolvedTarget, output: TensorData, first: number, count: number): void {
+  const size = target.seeds.data.length / target.seeds.dims[0];
+  for (let j = 0; j < count; j++) {
+    let s = 0;
+    for (let i = 0; i < size; i++) s += output.data[j * size + i] * target.seeds.data[(first + j) * size + i];
+    target.scores[first + j] = s;
+  }
 }
 
 export function channelReduction(options: AttributionOptions, fallback: ChannelReduction): ChannelReduction {

@@ -4,7 +4,7 @@
  */
 import type { BackpropRule, Model, TensorData } from '../../types.js';
 import { runDerivedGradients } from './gradient-batches.js';
-import type { AttributionOptions, PreparedAttribution } from './common.js';
+import { fillScores, type AttributionOptions, type PreparedAttribution } from './common.js';
 
 export async function inputGradients(
   model: Model,
@@ -31,7 +31,10 @@ export async function inputGradients(
     },
     seed: (buffer, offset, job) =>
       buffer.set(target.seeds.data.subarray(job * seedSize, (job + 1) * seedSize), offset),
-    collect: (g, _output, first) => grads.set(g.data, first * geo.size),
+    collect: (g, output, first, count) => {
+      grads.set(g.data, first * geo.size);
+      if (prepared.scoresPending) fillScores(target, output, first, count);
+    },
     onProgress: options.onProgress,
   });
   return { data: grads, dims: [items, ...input.dims.slice(1)] };

@@ -3,6 +3,7 @@
  * runtime (onnxruntime-node, onnxruntime-web) is injected by whoever loads the model.
  */
 import { buildVjpGraph, differentiableTensors } from './autodiff/index.js';
+import { seedTopClass } from './autodiff/top-class-seed.js';
 import {
   closestNames,
   LayerError,
@@ -75,6 +76,7 @@ import type {
   Prediction,
   TensorData,
   TensorInfo,
+  TopClassVjpFunction,
   VjpFunction,
   VjpRequest,
   VjpResult,
@@ -264,6 +266,13 @@ interface ProbeResult {
   types: Map<string, string>;
 }
 
+/** A compiled VJP; `dY` is undefined for a graph that seeds itself (the top class). */
+type SeededVjp = (
+  inputs: TensorData | Record<string, TensorData>,
+  dY: TensorData | undefined,
+  options?: BatchOptions,
+) => Promise<VjpResult>;
+
 export class OnnxModel implements Model, LinearHeadSource {
   readonly inputs: TensorInfo[];
   readonly outputs: TensorInfo[];
@@ -292,7 +301,7 @@ export class OnnxModel implements Model, LinearHeadSource {
   private readonly tensors: Map<string, { nodeName: string; opType: string }>;
   private readonly probes = new Map<string, Promise<ProbeResult>>();
   private layerList: Promise<LayerInfo[]> | undefined;
-  private readonly vjps = new Map<string, Promise<VjpFunction>>();
+  private readonly vjps = new Map<string, Promise<SeededVjp>>();
   /** Per VJP of one item dims, the largest batch a session was made for (see vjpPerItemDims). */
   private readonly vjpBuckets = new Map<string, number>();
   /** Values of the inputs other than the main one (see the `inputs` option). */
@@ -920,17 +929,9 @@ export class OnnxModel implements Model, LinearHeadSource {
   // Vector–Jacobian products
 
   vjp(request: VjpRequest): Promise<VjpFunction> {
-    const rule = request.rule ?? 'gradient';
-    if (!RULES.includes(rule)) {
-      return Promise.reject(
-        new OptionError('INVALID_OPTION', `rule must be one of ${RULES.join(', ')}, got '${rule}'`),
-      );
-    }
+    let rule: BackpropRule;
     try {
-      this.checkTensor(request.output, false);
-      if (request.wrt.length === 0)
-        throw new OptionError('INVALID_OPTION', 'vjp needs at least one wrt tensor');
-      for (const name of request.wrt) this.checkTensor(name, true);
+      rule = this.checkVjpRequest(request);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -940,6 +941,31 @@ export class OnnxModel implements Model, LinearHeadSource {
     return this.cachedVjp(request.output, [...request.wrt], rule, key);
   }
 
+  async topClassVjp(request: VjpRequest): Promise<TopClassVjpFunction> {
+    const rule = this.checkVjpRequest(request);
+    if (this.itemDimsVary()) {
+      throw new UnsupportedError(
+        'UNSUPPORTED_MODEL',
+        'a top-class VJP needs fixed item dims (this input has a free axis besides the batch)',
+      );
+    }
+    const key = JSON.stringify([request.output, request.wrt, rule, 'top-class']);
+    const vjp = await this.cachedVjp(request.output, [...request.wrt], rule, key, undefined, undefined, true);
+    return (inputs, options) => vjp(inputs, undefined, options);
+  }
+
+  /** The rule of a valid VJP request; throws OptionError / LayerError otherwise. */
+  private checkVjpRequest(request: VjpRequest): BackpropRule {
+    const rule = request.rule ?? 'gradient';
+    if (!RULES.includes(rule))
+      throw new OptionError('INVALID_OPTION', `rule must be one of ${RULES.join(', ')}, got '${rule}'`);
+    this.checkTensor(request.output, false);
+    if (request.wrt.length === 0)
+      throw new OptionError('INVALID_OPTION', 'vjp needs at least one wrt tensor');
+    for (const name of request.wrt) this.checkTensor(name, true);
+    return rule;
+  }
+
   private cachedVjp(
     output: string,
     wrt: string[],
@@ -947,10 +973,11 @@ export class OnnxModel implements Model, LinearHeadSource {
     key: string,
     itemDims?: number[],
     sessionBatch?: number,
-  ): Promise<VjpFunction> {
+    topClass = false,
+  ): Promise<SeededVjp> {
     let compiled = this.vjps.get(key);
     if (!compiled) {
-      compiled = this.compileVjp(output, wrt, rule, key, itemDims, sessionBatch);
+      compiled = this.compileVjp(output, wrt, rule, key, itemDims, sessionBatch, topClass);
       this.vjps.set(key, compiled);
       compiled.catch(() => this.vjps.delete(key));
     }
@@ -992,10 +1019,18 @@ export class OnnxModel implements Model, LinearHeadSource {
     key: string,
     probeDims?: number[],
     sessionBatch?: number,
-  ): Promise<VjpFunction> {
+    topClass = false,
+  ): Promise<SeededVjp> {
     const shapes = await this.tensorShapes(probeDims);
-    const built = buildVjpGraph(this.proto, { output, wrt, rule, shapes });
     const outputShape = shapes[output];
+    if (topClass && outputShape.length !== 2) {
+      throw new UnsupportedError(
+        'UNSUPPORTED_MODEL',
+        `a top-class VJP needs [N, classes] scores; '${output}' is [${outputShape.join(', ')}]`,
+      );
+    }
+    const vjpGraph = buildVjpGraph(this.proto, { output, wrt, rule, shapes });
+    const built = topClass ? seedTopClass(vjpGraph, output, outputShape[1]) : vjpGraph;
     const seedAxis = this.batchAxis(outputShape);
     const withBatch = (dims: readonly number[] | undefined, b: number) => dims?.map((d) => (d < 0 ? b : d));
     // A batch size for the session only where every input (and the seed) has its batch axis and known dims.
@@ -1031,17 +1066,26 @@ export class OnnxModel implements Model, LinearHeadSource {
         this.checkBatch(value, `input '${name}'`, info.shape);
       }
       const main = feeds[this.inputName];
-      this.checkBatch(dY, `dY (seed for '${output}')`, this.expectedDims(outputShape), Math.max(seedAxis, 0));
-      if (main && seedAxis >= 0 && dY.dims[seedAxis] !== main.dims[0]) {
-        throw new OptionError(
-          'INVALID_INPUT',
-          `dY has ${dY.dims[seedAxis]} items but the inputs have ${main.dims[0]}`,
+      const feedAxes: Record<string, number> = {};
+      if (!topClass) {
+        if (!dY) throw new OptionError('INVALID_INPUT', `the gradient of '${output}' needs a seed dY`);
+        this.checkBatch(
+          dY,
+          `dY (seed for '${output}')`,
+          this.expectedDims(outputShape),
+          Math.max(seedAxis, 0),
         );
+        if (main && seedAxis >= 0 && dY.dims[seedAxis] !== main.dims[0]) {
+          throw new OptionError(
+            'INVALID_INPUT',
+            `dY has ${dY.dims[seedAxis]} items but the inputs have ${main.dims[0]}`,
+          );
+        }
+        feeds[built.seedName] = dY;
+        feedAxes[built.seedName] = Math.max(seedAxis, 0);
       }
-      feeds[built.seedName] = dY;
       const names = [built.outputName, ...built.gradNames];
       const itemDims = main ? main.dims.slice(1) : this.exampleItemDims();
-      const feedAxes = { [built.seedName]: Math.max(seedAxis, 0) };
       const outputAxes = (outs: readonly string[]) => this.batchAxes(outs, itemDims, sameShapeAs);
       const count = main?.dims[0] ?? 0;
       // A session made for `batch` items runs padded parts of exactly that many.

@@ -90,6 +90,9 @@ export type VjpFunction = (
   options?: BatchOptions,
 ) => Promise<VjpResult>;
 
+/** A VJP whose seed is each item's top class, found inside the same run (see `Model.topClassVjp`). */
+export type TopClassVjpFunction = (inputs: TensorData, options?: BatchOptions) => Promise<VjpResult>;
+
 /** What an output holds. */
 export type OutputKind = 'class-scores' | 'dense-map' | 'sequence' | 'regression';
 /** The activation the graph applies last to an output. */
@@ -190,6 +193,12 @@ export interface Model {
   coalitionMeans?(request: CoalitionMeansRequest): Promise<CoalitionMeansRun>;
   /** Compiled VJP for (output, wrt, rule); cached. */
   vjp(request: VjpRequest): Promise<VjpFunction>;
+  /**
+   * The VJP of a [N, C] `output` seeded with the one-hot of each item's top class (first maximum), computed
+   * in the same run: the returned output says which class that was. Rejects with UnsupportedError where the
+   * output is not [N, C] or the input's item dims vary.
+   */
+  topClassVjp?(request: VjpRequest): Promise<TopClassVjpFunction>;
   /** Run the network's tail: feed `layer` with `activations`, return `output` (default: the main output). */
   forwardFrom(
     layer: string,

@@ -214,19 +214,22 @@ export function targetTensor(target: Target, scoreTensor: string): string {
 }
 
 /**
- * Whether the seeds of `target` on `tensor` follow from the tensor's item dims alone: class indices or names
- * on a [N, C] score tensor. A method may then resolve the target without running the batch and read the
- * explained values from its own gradient run, which returns the tensor too.
+ * How a gradient run can resolve `target` on `tensor` by itself, without running the batch first (the VJP
+ * recomputes the forward pass and returns the tensor): 'scores' where the seeds follow from the item dims alone
+ * (class indices or names on a [N, C] score tensor) and only the explained values are read from the run;
+ * 'top-class' for the predicted class on a [N, C] score tensor (a VJP that seeds itself with the top class);
+ * undefined otherwise.
  */
-export function seedsIgnoreValues(
+export function selfResolvingTarget(
   model: TargetModel,
   target: Target,
   tensor: string,
   itemDims: readonly number[],
-): boolean {
-  if (itemDims.length !== 1 || describedAs(model, tensor)?.kind === 'sequence') return false;
-  if (isObjectTarget(target)) return target.kind === 'classes';
-  return target !== undefined;
+): 'scores' | 'top-class' | undefined {
+  if (itemDims.length !== 1 || describedAs(model, tensor)?.kind === 'sequence') return undefined;
+  if (target === undefined) return 'top-class';
+  if (isObjectTarget(target)) return target.kind === 'classes' ? 'scores' : undefined;
+  return 'scores';
 }
 
 function describeClass(model: Pick<Model, 'labels'>, cls: number): string {

@@ -10,7 +10,7 @@ import { checkChoice } from '../batch.js';
 import { imageGeometry, type ImageGeometry } from '../image-layout.js';
 import {
   resolveTarget,
-  seedsIgnoreValues,
+  selfResolvingTarget,
   targetTensor,
   type ResolvedTarget,
   type Target,
@@ -56,45 +56,42 @@ export interface PreparedAttribution {
   /** Forward passes spent resolving the target. */
   forwardPasses: number;
   /**
-   * True when the target was resolved without running the batch: `target.scores` are placeholders until the
-   * gradient run fills them from the tensor values it returns (`fillScores`).
+   * Set when the target was resolved without running the batch, for the gradient run to complete: 'scores'
+   * (given classes: `target.scores` are placeholders until `fillScores` reads the explained values from the
+   * VJP's outputs), 'top-class' (the predicted class: `target` is a placeholder until the run, made by a VJP
+   * that seeds itself with the top class, gives the scores to resolve it on).
    */
-  scoresPending?: boolean;
+  pending?: 'scores' | 'top-class';
 }
 
 /**
- * Runs the batch once to resolve the target (predicted class, predicted region, scores). With `deferScores`,
- * a target whose seeds do not depend on the values (given classes on a [N, C] tensor) is resolved from the
- * tensor's shape alone: the VJP recomputes the forward pass anyway and returns the tensor, so a single image
- * costs one VJP instead of a forward pass and a VJP.
+ * Runs the batch once to resolve the target (predicted class, predicted region, scores). With `deferred`, a
+ * class target on a [N, C] score tensor is left for the gradient run to complete (see `pending`): the VJP
+ * recomputes the forward pass anyway and returns the tensor, so a single image costs one VJP instead of a
+ * forward pass and a VJP.
  */
 export async function prepareAttribution(
   model: Model,
   input: TensorData,
   options: AttributionOptions,
-  { deferScores = false }: { deferScores?: boolean } = {},
+  { deferred = false }: { deferred?: boolean } = {},
 ): Promise<PreparedAttribution> {
   const geometry = imageGeometry(input, model.inputSpec, options.layout);
   const reduction = options.reductionLayer ?? (await model.reductionLayer());
   const tensor = targetTensor(options.target, reduction);
-  if (deferScores) {
-    const shape = (await model.layers()).find((l) => l.name === tensor)?.shape;
-    if (
-      shape?.length === 2 &&
-      shape[0] === 1 &&
-      seedsIgnoreValues(model, options.target, tensor, [shape[1]])
-    ) {
-      const placeholder = {
-        data: new Float32Array(geometry.batch * shape[1]),
-        dims: [geometry.batch, shape[1]],
-      };
-      return {
-        geometry,
-        target: resolveTarget(model, options.target, tensor, placeholder),
-        forwardPasses: 0,
-        scoresPending: true,
-      };
-    }
+  const itemDims = deferred ? await scoreItemDims(model, tensor) : undefined;
+  const how = itemDims ? selfResolvingTarget(model, options.target, tensor, itemDims) : undefined;
+  if (itemDims && (how === 'scores' || (how === 'top-class' && model.topClassVjp))) {
+    const placeholder = {
+      data: new Float32Array(geometry.batch * itemDims[0]),
+      dims: [geometry.batch, ...itemDims],
+    };
+    return {
+      geometry,
+      target: resolveTarget(model, options.target, tensor, placeholder),
+      forwardPasses: 0,
+      pending: how,
+    };
   }
   const value = (await model.run(input, [tensor], { miniBatchSize: options.miniBatchSize }))[tensor];
   return {
@@ -102,6 +99,16 @@ export async function prepareAttribution(
     target: resolveTarget(model, options.target, tensor, value),
     forwardPasses: geometry.batch,
   };
+}
+
+/**
+ * The item dims of `tensor` where the model declares them: the main output's, for the output itself and for
+ * the logits its final softmax or sigmoid reads (same shape).
+ */
+async function scoreItemDims(model: Model, tensor: string): Promise<number[] | undefined> {
+  if (tensor !== model.outputName && tensor !== (await model.reductionLayer())) return undefined;
+  const dims = model.outputs.find((o) => o.name === model.outputName)?.shape.slice(1);
+  return dims?.every((d) => typeof d === 'number' && d > 0) ? (dims as number[]) : undefined;
 }
 
 /**

@@ -302,6 +302,7 @@ export class OnnxModel implements Model, LinearHeadSource {
   private readonly probes = new Map<string, Promise<ProbeResult>>();
   private layerList: Promise<LayerInfo[]> | undefined;
   private readonly vjps = new Map<string, Promise<SeededVjp>>();
+  private readonly tailVjps = new Map<string, Promise<VjpFunction>>();
   /** Per VJP of one item dims, the largest batch a session was made for (see vjpPerItemDims). */
   private readonly vjpBuckets = new Map<string, number>();
   /** Values of the inputs other than the main one (see the `inputs` option). */
@@ -928,6 +929,67 @@ export class OnnxModel implements Model, LinearHeadSource {
   // ---------------------------------------------------------------------------------------------------------
   // Vector–Jacobian products
 
+  tailVjp(layer: string, output: string): Promise<VjpFunction> {
+    const key = JSON.stringify([layer, output]);
+    let compiled = this.tailVjps.get(key);
+    if (!compiled) {
+      compiled = this.compileTailVjp(layer, output);
+      this.tailVjps.set(key, compiled);
+      compiled.catch(() => this.tailVjps.delete(key));
+    }
+    return compiled;
+  }
+
+  /** The VJP graph of the network cut at `layer`: fed the layer's activations, it runs the tail only. */
+  private async compileTailVjp(layer: string, output: string): Promise<VjpFunction> {
+    await this.checkLayer(layer);
+    this.checkTensor(output, false);
+    const shapes = await this.tensorShapes();
+    const layerShape = shapes[layer];
+    const axis = this.batchAxis(layerShape);
+    const seedAxis = this.batchAxis(shapes[output]);
+    if (axis !== 0 || seedAxis !== 0) {
+      throw new UnsupportedError('UNSUPPORTED_LAYER', `'${layer}' or '${output}' is not batch-first`);
+    }
+    if (layer === output) {
+      throw new UnsupportedError('UNSUPPORTED_LAYER', `'${output}' is the layer itself: there is no tail`);
+    }
+    const others = this.inputs.filter((i) => i.name !== this.inputName).map((i) => i.name);
+    const tail = cutAt(this.proto, layer, [output], layerShape, others);
+    const built = buildVjpGraph(tail, { output, wrt: [layer], rule: 'gradient', shapes });
+    const session = await this.sessions.get(
+      `tail-vjp:${JSON.stringify([layer, output])}`,
+      () => built.model,
+      `the gradient of '${output}' from '${layer}'`,
+    );
+    const graphInputs = new Set((built.model.graph?.input ?? []).map((vi) => vi.name));
+    const [grad] = built.gradNames;
+    return async (inputs, dY, options) => {
+      const activations = isTensorData(inputs) ? inputs : inputs[layer];
+      if (!activations) throw new OptionError('INVALID_INPUT', `the activations of '${layer}' are missing`);
+      this.checkBatch(activations, `layer '${layer}'`, this.expectedDims(layerShape), axis);
+      this.checkBatch(dY, `dY (seed for '${output}')`, this.expectedDims(shapes[output]), seedAxis);
+      if (dY.dims[seedAxis] !== activations.dims[axis]) {
+        throw new OptionError(
+          'INVALID_INPUT',
+          `dY has ${dY.dims[seedAxis]} items but the activations have ${activations.dims[axis]}`,
+        );
+      }
+      // Held inputs the tail reads come along, batched like the activations.
+      const feeds: Record<string, TensorData> = {};
+      const held = this.feedsFor({ data: new Float32Array(0), dims: [activations.dims[axis], 0] });
+      for (const [name, value] of Object.entries(held)) if (graphInputs.has(name)) feeds[name] = value;
+      feeds[layer] = activations;
+      feeds[built.seedName] = dY;
+      const result = await runBatched(this.runtime, session, feeds, [built.outputName, grad], {
+        ...this.batchOptions(options, 'gradients'),
+        feedAxes: { [layer]: axis, [built.seedName]: seedAxis },
+        outputAxes: async () => ({ [built.outputName]: seedAxis, [grad]: axis }),
+      });
+      return { output: result[built.outputName], grads: [result[grad]] };
+    };
+  }
+
   vjp(request: VjpRequest): Promise<VjpFunction> {
     let rule: BackpropRule;
     try {
@@ -1126,6 +1188,7 @@ export class OnnxModel implements Model, LinearHeadSource {
 
   async dispose(): Promise<void> {
     this.vjps.clear();
+    this.tailVjps.clear();
     this.vjpBuckets.clear();
     this.probes.clear();
     this.layerList = undefined;

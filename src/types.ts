@@ -199,6 +199,12 @@ export interface Model {
    * output is not [N, C] or the input's item dims vary.
    */
   topClassVjp?(request: VjpRequest): Promise<TopClassVjpFunction>;
+  /**
+   * The VJP of `output` with respect to `layer` on the network's tail: fed the layer's activations (from a
+   * forward pass already made) instead of the input, it runs only what follows the layer. Rejects with
+   * UnsupportedError('UNSUPPORTED_LAYER') where the tail reads other tensors computed before the layer.
+   */
+  tailVjp?(layer: string, output: string): Promise<VjpFunction>;
   /** Run the network's tail: feed `layer` with `activations`, return `output` (default: the main output). */
   forwardFrom(
     layer: string,

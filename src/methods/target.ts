@@ -216,7 +216,8 @@ export function targetTensor(target: Target, scoreTensor: string): string {
 /**
  * How a gradient run can resolve `target` on `tensor` by itself, without running the batch first (the VJP
  * recomputes the forward pass and returns the tensor): 'scores' where the seeds follow from the item dims alone
- * (class indices or names on a [N, C] score tensor) and only the explained values are read from the run;
+ * (class indices or names on a [N, C] score tensor, explicit seeds, fixed elements or channels) and only the
+ * explained values are read from the run;
  * 'top-class' for the predicted class on a [N, C] score tensor (a VJP that seeds itself with the top class);
  * undefined otherwise.
  */
@@ -226,10 +227,13 @@ export function selfResolvingTarget(
   tensor: string,
   itemDims: readonly number[],
 ): 'scores' | 'top-class' | undefined {
+  if (isObjectTarget(target)) {
+    // Explicit seeds (noisy copies, path points) and fixed elements or channels are known beforehand.
+    if (['seed', 'output', 'element', 'channel'].includes(target.kind)) return 'scores';
+    return target.kind === 'classes' && itemDims.length === 1 ? 'scores' : undefined;
+  }
   if (itemDims.length !== 1 || describedAs(model, tensor)?.kind === 'sequence') return undefined;
-  if (target === undefined) return 'top-class';
-  if (isObjectTarget(target)) return target.kind === 'classes' ? 'scores' : undefined;
-  return 'scores';
+  return target === undefined ? 'top-class' : 'scores';
 }
 
 function describeClass(model: Pick<Model, 'labels'>, cls: number): string {

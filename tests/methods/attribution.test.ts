@@ -73,9 +73,13 @@ describe('saliency and input × gradient', () => {
     const topGrads = (await vjp(x, { data: topSeed, dims: [2, 3] })).grads[0];
     expectClose(predicted.attribution.data, topGrads.data, 1e-6);
     await expect(cnn.topClassVjp({ output: 'feat', wrt: ['x'] })).rejects.toThrow(UnsupportedError);
-    // Other targets (explicit seeds, regions, sequences) still run the batch first.
+    // Explicit seeds on the scores need no forward pass either.
     const seeded = await saliency(cnn, x, { target: { kind: 'seed', tensor: 'logits', seeds: seed } });
-    expect(seeded.cost).toEqual({ forwardPasses: N, vjpItems: N });
+    expect(seeded.cost).toEqual({ forwardPasses: 0, vjpItems: N });
+    expectClose(seeded.scores, r.scores, 1e-6);
+    // A target on a layer whose dims the model does not declare still runs the batch first.
+    const channel = await saliency(cnn, x, { target: { kind: 'channel', tensor: 'feat', channels: 1 } });
+    expect(channel.cost).toEqual({ forwardPasses: N, vjpItems: N });
   });
 
   it('input × gradient on a linear model is each term of the score', async () => {

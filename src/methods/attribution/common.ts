@@ -66,7 +66,7 @@ export interface PreparedAttribution {
 
 /**
  * Runs the batch once to resolve the target (predicted class, predicted region, scores). With `deferred`, a
- * class target on a [N, C] score tensor is left for the gradient run to complete (see `pending`): the VJP
+ * target the gradient run can resolve by itself (`selfResolvingTarget`) is left to it (see `pending`): the VJP
  * recomputes the forward pass anyway and returns the tensor, so a single image costs one VJP instead of a
  * forward pass and a VJP.
  */
@@ -83,7 +83,7 @@ export async function prepareAttribution(
   const how = itemDims ? selfResolvingTarget(model, options.target, tensor, itemDims) : undefined;
   if (itemDims && (how === 'scores' || (how === 'top-class' && model.topClassVjp))) {
     const placeholder = {
-      data: new Float32Array(geometry.batch * itemDims[0]),
+      data: new Float32Array(geometry.batch * itemDims.reduce((a, b) => a * b, 1)),
       dims: [geometry.batch, ...itemDims],
     };
     return {

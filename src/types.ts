@@ -98,6 +98,9 @@ export type VjpFunction = (
   options?: BatchOptions,
 ) => Promise<VjpResult>;
 
+/** A VJP whose seed is each item's top class, found inside the same run (see `Model.topClassVjp`). */
+export type TopClassVjpFunction = (inputs: TensorData, options?: BatchOptions) => Promise<VjpResult>;
+
 /** What an output holds. */
 export type OutputKind = 'class-scores' | 'dense-map' | 'sequence' | 'regression';
 /** The activation the graph applies last to an output. */
@@ -198,6 +201,18 @@ export interface Model {
   coalitionMeans?(request: CoalitionMeansRequest): Promise<CoalitionMeansRun>;
   /** Compiled VJP for (output, wrt, rule); cached. */
   vjp(request: VjpRequest): Promise<VjpFunction>;
+  /**
+   * The VJP of a [N, C] `output` seeded with the one-hot of each item's top class (first maximum), computed
+   * in the same run: the returned output says which class that was. Rejects with UnsupportedError where the
+   * output is not [N, C] or the input's item dims vary.
+   */
+  topClassVjp?(request: VjpRequest): Promise<TopClassVjpFunction>;
+  /**
+   * The VJP of `output` with respect to `layer` on the network's tail: fed the layer's activations (from a
+   * forward pass already made) instead of the input, it runs only what follows the layer. Rejects with
+   * UnsupportedError('UNSUPPORTED_LAYER') where the tail reads other tensors computed before the layer.
+   */
+  tailVjp?(layer: string, output: string): Promise<VjpFunction>;
   /** Run the network's tail: feed `layer` with `activations`, return `output` (default: the main output). */
   forwardFrom(
     layer: string,

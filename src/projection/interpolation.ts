@@ -49,11 +49,17 @@ export interface InterpolationSettings {
    */
   maxFftSize?: number;
   /**
-   * Exact near field once the node spacing exceeds `nearFieldFrom` (embedding units): pairs closer than
-   * `nearFieldRadius` node spacings get the exact kernel, the FFT a smooth stand-in inside that radius
-   * (interpolation-kernels.ts, smoothKernel). 0 turns it off.
+   * Radius of the exact near field in node spacings (default 5; 0 turns it off): pairs closer than that get the
+   * exact kernel, the FFT a smooth stand-in inside it (interpolation-kernels.ts, smoothKernel). The grid's error
+   * sits where the kernel is sharp against the node spacing; on the final 70 000-point Fashion-MNIST embedding
+   * (spacing 0.59) the repulsion is off by 14.8 % without it, 4.4 % with 3 spacings, 1.8 % with 4, 0.8 % with 5.
    */
   nearFieldRadius?: number;
+  /**
+   * Node spacing (embedding units) above which the near field is on (default 0.25). Its pairs cost about the
+   * same at any extent (the radius grows with the spacing) but more while the embedding is dense and its grid
+   * small, so tight embeddings, whose grid is fine anyway, go without.
+   */
   nearFieldFrom?: number;
 }
 
@@ -84,8 +90,8 @@ export class InterpolationGradient {
     this.maxBoxWidth = settings.maxBoxWidth ?? 1;
     this.minFftSize = settings.minFftSize ?? 256;
     this.maxFftSize = Math.max(settings.maxFftSize ?? 512, this.minFftSize);
-    this.nearFieldRadius = settings.nearFieldRadius ?? 0;
-    this.nearFieldFrom = settings.nearFieldFrom ?? 0;
+    this.nearFieldRadius = settings.nearFieldRadius ?? 5;
+    this.nearFieldFrom = settings.nearFieldFrom ?? 0.25;
     if (!Number.isInteger(this.nodes) || this.nodes < 2)
       throw new RangeError(`nodesPerBox must be an integer >= 2`);
     let largest = this.minFftSize;

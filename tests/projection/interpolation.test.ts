@@ -161,7 +161,8 @@ describe('interpolation (FIt-SNE) gradient', () => {
     const expected = exactGradient(y, 1).grad;
     const errors = [1, 0.5].map((maxBoxWidth) => {
       const got = new Float64Array(n * 2);
-      const settings = { maxBoxWidth, maxFftSize: 1024 };
+      // The grid's own order, without the near field's exact pairs.
+      const settings = { maxBoxWidth, maxFftSize: 1024, nearFieldRadius: 0 };
       const interpolation = new InterpolationGradient(sparse, entropyTerm(sparse.values), settings);
       interpolation.evaluate(y, 1, got, false);
       expect(interpolation.lastGrid.boxWidth).toBeLessThanOrEqual(maxBoxWidth);
@@ -185,9 +186,10 @@ describe('interpolation (FIt-SNE) gradient', () => {
       const kl = interpolation.evaluate(y, 1, got, true) as number;
       return { got, kl, grid: interpolation.lastGrid };
     };
-    const coarse = run({});
+    const coarse = run({ nearFieldRadius: 0 });
     expect(coarse.grid.nearRadius).toBe(0);
-    const near = run({ nearFieldRadius: 5, nearFieldFrom: 0.5 });
+    // The default: 5 node spacings once the spacing exceeds 0.25.
+    const near = run({});
     expect(near.grid.nearRadius).toBeCloseTo(5 * (near.grid.boxWidth / 3), 12);
     expect(near.grid.boxWidth / 3).toBeGreaterThan(2);
     const coarseError = relativeError(coarse.got, expected.grad);
@@ -196,7 +198,7 @@ describe('interpolation (FIt-SNE) gradient', () => {
     expect(nearError).toBeLessThan(coarseError / 10);
     expect(Math.abs(near.kl - expected.kl)).toBeLessThan(1e-3 * Math.abs(expected.kl));
     // Below the spacing threshold the near field stays off.
-    expect(run({ nearFieldRadius: 5, nearFieldFrom: 100 }).grid.nearRadius).toBe(0);
+    expect(run({ nearFieldFrom: 100 }).grid.nearRadius).toBe(0);
   });
 
   it('gradient descent with it lowers the KL divergence and separates clusters', async () => {

@@ -56,9 +56,10 @@ export interface InterpolationSettings {
    */
   nearFieldRadius?: number;
   /**
-   * Node spacing (embedding units) above which the near field is on (default 0.25). Its pairs cost about the
-   * same at any extent (the radius grows with the spacing) but more while the embedding is dense and its grid
-   * small, so tight embeddings, whose grid is fine anyway, go without.
+   * Node spacing (embedding units) above which the near field is on (default 0.25), once early exaggeration is
+   * over (exaggeration 1). Its pairs cost about the same at any extent (the radius grows with the spacing) but
+   * more while the embedding is dense and its grid small, so tight embeddings, whose grid is fine anyway, go
+   * without.
    */
   nearFieldFrom?: number;
 }
@@ -119,7 +120,7 @@ export class InterpolationGradient {
       b.y[2 * r] = y[2 * order[r]];
       b.y[2 * r + 1] = y[2 * order[r] + 1];
     }
-    this.setGrid(y, withKl);
+    this.setGrid(y, withKl, exaggeration);
     const radius2 = b.params[PARAM.nearRadius2];
     PHASES.forEach((phase, code) => {
       if (phase !== 'near' || radius2 > 0) this.executor.run(code, taskCount(phase));
@@ -149,7 +150,7 @@ export class InterpolationGradient {
   }
 
   /** The grid over the embedding's bounding square, written to the shared parameters. */
-  private setGrid(y: Float64Array, withKl: boolean): void {
+  private setGrid(y: Float64Array, withKl: boolean, exaggeration: number): void {
     const n = this.buffers.n;
     const nodes = this.nodes;
     let minX = Infinity;
@@ -176,8 +177,10 @@ export class InterpolationGradient {
     // kernel's transform is recomputed only when the spacing changes step, not at every iteration.
     const spacing = 2 ** (Math.ceil(8 * Math.log2(extent / m)) / 8);
     const h = spacing * nodes;
-    const nearRadius =
-      this.nearFieldRadius > 0 && spacing > this.nearFieldFrom ? this.nearFieldRadius * spacing : 0;
+    // Not during early exaggeration: the embedding is then at its densest (the most pairs within the radius) and
+    // only roughly laid out; the final KL is decided after.
+    const near = this.nearFieldRadius > 0 && spacing > this.nearFieldFrom && exaggeration === 1;
+    const nearRadius = near ? this.nearFieldRadius * spacing : 0;
     this.lastGrid = { fftSize, boxes, boxWidth: h, nearRadius };
     const params = this.buffers.params;
     params[PARAM.nearRadius2] = nearRadius * nearRadius;

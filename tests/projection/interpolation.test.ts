@@ -201,6 +201,30 @@ describe('interpolation (FIt-SNE) gradient', () => {
     expect(run({ nearFieldFrom: 100 }).grid.nearRadius).toBe(0);
   });
 
+  it("shrinks the near field's radius where the points are dense, and still improves on the grid", () => {
+    // A tight blob of 240 points and 10 far outliers: a coarse grid (spacing above 1) whose 5-spacing radius
+    // takes in most of the blob, far more candidates per point than a budget of 20.
+    const random = seededRandom(11);
+    const y = Float64Array.from(
+      { length: n * 2 },
+      (_, t) => (t < 2 * (n - 10) ? 1.5 : 100) * random.normal(),
+    );
+    const expected = exactGradient(y, 1).grad;
+    const run = (nearFieldRadius: number) => {
+      const got = new Float64Array(n * 2);
+      const settings = { maxFftSize: 256, nearFieldRadius, nearFieldCandidates: 20 };
+      const interpolation = new InterpolationGradient(sparse, entropyTerm(sparse.values), settings);
+      interpolation.evaluate(y, 1, got, false);
+      return { error: normRelativeError(got, expected), grid: interpolation.lastGrid };
+    };
+    const near = run(5);
+    const spacing = near.grid.boxWidth / 3;
+    expect(spacing).toBeGreaterThan(1);
+    expect(near.grid.nearRadius).toBeGreaterThan(0);
+    expect(near.grid.nearRadius).toBeLessThan(0.8 * 5 * spacing);
+    expect(near.error).toBeLessThan(run(0).error / 2);
+  });
+
   it('gradient descent with it lowers the KL divergence and separates clusters', async () => {
     const n = 600;
     const { data, labels, dim } = gaussianMixture({ n, dim: 10, clusters: 4, centerScale: 4, seed: 3 });

@@ -3,6 +3,7 @@
  * runtime (onnxruntime-node, onnxruntime-web) is injected by whoever loads the model.
  */
 import { buildVjpGraph, differentiableTensors } from './autodiff/index.js';
+import { seedTopClass } from './autodiff/top-class-seed.js';
 import {
   closestNames,
   LayerError,
@@ -32,7 +33,8 @@ import {
   TASK_KEY,
 } from './onnx/metadata.js';
 import { coalitionGraph } from './onnx/coalition-graph.js';
-import { coalitionMeansRun } from './onnx/coalition-means.js';
+import { coalitionMeansRun, firstLayerMeansRun } from './onnx/coalition-means.js';
+import { affineFirstLayer, type AffineFirstLayer } from './onnx/first-layer.js';
 import { linearHeadAfter } from './onnx/linear-head.js';
 import { describeOutputs } from './onnx/output-kinds.js';
 import { describeUpgrade, upgradeOpset } from './onnx/opset-upgrade.js';
@@ -75,10 +77,17 @@ import type {
   Prediction,
   TensorData,
   TensorInfo,
+  TopClassVjpFunction,
   VjpFunction,
   VjpRequest,
   VjpResult,
 } from './types.js';
+
+/**
+ * Most numbers in a query point's first-layer shifts (features × background rows × hidden units, float32) for the
+ * coalition graph's first-layer path; beyond it the graph builds the rows (same values, less memory).
+ */
+const MAX_FIRST_LAYER_SHIFTS = 2 ** 24;
 
 export interface OnnxModelOptions {
   /** Class labels; override the model's `netlens.labels` metadata. */
@@ -264,6 +273,13 @@ interface ProbeResult {
   types: Map<string, string>;
 }
 
+/** A compiled VJP; `dY` is undefined for a graph that seeds itself (the top class). */
+type SeededVjp = (
+  inputs: TensorData | Record<string, TensorData>,
+  dY: TensorData | undefined,
+  options?: BatchOptions,
+) => Promise<VjpResult>;
+
 export class OnnxModel implements Model, LinearHeadSource {
   readonly inputs: TensorInfo[];
   readonly outputs: TensorInfo[];
@@ -288,11 +304,14 @@ export class OnnxModel implements Model, LinearHeadSource {
   private readonly runtime: OnnxRuntime;
   private readonly options: OnnxModelOptions;
   private readonly sessions: SessionCache;
+  /** The affine first layer of the table input, once looked for (see `coalitionMeans`). */
+  private firstLayer?: { layer: AffineFirstLayer | undefined };
   /** Node outputs in topological order, with their producing node. */
   private readonly tensors: Map<string, { nodeName: string; opType: string }>;
   private readonly probes = new Map<string, Promise<ProbeResult>>();
   private layerList: Promise<LayerInfo[]> | undefined;
-  private readonly vjps = new Map<string, Promise<VjpFunction>>();
+  private readonly vjps = new Map<string, Promise<SeededVjp>>();
+  private readonly tailVjps = new Map<string, Promise<VjpFunction>>();
   /** Per VJP of one item dims, the largest batch a session was made for (see vjpPerItemDims). */
   private readonly vjpBuckets = new Map<string, number>();
   /** Values of the inputs other than the main one (see the `inputs` option). */
@@ -840,12 +859,32 @@ export class OnnxModel implements Model, LinearHeadSource {
     }
     this.checkTensor(request.scores, false);
     const { scores, columns, softmax } = request;
+    // The first layer's parts where the model starts with an affine layer, else the rows (same values).
+    this.firstLayer ??= { layer: affineFirstLayer(this.proto, this.inputName, m) };
+    const { layer } = this.firstLayer;
+    const shifts = layer ? request.background.length * layer.hidden : Infinity;
+    const firstLayer =
+      !layer ||
+      shifts > MAX_FIRST_LAYER_SHIFTS ||
+      layer.nodes.slice(0, -1).some((n) => n.output?.[0] === scores)
+        ? undefined
+        : layer;
     const session = await this.sessions.get(
-      `coalition:${JSON.stringify([scores, columns, softmax])}`,
-      () => coalitionGraph(this.proto, { input: this.inputName, scores, numFeatures: m, columns, softmax }),
+      `coalition:${JSON.stringify([scores, columns, softmax, firstLayer !== undefined])}`,
+      () =>
+        coalitionGraph(this.proto, {
+          input: this.inputName,
+          scores,
+          numFeatures: m,
+          columns,
+          softmax,
+          firstLayer,
+        }),
       `the coalition graph of '${scores}'`,
     );
-    return coalitionMeansRun(this.runtime, session, m, request);
+    return firstLayer
+      ? firstLayerMeansRun(this.runtime, session, firstLayer, m, request)
+      : coalitionMeansRun(this.runtime, session, m, request);
   }
 
   private runSession(names: readonly string[]): Promise<OrtSession> {
@@ -919,18 +958,71 @@ export class OnnxModel implements Model, LinearHeadSource {
   // ---------------------------------------------------------------------------------------------------------
   // Vector–Jacobian products
 
-  vjp(request: VjpRequest): Promise<VjpFunction> {
-    const rule = request.rule ?? 'gradient';
-    if (!RULES.includes(rule)) {
-      return Promise.reject(
-        new OptionError('INVALID_OPTION', `rule must be one of ${RULES.join(', ')}, got '${rule}'`),
-      );
+  tailVjp(layer: string, output: string): Promise<VjpFunction> {
+    const key = JSON.stringify([layer, output]);
+    let compiled = this.tailVjps.get(key);
+    if (!compiled) {
+      compiled = this.compileTailVjp(layer, output);
+      this.tailVjps.set(key, compiled);
+      compiled.catch(() => this.tailVjps.delete(key));
     }
+    return compiled;
+  }
+
+  /** The VJP graph of the network cut at `layer`: fed the layer's activations, it runs the tail only. */
+  private async compileTailVjp(layer: string, output: string): Promise<VjpFunction> {
+    await this.checkLayer(layer);
+    this.checkTensor(output, false);
+    const shapes = await this.tensorShapes();
+    const layerShape = shapes[layer];
+    const axis = this.batchAxis(layerShape);
+    const seedAxis = this.batchAxis(shapes[output]);
+    if (axis !== 0 || seedAxis !== 0) {
+      throw new UnsupportedError('UNSUPPORTED_LAYER', `'${layer}' or '${output}' is not batch-first`);
+    }
+    if (layer === output) {
+      throw new UnsupportedError('UNSUPPORTED_LAYER', `'${output}' is the layer itself: there is no tail`);
+    }
+    const others = this.inputs.filter((i) => i.name !== this.inputName).map((i) => i.name);
+    const tail = cutAt(this.proto, layer, [output], layerShape, others);
+    const built = buildVjpGraph(tail, { output, wrt: [layer], rule: 'gradient', shapes });
+    const session = await this.sessions.get(
+      `tail-vjp:${JSON.stringify([layer, output])}`,
+      () => built.model,
+      `the gradient of '${output}' from '${layer}'`,
+    );
+    const graphInputs = new Set((built.model.graph?.input ?? []).map((vi) => vi.name));
+    const [grad] = built.gradNames;
+    return async (inputs, dY, options) => {
+      const activations = isTensorData(inputs) ? inputs : inputs[layer];
+      if (!activations) throw new OptionError('INVALID_INPUT', `the activations of '${layer}' are missing`);
+      this.checkBatch(activations, `layer '${layer}'`, this.expectedDims(layerShape), axis);
+      this.checkBatch(dY, `dY (seed for '${output}')`, this.expectedDims(shapes[output]), seedAxis);
+      if (dY.dims[seedAxis] !== activations.dims[axis]) {
+        throw new OptionError(
+          'INVALID_INPUT',
+          `dY has ${dY.dims[seedAxis]} items but the activations have ${activations.dims[axis]}`,
+        );
+      }
+      // Held inputs the tail reads come along, batched like the activations.
+      const feeds: Record<string, TensorData> = {};
+      const held = this.feedsFor({ data: new Float32Array(0), dims: [activations.dims[axis], 0] });
+      for (const [name, value] of Object.entries(held)) if (graphInputs.has(name)) feeds[name] = value;
+      feeds[layer] = activations;
+      feeds[built.seedName] = dY;
+      const result = await runBatched(this.runtime, session, feeds, [built.outputName, grad], {
+        ...this.batchOptions(options, 'gradients'),
+        feedAxes: { [layer]: axis, [built.seedName]: seedAxis },
+        outputAxes: async () => ({ [built.outputName]: seedAxis, [grad]: axis }),
+      });
+      return { output: result[built.outputName], grads: [result[grad]] };
+    };
+  }
+
+  vjp(request: VjpRequest): Promise<VjpFunction> {
+    let rule: BackpropRule;
     try {
-      this.checkTensor(request.output, false);
-      if (request.wrt.length === 0)
-        throw new OptionError('INVALID_OPTION', 'vjp needs at least one wrt tensor');
-      for (const name of request.wrt) this.checkTensor(name, true);
+      rule = this.checkVjpRequest(request);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -940,6 +1032,31 @@ export class OnnxModel implements Model, LinearHeadSource {
     return this.cachedVjp(request.output, [...request.wrt], rule, key);
   }
 
+  async topClassVjp(request: VjpRequest): Promise<TopClassVjpFunction> {
+    const rule = this.checkVjpRequest(request);
+    if (this.itemDimsVary()) {
+      throw new UnsupportedError(
+        'UNSUPPORTED_MODEL',
+        'a top-class VJP needs fixed item dims (this input has a free axis besides the batch)',
+      );
+    }
+    const key = JSON.stringify([request.output, request.wrt, rule, 'top-class']);
+    const vjp = await this.cachedVjp(request.output, [...request.wrt], rule, key, undefined, undefined, true);
+    return (inputs, options) => vjp(inputs, undefined, options);
+  }
+
+  /** The rule of a valid VJP request; throws OptionError / LayerError otherwise. */
+  private checkVjpRequest(request: VjpRequest): BackpropRule {
+    const rule = request.rule ?? 'gradient';
+    if (!RULES.includes(rule))
+      throw new OptionError('INVALID_OPTION', `rule must be one of ${RULES.join(', ')}, got '${rule}'`);
+    this.checkTensor(request.output, false);
+    if (request.wrt.length === 0)
+      throw new OptionError('INVALID_OPTION', 'vjp needs at least one wrt tensor');
+    for (const name of request.wrt) this.checkTensor(name, true);
+    return rule;
+  }
+
   private cachedVjp(
     output: string,
     wrt: string[],
@@ -947,10 +1064,11 @@ export class OnnxModel implements Model, LinearHeadSource {
     key: string,
     itemDims?: number[],
     sessionBatch?: number,
-  ): Promise<VjpFunction> {
+    topClass = false,
+  ): Promise<SeededVjp> {
     let compiled = this.vjps.get(key);
     if (!compiled) {
-      compiled = this.compileVjp(output, wrt, rule, key, itemDims, sessionBatch);
+      compiled = this.compileVjp(output, wrt, rule, key, itemDims, sessionBatch, topClass);
       this.vjps.set(key, compiled);
       compiled.catch(() => this.vjps.delete(key));
     }
@@ -992,10 +1110,18 @@ export class OnnxModel implements Model, LinearHeadSource {
     key: string,
     probeDims?: number[],
     sessionBatch?: number,
-  ): Promise<VjpFunction> {
+    topClass = false,
+  ): Promise<SeededVjp> {
     const shapes = await this.tensorShapes(probeDims);
-    const built = buildVjpGraph(this.proto, { output, wrt, rule, shapes });
     const outputShape = shapes[output];
+    if (topClass && outputShape.length !== 2) {
+      throw new UnsupportedError(
+        'UNSUPPORTED_MODEL',
+        `a top-class VJP needs [N, classes] scores; '${output}' is [${outputShape.join(', ')}]`,
+      );
+    }
+    const vjpGraph = buildVjpGraph(this.proto, { output, wrt, rule, shapes });
+    const built = topClass ? seedTopClass(vjpGraph, output, outputShape[1]) : vjpGraph;
     const seedAxis = this.batchAxis(outputShape);
     const withBatch = (dims: readonly number[] | undefined, b: number) => dims?.map((d) => (d < 0 ? b : d));
     // A batch size for the session only where every input (and the seed) has its batch axis and known dims.
@@ -1031,17 +1157,26 @@ export class OnnxModel implements Model, LinearHeadSource {
         this.checkBatch(value, `input '${name}'`, info.shape);
       }
       const main = feeds[this.inputName];
-      this.checkBatch(dY, `dY (seed for '${output}')`, this.expectedDims(outputShape), Math.max(seedAxis, 0));
-      if (main && seedAxis >= 0 && dY.dims[seedAxis] !== main.dims[0]) {
-        throw new OptionError(
-          'INVALID_INPUT',
-          `dY has ${dY.dims[seedAxis]} items but the inputs have ${main.dims[0]}`,
+      const feedAxes: Record<string, number> = {};
+      if (!topClass) {
+        if (!dY) throw new OptionError('INVALID_INPUT', `the gradient of '${output}' needs a seed dY`);
+        this.checkBatch(
+          dY,
+          `dY (seed for '${output}')`,
+          this.expectedDims(outputShape),
+          Math.max(seedAxis, 0),
         );
+        if (main && seedAxis >= 0 && dY.dims[seedAxis] !== main.dims[0]) {
+          throw new OptionError(
+            'INVALID_INPUT',
+            `dY has ${dY.dims[seedAxis]} items but the inputs have ${main.dims[0]}`,
+          );
+        }
+        feeds[built.seedName] = dY;
+        feedAxes[built.seedName] = Math.max(seedAxis, 0);
       }
-      feeds[built.seedName] = dY;
       const names = [built.outputName, ...built.gradNames];
       const itemDims = main ? main.dims.slice(1) : this.exampleItemDims();
-      const feedAxes = { [built.seedName]: Math.max(seedAxis, 0) };
       const outputAxes = (outs: readonly string[]) => this.batchAxes(outs, itemDims, sameShapeAs);
       const count = main?.dims[0] ?? 0;
       // A session made for `batch` items runs padded parts of exactly that many.
@@ -1082,6 +1217,7 @@ export class OnnxModel implements Model, LinearHeadSource {
 
   async dispose(): Promise<void> {
     this.vjps.clear();
+    this.tailVjps.clear();
     this.vjpBuckets.clear();
     this.probes.clear();
     this.layerList = undefined;

@@ -49,10 +49,18 @@ export interface CoalitionMeansRequest {
  * For groups g (a coalition `masks[g]`, 0/1 per feature, and a query point `queries[g]`, as the model takes it):
  * the mean over the background rows b of the scores of the row (q_S, b_¬S), [groups, K] group-major.
  */
-export type CoalitionMeansRun = (
-  masks: readonly Uint8Array[],
-  queries: readonly Float32Array[],
-) => Promise<Float64Array>;
+export interface CoalitionMeansRun {
+  (masks: readonly Uint8Array[], queries: readonly Float32Array[]): Promise<Float64Array>;
+  /**
+   * How the graph gets the rows' scores: 'first-layer' where the model starts with an affine first layer (its
+   * output built from per-query parts; calls whose groups share one query point cost least, and masks are
+   * recognised by identity, so a mask must not change between calls), else 'rows'.
+   */
+  readonly path: CoalitionGraphPath;
+}
+
+/** See `CoalitionMeansRun.path`. */
+export type CoalitionGraphPath = 'first-layer' | 'rows';
 
 /** A tensor a user can pick as a layer: one node output, in topological order. */
 export interface LayerInfo {
@@ -89,6 +97,9 @@ export type VjpFunction = (
   dY: TensorData,
   options?: BatchOptions,
 ) => Promise<VjpResult>;
+
+/** A VJP whose seed is each item's top class, found inside the same run (see `Model.topClassVjp`). */
+export type TopClassVjpFunction = (inputs: TensorData, options?: BatchOptions) => Promise<VjpResult>;
 
 /** What an output holds. */
 export type OutputKind = 'class-scores' | 'dense-map' | 'sequence' | 'regression';
@@ -190,6 +201,18 @@ export interface Model {
   coalitionMeans?(request: CoalitionMeansRequest): Promise<CoalitionMeansRun>;
   /** Compiled VJP for (output, wrt, rule); cached. */
   vjp(request: VjpRequest): Promise<VjpFunction>;
+  /**
+   * The VJP of a [N, C] `output` seeded with the one-hot of each item's top class (first maximum), computed
+   * in the same run: the returned output says which class that was. Rejects with UnsupportedError where the
+   * output is not [N, C] or the input's item dims vary.
+   */
+  topClassVjp?(request: VjpRequest): Promise<TopClassVjpFunction>;
+  /**
+   * The VJP of `output` with respect to `layer` on the network's tail: fed the layer's activations (from a
+   * forward pass already made) instead of the input, it runs only what follows the layer. Rejects with
+   * UnsupportedError('UNSUPPORTED_LAYER') where the tail reads other tensors computed before the layer.
+   */
+  tailVjp?(layer: string, output: string): Promise<VjpFunction>;
   /** Run the network's tail: feed `layer` with `activations`, return `output` (default: the main output). */
   forwardFrom(
     layer: string,

@@ -213,6 +213,29 @@ export function targetTensor(target: Target, scoreTensor: string): string {
   return scoreTensor;
 }
 
+/**
+ * How a gradient run can resolve `target` on `tensor` by itself, without running the batch first (the VJP
+ * recomputes the forward pass and returns the tensor): 'scores' where the seeds follow from the item dims alone
+ * (class indices or names on a [N, C] score tensor, explicit seeds, fixed elements or channels) and only the
+ * explained values are read from the run;
+ * 'top-class' for the predicted class on a [N, C] score tensor (a VJP that seeds itself with the top class);
+ * undefined otherwise.
+ */
+export function selfResolvingTarget(
+  model: TargetModel,
+  target: Target,
+  tensor: string,
+  itemDims: readonly number[],
+): 'scores' | 'top-class' | undefined {
+  if (isObjectTarget(target)) {
+    // Explicit seeds (noisy copies, path points) and fixed elements or channels are known beforehand.
+    if (['seed', 'output', 'element', 'channel'].includes(target.kind)) return 'scores';
+    return target.kind === 'classes' && itemDims.length === 1 ? 'scores' : undefined;
+  }
+  if (itemDims.length !== 1 || describedAs(model, tensor)?.kind === 'sequence') return undefined;
+  return target === undefined ? 'top-class' : 'scores';
+}
+
 function describeClass(model: Pick<Model, 'labels'>, cls: number): string {
   const label = model.labels?.[cls];
   return label !== undefined ? `class ${cls} (${label})` : `class ${cls}`;

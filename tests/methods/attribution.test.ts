@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OptionError } from '../../src/errors.js';
+import { OptionError, UnsupportedError } from '../../src/errors.js';
 import type { OnnxModel } from '../../src/model.js';
 import {
   deconvnet,
@@ -18,6 +18,7 @@ import { gradCam } from '../../src/methods/cam/index.js';
 import { imageGeometry } from '../../src/methods/image-layout.js';
 import { upsample } from '../../src/image/upsample.js';
 import type { TensorData } from '../../src/types.js';
+import { argmaxRows } from '../../src/methods/target.js';
 import { expectClose, MLP, mlpHidden, mlpModel, RGB_CNN, rgbCnnModel } from './gradient-models.js';
 import { lcgValues, linearImageModel, linearScore, type LinearImageModel } from './linear-models.js';
 
@@ -57,7 +58,28 @@ describe('saliency and input × gradient', () => {
       }
     const signed = await saliency(cnn, x, { target: [2, 0], channelReduction: 'sum' });
     expect(signed.map.data[5]).toBeCloseTo(direct.data[5] + direct.data[P + 5] + direct.data[2 * P + 5], 6);
-    expect(r.cost).toEqual({ forwardPasses: N, vjpItems: N });
+    // Given classes need no forward pass: the explained values come from the VJP's own output.
+    expect(r.cost).toEqual({ forwardPasses: 0, vjpItems: N });
+    const logits = (await cnn.run(x, ['logits'])).logits;
+    expectClose(r.scores, [logits.data[2], logits.data[3]], 1e-5);
+    // The predicted class is found by the VJP itself, seeded in its graph with the top class.
+    const predicted = await saliency(cnn, x);
+    expect(predicted.cost).toEqual({ forwardPasses: 0, vjpItems: N });
+    const top = argmaxRows(logits);
+    expect(predicted.classes).toEqual(top);
+    expectClose(predicted.scores, [logits.data[top[0]], logits.data[3 + top[1]]], 1e-5);
+    const topSeed = new Float32Array(2 * 3);
+    top.forEach((c, n) => (topSeed[3 * n + c] = 1));
+    const topGrads = (await vjp(x, { data: topSeed, dims: [2, 3] })).grads[0];
+    expectClose(predicted.attribution.data, topGrads.data, 1e-6);
+    await expect(cnn.topClassVjp({ output: 'feat', wrt: ['x'] })).rejects.toThrow(UnsupportedError);
+    // Explicit seeds on the scores need no forward pass either.
+    const seeded = await saliency(cnn, x, { target: { kind: 'seed', tensor: 'logits', seeds: seed } });
+    expect(seeded.cost).toEqual({ forwardPasses: 0, vjpItems: N });
+    expectClose(seeded.scores, r.scores, 1e-6);
+    // A target on a layer whose dims the model does not declare still runs the batch first.
+    const channel = await saliency(cnn, x, { target: { kind: 'channel', tensor: 'feat', channels: 1 } });
+    expect(channel.cost).toEqual({ forwardPasses: N, vjpItems: N });
   });
 
   it('input × gradient on a linear model is each term of the score', async () => {

@@ -25,6 +25,8 @@ import {
   rgbCnnModel,
 } from './gradient-models.js';
 import { lcgValues } from './linear-models.js';
+import { loadModel } from '../../src/node/load.js';
+import { encodeModel, floatTensor, makeModel, makeNode, makeValueInfo } from '../../src/onnx/proto.js';
 
 const { size: S, filters: F, classes: K } = RGB_CNN;
 const P = S * S;
@@ -314,5 +316,39 @@ describe('gradient-free CAMs', () => {
       expect(r.map.data.every(Number.isFinite)).toBe(true);
     }
     await expect(classActivationMap('nope' as 'cam', gapModel, x)).rejects.toThrow(/unknown CAM method/);
+  });
+});
+
+describe('gradients from the feature layer on the network tail', () => {
+  it('equal the full VJP with respect to the layer, fed the activations instead of the input', async () => {
+    const feat = (await gapModel.run(x, ['feat'])).feat;
+    const seed = { data: Float32Array.from([0.5, -1, 2, 1, 0, -0.25]), dims: [N, K] };
+    const full = await (await gapModel.vjp({ output: 'logits', wrt: ['feat'] }))(x, seed);
+    const tail = await (await gapModel.tailVjp('feat', 'logits'))(feat, seed);
+    expectClose(tail.grads[0].data, full.grads[0].data, 1e-6);
+    expectClose(tail.output.data, full.output.data, 1e-6);
+    expect(tail.grads[0].dims).toEqual(feat.dims);
+  });
+
+  it('are refused by name where the tail reads a tensor computed before the layer (a skip connection)', async () => {
+    const proto = makeModel({
+      nodes: [
+        makeNode('Flatten', ['x'], ['flat'], { axis: 1 }, 'flatten'),
+        makeNode('Relu', ['flat'], ['r'], {}, 'relu'),
+        makeNode('Add', ['r', 'flat'], ['skip'], {}, 'skip'),
+        makeNode('MatMul', ['skip', 'W'], ['y'], {}, 'mm'),
+      ],
+      inputs: [makeValueInfo('x', ['N', 1, 2, 2])],
+      outputs: [makeValueInfo('y', ['N', 2])],
+      initializers: [floatTensor('W', [4, 2], lcgValues(8, 3, -1, 1))],
+    });
+    const model = await loadModel(encodeModel(proto));
+    try {
+      const refused = model.tailVjp('r', 'y');
+      await expect(refused).rejects.toThrow(UnsupportedError);
+      await expect(refused).rejects.toMatchObject({ code: 'UNSUPPORTED_LAYER' });
+    } finally {
+      await model.dispose();
+    }
   });
 });

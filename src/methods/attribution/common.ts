@@ -8,7 +8,13 @@
 import type { BackpropRule, BatchOptions, Model, TensorData } from '../../types.js';
 import { checkChoice } from '../batch.js';
 import { imageGeometry, type ImageGeometry } from '../image-layout.js';
-import { resolveTarget, targetTensor, type ResolvedTarget, type Target } from '../target.js';
+import {
+  resolveTarget,
+  selfResolvingTarget,
+  targetTensor,
+  type ResolvedTarget,
+  type Target,
+} from '../target.js';
 
 /** How channels become one value per pixel. */
 export type ChannelReduction = 'maxAbs' | 'sum' | 'sumAbs' | 'l2';
@@ -49,23 +55,73 @@ export interface PreparedAttribution {
   target: ResolvedTarget;
   /** Forward passes spent resolving the target. */
   forwardPasses: number;
+  /**
+   * Set when the target was resolved without running the batch, for the gradient run to complete: 'scores'
+   * (given classes: `target.scores` are placeholders until `fillScores` reads the explained values from the
+   * VJP's outputs), 'top-class' (the predicted class: `target` is a placeholder until the run, made by a VJP
+   * that seeds itself with the top class, gives the scores to resolve it on).
+   */
+  pending?: 'scores' | 'top-class';
 }
 
-/** Runs the batch once to resolve the target (predicted class, predicted region, scores). */
+/**
+ * Runs the batch once to resolve the target (predicted class, predicted region, scores). With `deferred`, a
+ * target the gradient run can resolve by itself (`selfResolvingTarget`) is left to it (see `pending`): the VJP
+ * recomputes the forward pass anyway and returns the tensor, so a single image costs one VJP instead of a
+ * forward pass and a VJP.
+ */
 export async function prepareAttribution(
   model: Model,
   input: TensorData,
   options: AttributionOptions,
+  { deferred = false }: { deferred?: boolean } = {},
 ): Promise<PreparedAttribution> {
   const geometry = imageGeometry(input, model.inputSpec, options.layout);
   const reduction = options.reductionLayer ?? (await model.reductionLayer());
   const tensor = targetTensor(options.target, reduction);
+  const itemDims = deferred ? await scoreItemDims(model, tensor) : undefined;
+  const how = itemDims ? selfResolvingTarget(model, options.target, tensor, itemDims) : undefined;
+  if (itemDims && (how === 'scores' || (how === 'top-class' && model.topClassVjp))) {
+    const placeholder = {
+      data: new Float32Array(geometry.batch * itemDims.reduce((a, b) => a * b, 1)),
+      dims: [geometry.batch, ...itemDims],
+    };
+    return {
+      geometry,
+      target: resolveTarget(model, options.target, tensor, placeholder),
+      forwardPasses: 0,
+      pending: how,
+    };
+  }
   const value = (await model.run(input, [tensor], { miniBatchSize: options.miniBatchSize }))[tensor];
   return {
     geometry,
     target: resolveTarget(model, options.target, tensor, value),
     forwardPasses: geometry.batch,
   };
+}
+
+/**
+ * The item dims of `tensor` where the model declares them: the main output's, for the output itself and for
+ * the logits its final softmax or sigmoid reads (same shape).
+ */
+async function scoreItemDims(model: Model, tensor: string): Promise<number[] | undefined> {
+  if (tensor !== model.outputName && tensor !== (await model.reductionLayer())) return undefined;
+  const dims = model.outputs.find((o) => o.name === model.outputName)?.shape.slice(1);
+  return dims?.every((d) => typeof d === 'number' && d > 0) ? (dims as number[]) : undefined;
+}
+
+/**
+ * Fills the explained values <tensor, seed> of jobs first.. from `output`, the target tensor's values the VJP
+ * returned for them ([count, ...item dims], job j's row j − first).
+ */
+export function fillScores(target: ResolvedTarget, output: TensorData, first: number, count: number): void {
+  const size = target.seeds.data.length / target.seeds.dims[0];
+  for (let j = 0; j < count; j++) {
+    let s = 0;
+    for (let i = 0; i < size; i++) s += output.data[j * size + i] * target.seeds.data[(first + j) * size + i];
+    target.scores[first + j] = s;
+  }
 }
 
 export function channelReduction(options: AttributionOptions, fallback: ChannelReduction): ChannelReduction {
@@ -82,19 +138,32 @@ export function reduceChannels(
   const items = attribution.dims[0];
   const pixels = geo.height * geo.width;
   const out = new Float32Array(items * pixels);
+  const data = attribution.data;
+  const { channels, channelStride, pixelStride, size } = geo;
+  // One pass per channel over a whole item, each reduction its own loop: the per-element branch on `how`
+  // and strided reads across channels cost several times more on 224² images.
+  const acc = new Float64Array(pixels);
   for (let item = 0; item < items; item++) {
-    const base = item * geo.size;
-    for (let p = 0; p < pixels; p++) {
-      let acc = how === 'maxAbs' ? 0 : 0;
-      for (let c = 0; c < geo.channels; c++) {
-        const v = attribution.data[base + c * geo.channelStride + p * geo.pixelStride];
-        if (how === 'maxAbs') acc = Math.max(acc, Math.abs(v));
-        else if (how === 'sum') acc += v;
-        else if (how === 'sumAbs') acc += Math.abs(v);
-        else acc += v * v;
+    const base = item * size;
+    acc.fill(0);
+    for (let c = 0; c < channels; c++) {
+      const from = base + c * channelStride;
+      if (how === 'maxAbs') {
+        for (let p = 0; p < pixels; p++) acc[p] = Math.max(acc[p], Math.abs(data[from + p * pixelStride]));
+      } else if (how === 'sum') {
+        for (let p = 0; p < pixels; p++) acc[p] += data[from + p * pixelStride];
+      } else if (how === 'sumAbs') {
+        for (let p = 0; p < pixels; p++) acc[p] += Math.abs(data[from + p * pixelStride]);
+      } else {
+        for (let p = 0; p < pixels; p++) {
+          const v = data[from + p * pixelStride];
+          acc[p] += v * v;
+        }
       }
-      out[item * pixels + p] = how === 'l2' ? Math.sqrt(acc) : acc;
     }
+    const to = item * pixels;
+    if (how === 'l2') for (let p = 0; p < pixels; p++) out[to + p] = Math.sqrt(acc[p]);
+    else for (let p = 0; p < pixels; p++) out[to + p] = acc[p];
   }
   return { data: out, dims: [items / perImage, perImage, geo.height, geo.width] };
 }

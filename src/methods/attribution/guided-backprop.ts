@@ -23,7 +23,7 @@ async function ruleAttribution(
   options: AttributionOptions,
 ): Promise<AttributionResult> {
   const how = channelReduction(options, 'maxAbs');
-  const prepared = await prepareAttribution(model, input, options);
+  const prepared = await prepareAttribution(model, input, options, { deferred: true });
   const attribution = await inputGradients(model, input, prepared, rule, options);
   return {
     method,

@@ -20,7 +20,7 @@ export async function inputXGradient(
   options: AttributionOptions = {},
 ): Promise<AttributionResult> {
   const how = channelReduction(options, 'sum');
-  const prepared = await prepareAttribution(model, input, options);
+  const prepared = await prepareAttribution(model, input, options, { deferred: true });
   const grads = await inputGradients(model, input, prepared, 'gradient', options);
   const { size } = prepared.geometry;
   const k = prepared.target.perImage;

@@ -96,6 +96,7 @@ export async function noiseTunnel<
   const attribution = new Float32Array(items * size);
   const mean = new Float64Array(size);
   const square = new Float64Array(size);
+  const grads = inner.attribution.data;
   for (let item = 0; item < items; item++) {
     const n = Math.floor(item / k);
     const j = item - n * k;
@@ -103,11 +104,9 @@ export async function noiseTunnel<
     square.fill(0);
     for (let s = 0; s < samples; s++) {
       const src = ((n * samples + s) * k + j) * size;
-      for (let i = 0; i < size; i++) {
-        const v = inner.attribution.data[src + i];
-        mean[i] += v;
-        square[i] += v * v;
-      }
+      for (let i = 0; i < size; i++) mean[i] += grads[src + i];
+      if (type === 'smoothGrad') continue;
+      for (let i = 0; i < size; i++) square[i] += grads[src + i] * grads[src + i];
     }
     for (let i = 0; i < size; i++) {
       const m = mean[i] / samples;

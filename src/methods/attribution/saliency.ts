@@ -20,7 +20,7 @@ export async function saliency(
   options: AttributionOptions = {},
 ): Promise<AttributionResult> {
   const how = channelReduction(options, 'maxAbs');
-  const prepared = await prepareAttribution(model, input, options);
+  const prepared = await prepareAttribution(model, input, options, { deferred: true });
   const attribution = await inputGradients(model, input, prepared, 'gradient', options);
   return {
     method: 'saliency',

@@ -8,10 +8,10 @@
  * [N, K, h, w] at the feature layer's resolution and [N, K, H, W] at the model input's.
  */
 import { layerLayoutOf } from '../../onnx/metadata.js';
-import { OptionError } from '../../errors.js';
+import { OptionError, UnsupportedError } from '../../errors.js';
 import { upsample } from '../../image/upsample.js';
 import type { ResizeMethod } from '../../image/resample.js';
-import type { BatchOptions, Model, TensorData } from '../../types.js';
+import type { BatchOptions, Model, TensorData, VjpFunction } from '../../types.js';
 import { checkChoice, repeatItems } from '../batch.js';
 import { imageGeometry, type ImageGeometry } from '../image-layout.js';
 import { resolveTarget, targetTensor, type ResolvedTarget, type Target } from '../target.js';
@@ -150,8 +150,10 @@ export async function runCam(
 
   let gradients: FeatureMaps | undefined;
   if (variant.needsGradients) {
-    const vjp = await model.vjp({ output: tensor, wrt: [featureLayer] });
-    const result = await vjp(repeatItems(input, perImage), resolved.seeds, {
+    // The forward pass above already made the activations: run the network's tail only, where it can be cut.
+    const tail = await tailGradient(model, featureLayer, tensor);
+    const vjp = tail ?? (await model.vjp({ output: tensor, wrt: [featureLayer] }));
+    const result = await vjp(repeatItems(tail ? rawActivations : input, perImage), resolved.seeds, {
       miniBatchSize: options.miniBatchSize,
       onProgress: options.onProgress,
     });
@@ -213,6 +215,17 @@ export async function runCam(
       weights.kind === 'channel' ? { data: weights.weights, dims: [items, activations.channels] } : undefined,
     cost,
   };
+}
+
+/** The tail VJP from the feature layer; undefined where the model has none or the tail reads earlier tensors. */
+async function tailGradient(model: Model, layer: string, output: string): Promise<VjpFunction | undefined> {
+  if (!model.tailVjp) return undefined;
+  try {
+    return await model.tailVjp(layer, output);
+  } catch (err) {
+    if (err instanceof UnsupportedError && err.code === 'UNSUPPORTED_LAYER') return undefined;
+    throw err;
+  }
 }
 
 function reductionSeed(fcn: (value: TensorData) => TensorData, tensor: string, value: TensorData): Target {

@@ -188,7 +188,7 @@ describe('interpolation (FIt-SNE) gradient', () => {
     };
     const coarse = run({ nearFieldRadius: 0 });
     expect(coarse.grid.nearRadius).toBe(0);
-    // The default: 5 node spacings once the spacing exceeds 0.25.
+    // The default: 5 node spacings once the spacing exceeds 0.34.
     const near = run({});
     expect(near.grid.nearRadius).toBeCloseTo(5 * (near.grid.boxWidth / 3), 12);
     expect(near.grid.boxWidth / 3).toBeGreaterThan(2);

@@ -33,7 +33,8 @@ import {
   TASK_KEY,
 } from './onnx/metadata.js';
 import { coalitionGraph } from './onnx/coalition-graph.js';
-import { coalitionMeansRun } from './onnx/coalition-means.js';
+import { coalitionMeansRun, firstLayerMeansRun } from './onnx/coalition-means.js';
+import { affineFirstLayer, type AffineFirstLayer } from './onnx/first-layer.js';
 import { linearHeadAfter } from './onnx/linear-head.js';
 import { describeOutputs } from './onnx/output-kinds.js';
 import { describeUpgrade, upgradeOpset } from './onnx/opset-upgrade.js';
@@ -81,6 +82,12 @@ import type {
   VjpRequest,
   VjpResult,
 } from './types.js';
+
+/**
+ * Most numbers in a query point's first-layer shifts (features × background rows × hidden units, float32) for the
+ * coalition graph's first-layer path; beyond it the graph builds the rows (same values, less memory).
+ */
+const MAX_FIRST_LAYER_SHIFTS = 2 ** 24;
 
 export interface OnnxModelOptions {
   /** Class labels; override the model's `netlens.labels` metadata. */
@@ -297,6 +304,8 @@ export class OnnxModel implements Model, LinearHeadSource {
   private readonly runtime: OnnxRuntime;
   private readonly options: OnnxModelOptions;
   private readonly sessions: SessionCache;
+  /** The affine first layer of the table input, once looked for (see `coalitionMeans`). */
+  private firstLayer?: { layer: AffineFirstLayer | undefined };
   /** Node outputs in topological order, with their producing node. */
   private readonly tensors: Map<string, { nodeName: string; opType: string }>;
   private readonly probes = new Map<string, Promise<ProbeResult>>();
@@ -850,12 +859,32 @@ export class OnnxModel implements Model, LinearHeadSource {
     }
     this.checkTensor(request.scores, false);
     const { scores, columns, softmax } = request;
+    // The first layer's parts where the model starts with an affine layer, else the rows (same values).
+    this.firstLayer ??= { layer: affineFirstLayer(this.proto, this.inputName, m) };
+    const { layer } = this.firstLayer;
+    const shifts = layer ? request.background.length * layer.hidden : Infinity;
+    const firstLayer =
+      !layer ||
+      shifts > MAX_FIRST_LAYER_SHIFTS ||
+      layer.nodes.slice(0, -1).some((n) => n.output?.[0] === scores)
+        ? undefined
+        : layer;
     const session = await this.sessions.get(
-      `coalition:${JSON.stringify([scores, columns, softmax])}`,
-      () => coalitionGraph(this.proto, { input: this.inputName, scores, numFeatures: m, columns, softmax }),
+      `coalition:${JSON.stringify([scores, columns, softmax, firstLayer !== undefined])}`,
+      () =>
+        coalitionGraph(this.proto, {
+          input: this.inputName,
+          scores,
+          numFeatures: m,
+          columns,
+          softmax,
+          firstLayer,
+        }),
       `the coalition graph of '${scores}'`,
     );
-    return coalitionMeansRun(this.runtime, session, m, request);
+    return firstLayer
+      ? firstLayerMeansRun(this.runtime, session, firstLayer, m, request)
+      : coalitionMeansRun(this.runtime, session, m, request);
   }
 
   private runSession(names: readonly string[]): Promise<OrtSession> {

@@ -49,10 +49,18 @@ export interface CoalitionMeansRequest {
  * For groups g (a coalition `masks[g]`, 0/1 per feature, and a query point `queries[g]`, as the model takes it):
  * the mean over the background rows b of the scores of the row (q_S, b_¬S), [groups, K] group-major.
  */
-export type CoalitionMeansRun = (
-  masks: readonly Uint8Array[],
-  queries: readonly Float32Array[],
-) => Promise<Float64Array>;
+export interface CoalitionMeansRun {
+  (masks: readonly Uint8Array[], queries: readonly Float32Array[]): Promise<Float64Array>;
+  /**
+   * How the graph gets the rows' scores: 'first-layer' where the model starts with an affine first layer (its
+   * output built from per-query parts; calls whose groups share one query point cost least, and masks are
+   * recognised by identity, so a mask must not change between calls), else 'rows'.
+   */
+  readonly path: CoalitionGraphPath;
+}
+
+/** See `CoalitionMeansRun.path`. */
+export type CoalitionGraphPath = 'first-layer' | 'rows';
 
 /** A tensor a user can pick as a layer: one node output, in topological order. */
 export interface LayerInfo {

@@ -66,11 +66,17 @@ describe('table commands', () => {
       expect(r.code).toBe(0);
       const json = JSON.parse(r.stdout) as {
         valueFunction: string;
+        evaluation?: string;
+        graphPath?: string;
         outputs: string[];
         baseValue: number[];
         explanations: { prediction: number[]; shapleyValues: number[]; additivityError: number }[];
       };
       expect(json.valueFunction).toBe(method);
+      // Interventional values come from the coalition graph, which folds the wine model's first Gemm.
+      expect([json.evaluation, json.graphPath]).toEqual(
+        method === 'interventional' ? ['graph', 'first-layer'] : [undefined, undefined],
+      );
       expect(json.outputs).toEqual(['class_0', 'class_1', 'class_2']);
       const e = json.explanations[0];
       for (let o = 0; o < 3; o++) {

@@ -26,8 +26,8 @@ export const CHUNKS = 4;
 export const PAIRS = 2;
 export const CHARGES = 4;
 
-export type Phase = 'spread' | 'convolve' | 'gather';
-export const PHASES: readonly Phase[] = ['spread', 'convolve', 'gather'];
+export type Phase = 'spread' | 'convolve' | 'near' | 'gather';
+export const PHASES: readonly Phase[] = ['spread', 'convolve', 'near', 'gather'];
 
 export function taskCount(phase: Phase): number {
   return phase === 'convolve' ? PAIRS : CHUNKS;
@@ -48,8 +48,68 @@ export const PARAM = {
   spacing: 7,
   fftSize: 8,
   withKl: 9,
-  length: 10,
+  /**
+   * Squared radius R² of the exact near field (0: none). Within R the FFT convolves a smooth stand-in for the
+   * kernel (nearFieldKernel) and the pairs closer than R add the difference exactly, from cell lists.
+   */
+  nearRadius2: 10,
+  /** Cell side (>= R) and cells per row / column of the cell lists. */
+  cellSize: 11,
+  cellsX: 12,
+  cellsY: 13,
+  length: 14,
 } as const;
+
+/** The near field's cells are at least R / NEAR_REACH wide: partners lie up to NEAR_REACH cells away. */
+export const NEAR_REACH = 2;
+
+/**
+ * Runs of `cellPoints` (start, end pairs into `runs`; returns how many) holding the partners of the points of
+ * cell (r, cx) that come after them: the cell itself with the NEAR_REACH cells to its right, then per row below
+ * the 2 NEAR_REACH + 1 cells around column cx.
+ */
+export function partnerRuns(
+  cellStart: Int32Array,
+  cellsX: number,
+  cellsY: number,
+  r: number,
+  cx: number,
+  runs: Int32Array,
+): number {
+  const rowStart = r * cellsX;
+  runs[0] = cellStart[rowStart + cx];
+  runs[1] = cellStart[rowStart + Math.min(cellsX, cx + NEAR_REACH + 1)];
+  let count = 1;
+  const from = Math.max(0, cx - NEAR_REACH);
+  const to = Math.min(cellsX, cx + NEAR_REACH + 1);
+  for (let below = r + 1; below <= Math.min(cellsY - 1, r + NEAR_REACH); below++) {
+    runs[2 * count] = cellStart[below * cellsX + from];
+    runs[2 * count + 1] = cellStart[below * cellsX + to];
+    count++;
+  }
+  return count;
+}
+
+/** Most cells per side of the near field's cell lists (plus one), and the most cells in all. */
+export const MAX_CELL_SIDE = 1000;
+const MAX_CELLS = (MAX_CELL_SIDE + 1) * (MAX_CELL_SIDE + 1);
+
+/**
+ * The kernel k(s) = 1 / (1 + s)² of the squared distance s, and its smooth stand-in inside s < S = R²: the cubic
+ * Taylor polynomial of k at S, so that the two agree to the third derivative at R and the stand-in, free of k's
+ * sharp peak at 0, interpolates well on a coarse grid. The near field adds k - stand-in for the pairs within R.
+ */
+export function smoothKernel(s: number, radius2: number): number {
+  if (s >= radius2) {
+    const q = 1 + s;
+    return 1 / (q * q);
+  }
+  const q = 1 / (1 + radius2);
+  const k0 = q * q;
+  const d = s - radius2;
+  // k' = -2 q³, k''/2 = 3 q⁴, k'''/6 = -4 q⁵ at S.
+  return k0 * (1 + d * q * (-2 + d * q * (3 - 4 * d * q)));
+}
 
 /**
  * Every array the phases read or write; backed by SharedArrayBuffers when threads share them. Points are held in
@@ -92,6 +152,18 @@ export interface InterpolationBuffers {
   /** Per chunk: Σ p_ij log(1 + |y_i - y_j|²) over its rows (when withKl), and its share of Z + n. */
   logTerms: Float64Array;
   zTerms: Float64Array;
+  /** Near field: MAX_CELLS + 1 starts of the cells' runs in `cellPoints`, row-major by (cell row, cell column). */
+  cellStart: Int32Array;
+  /** n × 2 coordinates grouped by cell (the cells' runs in order). */
+  cellPoints: Float64Array;
+  /** Each point's place in `cellPoints`. */
+  cellIndex: Int32Array;
+  /** CHUNKS + 1 cell-row boundaries of the near field's tasks, balanced by their pairs' cost. */
+  nearRows: Int32Array;
+  /** CHUNKS × n × 2 near-field forces of each task's pairs, indexed as `cellPoints`. */
+  nearForces: Float64Array;
+  /** Per task: its pairs' share of Z. */
+  nearZ: Float64Array;
 }
 
 export function allocateBuffers(
@@ -163,6 +235,12 @@ export function allocateBuffers(
     repulsion: f64(2 * n),
     logTerms: f64(CHUNKS),
     zTerms: f64(CHUNKS),
+    cellStart: i32(MAX_CELLS + 1),
+    cellPoints: f64(2 * n),
+    cellIndex: i32(n),
+    nearRows: i32(CHUNKS + 1),
+    nearForces: f64(CHUNKS * 2 * n),
+    nearZ: f64(CHUNKS),
   };
 }
 
@@ -200,12 +278,14 @@ export function chunkRange(n: number, c: number): [number, number] {
 export class PhaseRunner {
   private convolution: GridConvolution | undefined;
   private kernelSpacing = NaN;
+  private kernelRadius2 = NaN;
 
   constructor(private readonly b: InterpolationBuffers) {}
 
   run(phase: Phase, task: number): void {
     if (phase === 'spread') this.spread(task);
     else if (phase === 'convolve') this.convolve(task);
+    else if (phase === 'near') this.near(task);
     else this.gather(task);
   }
 
@@ -314,12 +394,11 @@ export class PhaseRunner {
       this.convolution = new GridConvolution(fftSize, m);
       this.kernelSpacing = NaN;
     }
-    if (spacing !== this.kernelSpacing) {
-      this.convolution.setKernel((da, db) => {
-        const q = 1 + spacing * spacing * (da * da + db * db);
-        return 1 / (q * q);
-      });
+    const radius2 = params[PARAM.nearRadius2];
+    if (spacing !== this.kernelSpacing || radius2 !== this.kernelRadius2) {
+      this.convolution.setKernel((da, db) => smoothKernel(spacing * spacing * (da * da + db * db), radius2));
       this.kernelSpacing = spacing;
+      this.kernelRadius2 = radius2;
     }
     const first = 2 * pair * size;
     this.convolution.convolvePair(
@@ -372,6 +451,75 @@ export class PhaseRunner {
       repulsion[2 * i + 1] = x1 * p0 - p2;
       z += (1 + x0 * x0 + x1 * x1) * p0 - 2 * (x0 * p1 + x1 * p2) + p3;
     }
+    if (params[PARAM.nearRadius2] > 0) {
+      const { cellIndex, nearForces } = b;
+      for (let i = start; i < end; i++) {
+        const at = 2 * cellIndex[i];
+        let fx = nearForces[at];
+        let fy = nearForces[at + 1];
+        for (let c = 1; c < CHUNKS; c++) {
+          fx += nearForces[c * 2 * n + at];
+          fy += nearForces[c * 2 * n + at + 1];
+        }
+        repulsion[2 * i] += fx;
+        repulsion[2 * i + 1] += fy;
+      }
+    }
     b.zTerms[chunk] = z;
+  }
+
+  /**
+   * Near field of the cell rows nearRows[c] .. nearRows[c + 1]: for every pair closer than R, once, the exact
+   * kernel minus its smooth stand-in, pushed onto both points in the chunk's own force array (indexed as
+   * `cellPoints`), and twice its share of Z. Cells are at least R / NEAR_REACH wide, so a point's partners lie in
+   * its own cell, the NEAR_REACH cells to its right (one run of `cellPoints` with it) and NEAR_REACH rows below
+   * (one run per row).
+   */
+  private near(chunk: number): void {
+    const { n, params, cellStart, cellPoints, nearRows, nearForces } = this.b;
+    const radius2 = params[PARAM.nearRadius2];
+    const cellsX = params[PARAM.cellsX];
+    const cellsY = params[PARAM.cellsY];
+    const forces = nearForces.subarray(chunk * 2 * n, (chunk + 1) * 2 * n);
+    forces.fill(0);
+    const q = 1 / (1 + radius2);
+    const k0 = q * q;
+    const runs = new Int32Array(2 * (NEAR_REACH + 1));
+    let z = 0;
+    for (let r = nearRows[chunk]; r < nearRows[chunk + 1]; r++) {
+      for (let cx = 0; cx < cellsX; cx++) {
+        const cell = r * cellsX + cx;
+        const count = partnerRuns(cellStart, cellsX, cellsY, r, cx, runs);
+        for (let a = cellStart[cell]; a < cellStart[cell + 1]; a++) {
+          const ax = cellPoints[2 * a];
+          const ay = cellPoints[2 * a + 1];
+          let fx = 0;
+          let fy = 0;
+          runs[0] = a + 1;
+          for (let run = 0; run < count; run++) {
+            const last = runs[2 * run + 1];
+            for (let t = runs[2 * run]; t < last; t++) {
+              const dx = ax - cellPoints[2 * t];
+              const dy = ay - cellPoints[2 * t + 1];
+              const s = dx * dx + dy * dy;
+              if (s >= radius2) continue;
+              const w = 1 / (1 + s);
+              const d = s - radius2;
+              const kn = w * w - k0 * (1 + d * q * (-2 + d * q * (3 - 4 * d * q)));
+              const gx = kn * dx;
+              const gy = kn * dy;
+              fx += gx;
+              fy += gy;
+              forces[2 * t] -= gx;
+              forces[2 * t + 1] -= gy;
+              z += (1 + s) * kn;
+            }
+          }
+          forces[2 * a] += fx;
+          forces[2 * a + 1] += fy;
+        }
+      }
+    }
+    this.b.nearZ[chunk] = 2 * z;
   }
 }

@@ -10,7 +10,9 @@
  * with `nodesPerBox` equispaced Lagrange nodes per box and dimension; each point spreads its charges onto the
  * p × p nodes of its box, the node potentials are a discrete convolution with K (one FFT pass,
  * fft-convolution.ts), and each point reads its potentials back with the same interpolation weights. The
- * attraction is exact over the sparse P. Cost per iteration: O(n) plus an FFT over a grid that grows with the
+ * attraction is exact over the sparse P. The kernel is sharp (width 1) where the grid may be coarse: with a near
+ * field (`nearFieldRadius`), the FFT convolves a smooth stand-in for it inside a radius R of a few node spacings
+ * and the pairs closer than R, found from cell lists, add the exact difference (as P³M splits a force). Cost per iteration: O(n) plus an FFT over a grid that grows with the
  * embedding's extent, not with n. The work runs as phases of independent tasks (interpolation-kernels.ts) on one
  * thread or, through a `PhaseExecutor`, on several; the gradient is the same to the last bit either way.
  */
@@ -18,8 +20,12 @@ import type { SparseAffinities } from './affinities.js';
 import {
   allocateBuffers,
   CHUNKS,
+  MAX_CELL_SIDE,
+  NEAR_REACH,
+  partnerRuns,
   PARAM,
   PHASES,
+  smoothKernel,
   taskCount,
   type InterpolationBuffers,
 } from './interpolation-kernels.js';
@@ -42,6 +48,13 @@ export interface InterpolationSettings {
    * than a 1024² grid, whose transforms cost about five times as much per iteration.
    */
   maxFftSize?: number;
+  /**
+   * Exact near field once the node spacing exceeds `nearFieldFrom` (embedding units): pairs closer than
+   * `nearFieldRadius` node spacings get the exact kernel, the FFT a smooth stand-in inside that radius
+   * (interpolation-kernels.ts, smoothKernel). 0 turns it off.
+   */
+  nearFieldRadius?: number;
+  nearFieldFrom?: number;
 }
 
 export class InterpolationGradient {
@@ -50,10 +63,15 @@ export class InterpolationGradient {
   private readonly maxBoxWidth: number;
   private readonly minFftSize: number;
   private readonly maxFftSize: number;
+  private readonly nearFieldRadius: number;
+  private readonly nearFieldFrom: number;
   private readonly buffers: InterpolationBuffers;
   private readonly executor: PhaseExecutor;
+  private cellOf = new Int32Array(0);
+  private cellNext = new Int32Array(0);
+  private rowCost = new Float64Array(0);
   /** Grid geometry of the last evaluation (for checks and the benchmark). */
-  lastGrid = { fftSize: 0, boxes: 0, boxWidth: 0 };
+  lastGrid = { fftSize: 0, boxes: 0, boxWidth: 0, nearRadius: 0 };
 
   constructor(
     p: SparseAffinities,
@@ -66,6 +84,8 @@ export class InterpolationGradient {
     this.maxBoxWidth = settings.maxBoxWidth ?? 1;
     this.minFftSize = settings.minFftSize ?? 256;
     this.maxFftSize = Math.max(settings.maxFftSize ?? 512, this.minFftSize);
+    this.nearFieldRadius = settings.nearFieldRadius ?? 0;
+    this.nearFieldFrom = settings.nearFieldFrom ?? 0;
     if (!Number.isInteger(this.nodes) || this.nodes < 2)
       throw new RangeError(`nodesPerBox must be an integer >= 2`);
     let largest = this.minFftSize;
@@ -94,12 +114,21 @@ export class InterpolationGradient {
       b.y[2 * r + 1] = y[2 * order[r] + 1];
     }
     this.setGrid(y, withKl);
-    PHASES.forEach((phase, code) => this.executor.run(code, taskCount(phase)));
+    const radius2 = b.params[PARAM.nearRadius2];
+    PHASES.forEach((phase, code) => {
+      if (phase !== 'near' || radius2 > 0) this.executor.run(code, taskCount(phase));
+    });
     let z = -n;
     let logTerm = 0;
     for (let c = 0; c < CHUNKS; c++) {
       z += b.zTerms[c];
       logTerm += b.logTerms[c];
+    }
+    if (radius2 > 0) {
+      // The near field's pairs, and each point's self term k(0) - stand-in(0) (the grid's self terms use the
+      // stand-in; -n above assumes k(0) = 1).
+      for (let c = 0; c < CHUNKS; c++) z += b.nearZ[c];
+      z += n * (1 - smoothKernel(0, radius2));
     }
     const att = b.attraction;
     const rep = b.repulsion;
@@ -141,8 +170,12 @@ export class InterpolationGradient {
     // kernel's transform is recomputed only when the spacing changes step, not at every iteration.
     const spacing = 2 ** (Math.ceil(8 * Math.log2(extent / m)) / 8);
     const h = spacing * nodes;
-    this.lastGrid = { fftSize, boxes, boxWidth: h };
+    const nearRadius =
+      this.nearFieldRadius > 0 && spacing > this.nearFieldFrom ? this.nearFieldRadius * spacing : 0;
+    this.lastGrid = { fftSize, boxes, boxWidth: h, nearRadius };
     const params = this.buffers.params;
+    params[PARAM.nearRadius2] = nearRadius * nearRadius;
+    if (nearRadius > 0) this.fillCells(nearRadius, minX, minY, maxX - minX, maxY - minY);
     params[PARAM.minX] = minX;
     params[PARAM.minY] = minY;
     params[PARAM.h] = h;
@@ -153,5 +186,62 @@ export class InterpolationGradient {
     params[PARAM.spacing] = spacing;
     params[PARAM.fftSize] = fftSize;
     params[PARAM.withKl] = withKl ? 1 : 0;
+  }
+
+  /** Cell lists of the near field: cells at least `radius` wide, the points' coordinates grouped by cell. */
+  private fillCells(radius: number, minX: number, minY: number, width: number, height: number): void {
+    const { n, y, params, cellStart, cellPoints, cellIndex, nearRows } = this.buffers;
+    // At most MAX_CELL_SIDE + 1 cells per side.
+    const cellSize = Math.max(radius / NEAR_REACH, width / MAX_CELL_SIDE, height / MAX_CELL_SIDE, 1e-12);
+    const cellsX = Math.floor(width / cellSize) + 1;
+    const cellsY = Math.floor(height / cellSize) + 1;
+    const cells = cellsX * cellsY;
+    const cellOf = this.cellOf.length >= n ? this.cellOf : (this.cellOf = new Int32Array(n));
+    cellStart.fill(0, 0, cells + 1);
+    for (let i = 0; i < n; i++) {
+      const cx = Math.min(cellsX - 1, Math.floor((y[2 * i] - minX) / cellSize));
+      const cy = Math.min(cellsY - 1, Math.floor((y[2 * i + 1] - minY) / cellSize));
+      const cell = cy * cellsX + cx;
+      cellOf[i] = cell;
+      cellStart[cell + 1]++;
+    }
+    for (let c = 0; c < cells; c++) cellStart[c + 1] += cellStart[c];
+    const next = this.cellNext.length >= cells ? this.cellNext : (this.cellNext = new Int32Array(cells));
+    next.set(cellStart.subarray(0, cells));
+    for (let i = 0; i < n; i++) {
+      const at = next[cellOf[i]]++;
+      cellIndex[i] = at;
+      cellPoints[2 * at] = y[2 * i];
+      cellPoints[2 * at + 1] = y[2 * i + 1];
+    }
+    // Rows to tasks by cost: each cell's points times the points of its partner runs.
+    const rowCost = this.rowCost.length >= cellsY ? this.rowCost : (this.rowCost = new Float64Array(cellsY));
+    const runs = new Int32Array(2 * (NEAR_REACH + 1));
+    let total = 0;
+    for (let r = 0; r < cellsY; r++) {
+      let cost = 0;
+      for (let cx = 0; cx < cellsX; cx++) {
+        const cell = r * cellsX + cx;
+        const points = cellStart[cell + 1] - cellStart[cell];
+        if (points === 0) continue;
+        const count = partnerRuns(cellStart, cellsX, cellsY, r, cx, runs);
+        let partners = 0;
+        for (let run = 0; run < count; run++) partners += runs[2 * run + 1] - runs[2 * run];
+        cost += points * partners;
+      }
+      rowCost[r] = cost;
+      total += cost;
+    }
+    let row = 0;
+    let sum = 0;
+    nearRows[0] = 0;
+    for (let c = 1; c < CHUNKS; c++) {
+      while (row < cellsY && sum + rowCost[row] / 2 < (total * c) / CHUNKS) sum += rowCost[row++];
+      nearRows[c] = row;
+    }
+    nearRows[CHUNKS] = cellsY;
+    params[PARAM.cellSize] = cellSize;
+    params[PARAM.cellsX] = cellsX;
+    params[PARAM.cellsY] = cellsY;
   }
 }

@@ -239,12 +239,21 @@ function resolveOptions(options: TsneOptions, n: number, dim: number): ResolvedO
 }
 
 function checkInterpolation(grid: InterpolationSettings): void {
-  const { nodesPerBox, maxBoxWidth, minFftSize, maxFftSize } = grid;
+  const { nodesPerBox, maxBoxWidth, minFftSize, maxFftSize, nearFieldRadius, nearFieldFrom } = grid;
   if (nodesPerBox !== undefined && !(Number.isInteger(nodesPerBox) && nodesPerBox >= 2 && nodesPerBox <= 8)) {
     fail(`tsne interpolation.nodesPerBox must be an integer in [2, 8], got ${nodesPerBox}`);
   }
   if (maxBoxWidth !== undefined && !(maxBoxWidth > 0 && Number.isFinite(maxBoxWidth))) {
     fail(`tsne interpolation.maxBoxWidth must be a positive number, got ${maxBoxWidth}`);
+  }
+  // Radii of more than 16 node spacings cost far more pairs than they buy accuracy.
+  if (nearFieldRadius !== undefined && !(nearFieldRadius >= 0 && nearFieldRadius <= 16)) {
+    fail(
+      `tsne interpolation.nearFieldRadius must be a number in [0, 16] (node spacings), got ${nearFieldRadius}`,
+    );
+  }
+  if (nearFieldFrom !== undefined && !(nearFieldFrom >= 0 && Number.isFinite(nearFieldFrom))) {
+    fail(`tsne interpolation.nearFieldFrom must be a finite number >= 0, got ${nearFieldFrom}`);
   }
   for (const [name, size] of [
     ['minFftSize', minFftSize],

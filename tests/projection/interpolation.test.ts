@@ -12,6 +12,7 @@ import { GridConvolution } from '../../src/projection/fft-convolution.js';
 import { gaussianMixture } from '../../src/projection/gaussian-mixture.js';
 import { gradientDescent } from '../../src/projection/gradient-descent.js';
 import { InterpolationGradient } from '../../src/projection/interpolation.js';
+import { smoothKernel } from '../../src/projection/interpolation-kernels.js';
 import { nearestNeighbors } from '../../src/projection/neighbors.js';
 import { neighbourLabelAgreement } from '../../src/projection/quality.js';
 import { seededRandom } from '../../src/projection/random.js';
@@ -84,6 +85,41 @@ describe('FFT convolution on a grid', () => {
   });
 });
 
+describe("the near field's smooth stand-in for the kernel", () => {
+  const kernel = (s: number) => 1 / (1 + s) ** 2;
+  it('is the kernel from R on and meets it there with three matching derivatives', () => {
+    for (const radius2 of [0.5, 4, 30]) {
+      for (const s of [radius2, radius2 * 1.5, radius2 + 7]) expect(smoothKernel(s, radius2)).toBe(kernel(s));
+      // One-sided differences of the stand-in just inside R against the kernel's: a step of h leaves the first
+      // three derivatives equal to O(h); the kernel's own fourth derivative differs, so the values part at O(h⁴).
+      const h = 1e-3 * radius2;
+      const derivatives = (f: (s: number) => number) => {
+        const v = [0, 1, 2, 3].map((k) => f(radius2 - k * h));
+        return [
+          v[0],
+          (v[0] - v[1]) / h,
+          (v[0] - 2 * v[1] + v[2]) / h ** 2,
+          (v[0] - 3 * v[1] + 3 * v[2] - v[3]) / h ** 3,
+        ];
+      };
+      const inside = derivatives((s) => smoothKernel(s, radius2));
+      const outside = derivatives(kernel);
+      inside.forEach((value, k) => {
+        expect(Math.abs(value - outside[k])).toBeLessThan(1e-2 * Math.abs(outside[k]));
+      });
+    }
+  });
+
+  it('is positive and below the kernel inside R', () => {
+    for (const radius2 of [0.5, 4, 30]) {
+      for (let s = 0; s < radius2; s += radius2 / 50) {
+        expect(smoothKernel(s, radius2)).toBeGreaterThan(0);
+        expect(smoothKernel(s, radius2)).toBeLessThan(kernel(s));
+      }
+    }
+  });
+});
+
 describe('interpolation (FIt-SNE) gradient', () => {
   const n = 250;
   const p = denseAffinities(
@@ -134,6 +170,33 @@ describe('interpolation (FIt-SNE) gradient', () => {
     // Halving the box divides an O(h³) error by about 8; 4 leaves room for the rounding of the box widths.
     expect(errors[1]).toBeLessThan(errors[0] / 4);
     expect(errors[1]).toBeLessThan(2e-2);
+  });
+
+  it('with an exact near field matches the exact gradient on a grid too coarse without it', () => {
+    // About 300 units wide on at most 256² FFTs: node spacing near 2.4, far above the kernel's width of 1.
+    const y = embedding(50);
+    const expected = exactGradient(y, 1);
+    const run = (settings: { nearFieldRadius?: number; nearFieldFrom?: number }) => {
+      const got = new Float64Array(n * 2);
+      const interpolation = new InterpolationGradient(sparse, entropyTerm(sparse.values), {
+        maxFftSize: 256,
+        ...settings,
+      });
+      const kl = interpolation.evaluate(y, 1, got, true) as number;
+      return { got, kl, grid: interpolation.lastGrid };
+    };
+    const coarse = run({});
+    expect(coarse.grid.nearRadius).toBe(0);
+    const near = run({ nearFieldRadius: 5, nearFieldFrom: 0.5 });
+    expect(near.grid.nearRadius).toBeCloseTo(5 * (near.grid.boxWidth / 3), 12);
+    expect(near.grid.boxWidth / 3).toBeGreaterThan(2);
+    const coarseError = relativeError(coarse.got, expected.grad);
+    const nearError = relativeError(near.got, expected.grad);
+    expect(nearError).toBeLessThan(1e-2);
+    expect(nearError).toBeLessThan(coarseError / 10);
+    expect(Math.abs(near.kl - expected.kl)).toBeLessThan(1e-3 * Math.abs(expected.kl));
+    // Below the spacing threshold the near field stays off.
+    expect(run({ nearFieldRadius: 5, nearFieldFrom: 100 }).grid.nearRadius).toBe(0);
   });
 
   it('gradient descent with it lowers the KL divergence and separates clusters', async () => {

@@ -19,39 +19,42 @@ describe('t-SNE on worker threads', () => {
   const n = 800;
   const { data, dim } = gaussianMixture({ n, dim: 8, clusters: 4, centerScale: 3, seed: 5 });
 
-  it('gives the same gradient and KL, bit for bit, on 1, 2 and 3 threads', () => {
-    const neighbours = nearestNeighbors(prepareDistance(data, n, dim, 'euclidean'), n, 45, seededRandom(1));
-    const p = sparseAffinities(neighbours, n, 15);
-    const random = seededRandom(9);
-    // A spread embedding (about 20 units wide), so that points fill many boxes of the grid.
-    const y = Float64Array.from({ length: 2 * n }, () => 4 * random.normal());
-    const evaluate = (threads: number) => {
-      const executor = threads === 1 ? undefined : new WorkerExecutor(threads);
-      const gradient = new InterpolationGradient(p, entropyTerm(p.values), {}, executor);
-      try {
-        const grad = new Float64Array(2 * n);
-        const kl = gradient.evaluate(y, 12, grad, true) as number;
-        // A second evaluation at another point reuses the threads and their FFT workspaces.
-        const y2 = y.map((v) => 0.5 * v);
-        const grad2 = new Float64Array(2 * n);
-        const kl2 = gradient.evaluate(y2, 1, grad2, true) as number;
-        expect(gradient.threads).toBe(threads);
-        return { grad, kl, grad2, kl2 };
-      } finally {
-        gradient.close();
+  // The default grid, and the exact near field forced on (its pairs split by cell rows over the tasks).
+  for (const settings of [{}, { nearFieldRadius: 4, nearFieldFrom: 0 }]) {
+    it(`gives the same gradient and KL, bit for bit, on 1, 2 and 3 threads (${JSON.stringify(settings)})`, () => {
+      const neighbours = nearestNeighbors(prepareDistance(data, n, dim, 'euclidean'), n, 45, seededRandom(1));
+      const p = sparseAffinities(neighbours, n, 15);
+      const random = seededRandom(9);
+      // A spread embedding (about 20 units wide), so that points fill many boxes of the grid.
+      const y = Float64Array.from({ length: 2 * n }, () => 4 * random.normal());
+      const evaluate = (threads: number) => {
+        const executor = threads === 1 ? undefined : new WorkerExecutor(threads);
+        const gradient = new InterpolationGradient(p, entropyTerm(p.values), settings, executor);
+        try {
+          const grad = new Float64Array(2 * n);
+          const kl = gradient.evaluate(y, 12, grad, true) as number;
+          // A second evaluation at another point reuses the threads and their FFT workspaces.
+          const y2 = y.map((v) => 0.5 * v);
+          const grad2 = new Float64Array(2 * n);
+          const kl2 = gradient.evaluate(y2, 1, grad2, true) as number;
+          expect(gradient.threads).toBe(threads);
+          return { grad, kl, grad2, kl2 };
+        } finally {
+          gradient.close();
+        }
+      };
+      const one = evaluate(1);
+      expect(one.grad.every(Number.isFinite)).toBe(true);
+      expect(one.grad.some((v) => v !== 0)).toBe(true);
+      for (const threads of [2, 3]) {
+        const many = evaluate(threads);
+        expect(many.grad).toEqual(one.grad);
+        expect(many.grad2).toEqual(one.grad2);
+        expect(many.kl).toBe(one.kl);
+        expect(many.kl2).toBe(one.kl2);
       }
-    };
-    const one = evaluate(1);
-    expect(one.grad.every(Number.isFinite)).toBe(true);
-    expect(one.grad.some((v) => v !== 0)).toBe(true);
-    for (const threads of [2, 3]) {
-      const many = evaluate(threads);
-      expect(many.grad).toEqual(one.grad);
-      expect(many.grad2).toEqual(one.grad2);
-      expect(many.kl).toBe(one.kl);
-      expect(many.kl2).toBe(one.kl2);
-    }
-  });
+    });
+  }
 
   it('finds the same approximate neighbours and conditionals, bit for bit, on 1, 2 and 3 threads', () => {
     const {

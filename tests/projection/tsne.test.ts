@@ -313,6 +313,8 @@ describe('tsne()', () => {
       [data, n, { initialY: new Float32Array(3) }],
       [data, n, { algorithm: 'fft', interpolation: { nodesPerBox: 1 } }],
       [data, n, { algorithm: 'fft', interpolation: { maxBoxWidth: 0 } }],
+      [data, n, { algorithm: 'fft', interpolation: { nearFieldRadius: -1 } }],
+      [data, n, { algorithm: 'fft', interpolation: { nearFieldFrom: Number.NaN } }],
       [data, n, { algorithm: 'fft', interpolation: { maxFftSize: 768 } }],
       [data, n, { algorithm: 'fft', interpolation: { minFftSize: 8 } }],
       [data.slice(0, 10), n, {}],

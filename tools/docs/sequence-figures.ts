@@ -67,6 +67,8 @@ async function measure(
   let inside = 0;
   let control = 0;
   let evidence = 0;
+  let evidenceMass = 0;
+  let totalMass = 0;
   let chance = 0;
   results.forEach((r, k) => {
     const i = indices[k];
@@ -89,6 +91,8 @@ async function measure(
     const shuffledPeak = argmax(order.map((t) => perStep[t]));
     if (shuffledPeak >= first && shuffledPeak <= last) control++;
     if (channels > 1 && ev / total > 0.5) evidence++;
+    evidenceMass += ev;
+    totalMass += total;
     chance += (last - first + 1) / set.lengths[i];
   });
   const n = indices.length;
@@ -98,6 +102,8 @@ async function measure(
     sequences: n,
     peakInsideWindow: inside / n,
     evidenceChannelsMajority: results[0].map.dims[2] > 1 ? evidence / n : null,
+    // The evidence channels' share of |attribution| summed over every sequence.
+    evidenceChannelsMassShare: results[0].map.dims[2] > 1 ? evidenceMass / totalMass : null,
     shuffledTimeControl: control / n,
     chance: chance / n,
     seconds: (Date.now() - start) / 1000,

@@ -7,7 +7,8 @@
  * forward passes.
  *
  * Routes: the coalition values inside the runtime (`evaluation: 'graph'`, the default: one graph around the
- * model builds, scores and averages the rows), and the rows built and reduced in JavaScript, on the calling
+ * model scores and averages the rows; on the wine model it builds its first layer's output of every row from
+ * per-query parts, path 'first-layer'), and the rows built and reduced in JavaScript, on the calling
  * thread or on a worker thread while the model runs (`tableRowWorker`). At 1 ONNX Runtime thread, and at 2
  * with idle threads sleeping and spinning. Wall and CPU ratios both: the worker hides JavaScript behind the
  * forward pass in wall time when a core is free, never in CPU time.
@@ -107,14 +108,21 @@ export const tableSuite: BenchSuite = {
                 route === 'graph'
                   ? { evaluation: 'graph' }
                   : { evaluation: 'rows', rowExecutor: route === 'rows, worker thread' ? worker : undefined };
-              const run = async () =>
-                (await shapley(model, data, { queryPoints: queriesOf(count), score, ...options }))
-                  .forwardRows;
+              let graphPath = '';
+              const run = async () => {
+                const result = await shapley(model, data, {
+                  queryPoints: queriesOf(count),
+                  score,
+                  ...options,
+                });
+                graphPath = result.graphPath ? ` (${result.graphPath})` : '';
+                return result.forwardRows;
+              };
               const forwardRows = await run(); // warm-up, and the row count for the floor
               await rawRows(session, model.inputName, ready, m, forwardRows);
               const method: Spent[] = [];
               const floor: Spent[] = [];
-              for (let r = 0; r < (count === 1 ? Math.max(repeats, 7) : count >= 1000 ? 1 : repeats); r++) {
+              for (let r = 0; r < (count === 1 ? Math.max(repeats, 7) : repeats); r++) {
                 method.push(await spent(run));
                 floor.push(await rawRows(session, model.inputName, ready, m, forwardRows));
               }
@@ -125,7 +133,7 @@ export const tableSuite: BenchSuite = {
                 model: NAME,
                 what:
                   `Kernel SHAP (shapley), ${count} query point${count > 1 ? 's' : ''}, 1024 coalitions x 53 rows` +
-                  `${score === 'logit' ? ', logits' : ''}; ${route}, ${setting}`,
+                  `${score === 'logit' ? ', logits' : ''}; ${route}${graphPath}, ${setting}`,
                 batch: TABLE_MINI_BATCH,
                 perItemMs: wall / count,
                 ratio: wall / median(floor.map((t) => t.wallMs)),

@@ -342,6 +342,7 @@ function shapleyJson(inputs: TableInputs, r: TableShapleyResult) {
     seed: r.seed,
     forwardRows: r.forwardRows,
     ...(r.evaluation ? { evaluation: r.evaluation } : {}),
+    ...(r.graphPath ? { graphPath: r.graphPath } : {}),
     additivity: { statement: 'sum of values = prediction − baseValue, per output', maxError },
     meanAbsoluteShapley: r.meanAbsoluteShapley,
     explanations: r.explanations.map((e, q) => ({

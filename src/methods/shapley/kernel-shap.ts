@@ -88,7 +88,7 @@ function buildDesign(m: number, budget: number, seed: number): KernelShapDesign 
   const random = createRandom(seed);
   const samples = m === 1 ? [] : chooseCoalitions(m, Math.min(budget, all) - 2, random);
   const coalitions = [new Uint8Array(m), new Uint8Array(m).fill(1), ...samples.map((s) => s.z)];
-  const normal = m === 1 ? undefined : factorNormalEquations(m, samples);
+  const fit = m === 1 ? undefined : fitOperator(m, samples);
   return {
     numPlayers: m,
     coalitions,
@@ -96,8 +96,8 @@ function buildDesign(m: number, budget: number, seed: number): KernelShapDesign 
     solve(values, k) {
       const emptyValue = values.slice(0, k);
       const fullValue = values.slice(k, 2 * k);
-      const phi = normal
-        ? solveFactored(m, k, samples, normal, values, emptyValue, fullValue)
+      const phi = fit
+        ? applyFit(m, k, fit, values, emptyValue, fullValue)
         : Float64Array.from(fullValue, (v, o) => v - emptyValue[o]);
       return {
         values: phi,
@@ -249,40 +249,65 @@ function toMatrix(flat: Float64Array, rows: number, cols: number): Matrix {
   );
 }
 
-/** φ for every output: the weighted right-hand sides of the values, solved through the factorisation. */
-function solveFactored(
+/**
+ * The fit as one linear map of the values: β = N⁻¹ Xᵀ W y with y_r = v(z_r) − v(∅) − z_r,last Δ, so
+ * β = P v − v(∅) Σ_r P_·r − Δ Σ_r P_·r z_r,last with P = N⁻¹ Xᵀ W, solved once for all its columns.
+ */
+interface FitOperator {
+  /** P, row-major [M − 1, samples]. */
+  p: Float64Array;
+  /** Σ_r P_ir and Σ_r P_ir z_r,last per i. */
+  rowSum: Float64Array;
+  lastSum: Float64Array;
+}
+
+function fitOperator(m: number, samples: readonly Sample[]): FitOperator {
+  const n = m - 1;
+  const count = samples.length;
+  const design = new Float64Array(n * count);
+  samples.forEach(({ z, weight }, r) => {
+    const last = z[m - 1];
+    for (let i = 0; i < n; i++) design[i * count + r] = weight * (z[i] - last);
+  });
+  const solved = factorNormalEquations(m, samples).solve(toMatrix(design, n, count));
+  const p = new Float64Array(n * count);
+  const rowSum = new Float64Array(n);
+  const lastSum = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let r = 0; r < count; r++) {
+      const v = solved.get(i, r);
+      p[i * count + r] = v;
+      rowSum[i] += v;
+      lastSum[i] += v * samples[r].z[m - 1];
+    }
+  }
+  return { p, rowSum, lastSum };
+}
+
+/** φ for every output through the fit operator. */
+function applyFit(
   m: number,
   k: number,
-  samples: readonly Sample[],
-  normal: LuDecomposition,
+  { p, rowSum, lastSum }: FitOperator,
   values: Float64Array,
   emptyValue: Float64Array,
   fullValue: Float64Array,
 ): Float64Array {
   const n = m - 1;
-  const rhs = new Float64Array(n * k);
-  const delta = Float64Array.from(fullValue, (v, o) => v - emptyValue[o]);
-  samples.forEach(({ z, weight }, r) => {
-    const last = z[m - 1];
-    for (let i = 0; i < n; i++) {
-      const x = z[i] - last;
-      if (x === 0) continue;
-      const wi = weight * x;
-      for (let o = 0; o < k; o++) {
-        const y = values[(r + 2) * k + o] - emptyValue[o] - last * delta[o];
-        rhs[i * k + o] += wi * y;
-      }
-    }
-  });
-  const beta = normal.solve(toMatrix(rhs, n, k));
+  const count = p.length / n;
   const phi = new Float64Array(k * m);
   for (let o = 0; o < k; o++) {
+    const delta = fullValue[o] - emptyValue[o];
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      phi[o * m + i] = beta.get(i, o);
-      sum += beta.get(i, o);
+      let beta = 0;
+      for (let r = 0, at = 2 * k + o, row = i * count; r < count; r++, at += k)
+        beta += p[row + r] * values[at];
+      beta -= emptyValue[o] * rowSum[i] + delta * lastSum[i];
+      phi[o * m + i] = beta;
+      sum += beta;
     }
-    phi[o * m + n] = fullValue[o] - emptyValue[o] - sum;
+    phi[o * m + n] = delta - sum;
   }
   return phi;
 }

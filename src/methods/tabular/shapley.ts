@@ -6,7 +6,7 @@
  * 2^M <= 1024) every coalition is evaluated and the values are exact. Additivity holds by construction:
  * Σ_f φ_f = f(q) − mean f(background), and the largest deviation is reported.
  */
-import type { BatchOptions, Model } from '../../types.js';
+import type { BatchOptions, CoalitionGraphPath, Model } from '../../types.js';
 import { checkSeed, DEFAULT_SEED } from '../../util/random.js';
 import { checkChoice, checkPositiveInt } from '../batch.js';
 import type { ScoreKind } from '../class-scores.js';
@@ -100,6 +100,12 @@ export interface TableShapleyResult {
   forwardRows: number;
   /** Interventional: where the coalition values were computed (see `TableShapleyOptions.evaluation`). */
   evaluation?: ShapleyEvaluation;
+  /**
+   * Evaluation 'graph': 'first-layer' where the model starts with an affine first layer (per-feature Add, Sub,
+   * Mul, Div by constants into a Gemm or MatMul) whose output the graph builds for every coalition row from
+   * per-query parts, 'rows' where it builds the rows and runs the whole model. Same values either way.
+   */
+  graphPath?: CoalitionGraphPath;
 }
 
 export async function shapley(
@@ -131,6 +137,7 @@ export async function shapley(
   const design = kernelShapDesign(m, { maxNumSubsets: options.maxNumSubsets, seed });
   const results: ShapleyResult[] = new Array<ShapleyResult>(queries);
   const evaluation = method === 'interventional' ? shapleyEvaluation(model, options) : undefined;
+  let graphPath: CoalitionGraphPath | undefined;
   if (evaluation) {
     const stream = {
       scorer,
@@ -142,7 +149,7 @@ export async function shapley(
       onProgress: options.onProgress,
     };
     const onQuery = (q: number, result: ShapleyResult) => (results[q] = result);
-    if (evaluation === 'graph') await graphInterventionalShapley(model, stream, onQuery);
+    if (evaluation === 'graph') graphPath = await graphInterventionalShapley(model, stream, onQuery);
     else await interventionalShapley({ ...stream, executor: options.rowExecutor }, onQuery);
   } else {
     const scratch = {};
@@ -198,6 +205,7 @@ export async function shapley(
     seed,
     forwardRows: scorer.rowsEvaluated,
     ...(evaluation ? { evaluation } : {}),
+    ...(graphPath ? { graphPath } : {}),
   };
 }
 

@@ -61,7 +61,7 @@ export const PARAM = {
 } as const;
 
 /** The near field's cells are at least R / NEAR_REACH wide: partners lie up to NEAR_REACH cells away. */
-export const NEAR_REACH = 3;
+export const NEAR_REACH = 2;
 
 /**
  * Runs of `cellPoints` (start, end pairs into `runs`; returns how many) holding the partners of the points of
@@ -472,21 +472,14 @@ export class PhaseRunner {
    * Near field of the cell rows nearRows[c] .. nearRows[c + 1]: for every pair closer than R, once, the exact
    * kernel minus its smooth stand-in, pushed onto both points in the chunk's own force array (indexed as
    * `cellPoints`), and twice its share of Z. Cells are at least R / NEAR_REACH wide, so a point's partners lie in
-   * its own cell, the NEAR_REACH cells to its right (one run of `cellPoints` with it) and NEAR_REACH rows below;
-   * in a row below only the columns within the disk's chord at that row's nearest edge can hold a partner, so
-   * each row's run is cut to them (the pairs within R, and their order, are those of the whole rows).
+   * its own cell, the NEAR_REACH cells to its right (one run of `cellPoints` with it) and NEAR_REACH rows below
+   * (one run per row).
    */
   private near(chunk: number): void {
     const { n, params, cellStart, cellPoints, nearRows, nearForces } = this.b;
     const radius2 = params[PARAM.nearRadius2];
     const cellsX = params[PARAM.cellsX];
     const cellsY = params[PARAM.cellsY];
-    const cellSize = params[PARAM.cellSize];
-    const minX = params[PARAM.minX];
-    const minY = params[PARAM.minY];
-    // Slack for the rounding of the cells' bounds (a point's cell was found by the same divisions): the cut runs
-    // hold every partner within R.
-    const slack = 1e-9 * cellSize;
     const forces = nearForces.subarray(chunk * 2 * n, (chunk + 1) * 2 * n);
     forces.fill(0);
     // The stand-in's cubic in d = s - R²: k(R²) + k'(R²) d + k''(R²) d² / 2 + k'''(R²) d³ / 6.
@@ -495,35 +488,21 @@ export class PhaseRunner {
     const c1 = -2 * c0 * q;
     const c2 = 3 * c0 * q * q;
     const c3 = -4 * c0 * q * q * q;
+    const runs = new Int32Array(2 * (NEAR_REACH + 1));
     let z = 0;
     for (let r = nearRows[chunk]; r < nearRows[chunk + 1]; r++) {
-      const rowTop = minY + r * cellSize;
-      const lastRow = Math.min(cellsY - 1, r + NEAR_REACH);
       for (let cx = 0; cx < cellsX; cx++) {
         const cell = r * cellsX + cx;
-        const ownEnd = cellStart[r * cellsX + Math.min(cellsX, cx + NEAR_REACH + 1)];
+        const count = partnerRuns(cellStart, cellsX, cellsY, r, cx, runs);
         for (let a = cellStart[cell]; a < cellStart[cell + 1]; a++) {
           const ax = cellPoints[2 * a];
           const ay = cellPoints[2 * a + 1];
-          const depth = ay - rowTop;
           let fx = 0;
           let fy = 0;
-          for (let row = r; row <= lastRow; row++) {
-            let from = a + 1;
-            let to = ownEnd;
-            if (row > r) {
-              // Nearest possible |dy| in this row, and the half chord of the disk there.
-              const gap = (row - r) * cellSize - depth - slack;
-              const chord2 = gap > 0 ? radius2 - gap * gap : radius2;
-              if (chord2 <= 0) break;
-              const half = Math.sqrt(chord2) + slack;
-              const first = Math.max(0, Math.floor((ax - half - minX) / cellSize));
-              const last = Math.min(cellsX, Math.floor((ax + half - minX) / cellSize) + 1);
-              if (first >= last) continue;
-              from = cellStart[row * cellsX + first];
-              to = cellStart[row * cellsX + last];
-            }
-            for (let t = from; t < to; t++) {
+          runs[0] = a + 1;
+          for (let run = 0; run < count; run++) {
+            const last = runs[2 * run + 1];
+            for (let t = runs[2 * run]; t < last; t++) {
               const dx = ax - cellPoints[2 * t];
               const dy = ay - cellPoints[2 * t + 1];
               const s = dx * dx + dy * dy;

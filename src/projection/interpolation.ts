@@ -63,10 +63,9 @@ export interface InterpolationSettings {
    */
   nearFieldFrom?: number;
   /**
-   * Most candidate pairs of the near field per point, each pair counted once over whole cells of side R / 3
-   * (default 175: about what the 70 000-point Fashion-MNIST embedding needs at 5 node spacings, 128 at the end;
-   * the denser 10-cluster mixture would need 585; on the former cells of side R / 2 these were 200, 145 and 670,
-   * the stencils' areas being 24.5 / 9 against 12.5 / 4 R²). Denser embeddings go without the near field.
+   * Most candidate pairs of the near field per point, each pair counted once (default 200: about what the
+   * 70 000-point Fashion-MNIST embedding needs at 5 node spacings, 145 at the end; the denser 10-cluster mixture
+   * would need 670). Denser embeddings go without the near field.
    */
   nearFieldCandidates?: number;
 }
@@ -101,7 +100,7 @@ export class InterpolationGradient {
     this.maxFftSize = Math.max(settings.maxFftSize ?? 512, this.minFftSize);
     this.nearFieldRadius = settings.nearFieldRadius ?? 5;
     this.nearFieldFrom = settings.nearFieldFrom ?? 0.34;
-    this.nearFieldCandidates = settings.nearFieldCandidates ?? 175;
+    this.nearFieldCandidates = settings.nearFieldCandidates ?? 200;
     if (!Number.isInteger(this.nodes) || this.nodes < 2)
       throw new RangeError(`nodesPerBox must be an integer >= 2`);
     let largest = this.minFftSize;

@@ -131,6 +131,7 @@ async function main(): Promise<void> {
     ['occlusion', all, { maskSize: 8, stride: 1, score: 'logit' }],
     ['occlusion', all, { maskSize: 4, stride: 1, score: 'logit' }],
     ['occlusion', all, {}],
+    ['occlusion', all, { score: 'probability' }],
     ['occlusion', all, { stride: 'auto' }],
     ['kernel-shap', first80, { numFeatures: 16, numSamples: 512 }],
     ['lime', first80, { numFeatures: 16, numSamples: 512 }],
@@ -229,14 +230,16 @@ async function main(): Promise<void> {
     }
   }
   const gradcam = EXPLAINERS.find((e) => e.id === 'gradcam')!;
-  const [cam] = await explainSequences(conv, gradcam, [shown], { target: convSet.labels[SHOWN] });
+  // conv1d-sequence has its own samples (the generator's first design: the pattern on its class's channels).
+  const convShown = { ...shown, values: convSet.sequences[SHOWN], length: convSet.lengths[SHOWN] };
+  const [cam] = await explainSequences(conv, gradcam, [convShown], { target: convSet.labels[SHOWN] });
   const [a, b] = convSet.windows[SHOWN];
   await writeFileAtomic(
     `${OUT}/conv1d-gradcam.png`,
     await renderPlotPng(
       sequenceFigureSpec(
-        shown,
-        attributionRows(cam.map, shown, false, 'Grad-CAM'),
+        convShown,
+        attributionRows(cam.map, convShown, false, 'Grad-CAM'),
         `Grad-CAM on conv1d-sequence (pattern in steps ${a}–${b})`,
       ),
       { scale: 1 },

@@ -1,10 +1,10 @@
 /**
  * Attribution over time on sequence-lstm, measured against the ground truth: the step of largest |attribution|
  * lies inside the sample's pattern window for >= 90% of the correctly classified sequences (occlusion, Kernel
- * SHAP, LIME, integrated gradients, input × gradient, SmoothGrad, saliency), the evidence channels carry most of
- * the mass of input × gradient and integrated gradients (and more than their 3-in-12 share of saliency's and
- * SmoothGrad's, not the majority), and the same maps with their time steps shuffled score
- * near chance. Integrated gradients with the adaptive integrator meets completeness within 1%.
+ * SHAP, LIME, integrated gradients, input × gradient, SmoothGrad, saliency), the three evidence channels (the
+ * only ones that carry the class pattern; the other nine are noise) carry most of the |attribution| mass of every
+ * gradient method, and the same maps with their time steps shuffled score near chance. Integrated gradients
+ * with the adaptive integrator meets completeness within 1%.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSequenceSamples, type SequenceSampleSet } from '../../../src/data/samples.js';
@@ -113,17 +113,20 @@ describe('attribution over time on sequence-lstm', () => {
     expect(Math.abs(m.shuffled - m.chance)).toBeLessThan(0.1);
   });
 
-  it('occlusion with its defaults (MATLAB auto mask, one-step stride, probability) peaks inside the window', async () => {
+  it('occlusion with its defaults (MATLAB auto mask, one-step stride, logit) peaks inside the window', async () => {
     const indices = await correct(Array.from({ length: set.count }, (_, i) => i));
     const m = await measure('occlusion', indices, {});
     expect(m.inside).toBeGreaterThanOrEqual(0.9);
-    // MATLAB's auto stride stays available and is coarser.
-    const coarse = await measure('occlusion', indices, { stride: 'auto' });
-    expect(coarse.inside).toBeLessThan(m.inside);
+    expect(Math.abs(m.shuffled - m.chance)).toBeLessThan(0.1);
+    // MATLAB's auto stride and its probability score stay available and are coarser.
+    for (const options of [{ stride: 'auto' }, { score: 'probability' }]) {
+      const coarse = await measure('occlusion', indices, options);
+      expect(coarse.inside, JSON.stringify(options)).toBeLessThan(m.inside);
+    }
   });
 
   it('Kernel SHAP and LIME over 16 fixed-length time segments peak inside the window', async () => {
-    // The first 80 samples, as docs/sequence-figures.json measures them (LIME 0.91, Kernel SHAP 0.96).
+    // The first 80 samples, as docs/sequence-figures.json measures them (LIME 0.975, Kernel SHAP 0.963).
     const indices = await correct(Array.from({ length: 80 }, (_, i) => i));
     for (const id of ['kernel-shap', 'lime']) {
       const m = await measure(id, indices, { numFeatures: 16, numSamples: 512 });
@@ -150,31 +153,18 @@ describe('attribution over time on sequence-lstm', () => {
     // About 20 s on an idle 2-core machine (one VJP graph build per length); room for a loaded one.
   }, 300_000);
 
-  it('input × gradient, SmoothGrad and saliency peak inside the window', async () => {
-    // The eight most frequent lengths (58 sequences): on the four of the test above, SmoothGrad scores well
-    // above its all-sample figure; on these eight every method is within 0.05 of it (docs/sequence-figures.json).
+  it('input × gradient, SmoothGrad and saliency peak inside the window, most mass on the evidence channels', async () => {
+    // The eight most frequent lengths (57 correctly classified sequences): every method is within 0.05 of its
+    // figure on all 199 (docs/sequence-figures.json; saliency 0.930 here against 0.899 on all, short of 0.90 by
+    // one sequence there, as docs/sequence-models.md says).
     const indices = await gradientSubset(8);
-    const ixg = await measure('input-x-gradient', indices);
-    expect(ixg.inside).toBeGreaterThanOrEqual(0.9);
-    // The evidence channels carry most of input × gradient's mass for 0.88 of these and 0.895 of all samples.
-    expect(ixg.evidence).toBeGreaterThanOrEqual(0.8);
-    expect(ixg.evidenceMass).toBeGreaterThan(0.5);
-    expect(Math.abs(ixg.shuffled - ixg.chance)).toBeLessThan(0.2);
-    const smooth = await measure('smoothgrad', indices);
-    expect(smooth.inside).toBeGreaterThanOrEqual(0.9);
-    expect(Math.abs(smooth.shuffled - smooth.chance)).toBeLessThan(0.2);
-    // docs/sequence-figures.json gives every method's figure on these sequences and on all 200 samples.
-    const sal = await measure('saliency', indices);
-    expect(sal.inside).toBeGreaterThanOrEqual(0.9);
-    expect(Math.abs(sal.shuffled - sal.chance)).toBeLessThan(0.2);
-    // Plain gradients do not put the majority on the evidence channels (docs/sequence-models.md: saliency 0.46,
-    // SmoothGrad 0.47 of the summed mass on all samples, against 0.25 for a map blind to channels); they must
-    // still favour them.
-    for (const [id, m] of [
-      ['smoothgrad', smooth],
-      ['saliency', sal],
-    ] as const) {
-      expect(m.evidenceMass, id).toBeGreaterThan(0.35);
+    for (const id of ['input-x-gradient', 'smoothgrad', 'saliency']) {
+      const m = await measure(id, indices);
+      expect(m.inside, id).toBeGreaterThanOrEqual(0.9);
+      // The three evidence channels carry most of the |attribution| summed over the sequences (a map blind to
+      // channels would give them 3 / 12).
+      expect(m.evidenceMass, id).toBeGreaterThan(0.5);
+      expect(Math.abs(m.shuffled - m.chance), id).toBeLessThan(0.2);
     }
     // Shares four of its eight VJP graphs with the integrated-gradients test when run after it.
   }, 300_000);

@@ -22,6 +22,7 @@ import { GraphIndex } from './graph.js';
 import { padIntoConv, poolBeforeRelu } from './rewrite.js';
 import { exactRuleFor, ruleFor } from './rules/index.js';
 import { noRuleReason } from './refusals.js';
+import { opsetForScatterAdd } from './scatter-opset.js';
 import { unrollControlFlow } from './unroll.js';
 
 export interface BuildRequest {
@@ -94,7 +95,7 @@ export function buildVjp(model: ModelProto, request: BuildRequest): BuiltVjp {
     }
   }
 
-  const emitter = new Emitter(index, opset, request.rule, shapes, keep);
+  const emitter = new Emitter(index, opsetForScatterAdd(work, opset, plan.nodes), request.rule, shapes, keep);
   const seedName = emitter.fresh('seed');
   const contributions = new Map<string, string[]>([[output, [seedName]]]);
   const summed = new Map<string, string | undefined>();

@@ -14,7 +14,8 @@ import {
 } from '../onnx/proto.js';
 import type { BackpropRule } from '../types.js';
 
-function overlaps(pool: NodeProto): boolean {
+/** Whether a pool's windows overlap along some axis (extent past the stride). */
+export function overlaps(pool: NodeProto): boolean {
   const kernel = attrInts(pool, 'kernel_shape') ?? [];
   const strides = attrInts(pool, 'strides') ?? kernel.map(() => 1);
   const dilations = attrInts(pool, 'dilations') ?? kernel.map(() => 1);

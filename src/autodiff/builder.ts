@@ -19,7 +19,7 @@ import { upgradeOpset } from '../onnx/opset-upgrade.js';
 import type { BackpropRule } from '../types.js';
 import { Emitter, NodeContext } from './context.js';
 import { GraphIndex } from './graph.js';
-import { padIntoConv, poolBeforeRelu } from './rewrite.js';
+import { batchNormIntoConv, padIntoConv, poolBeforeRelu } from './rewrite.js';
 import { exactRuleFor, ruleFor } from './rules/index.js';
 import { noRuleReason } from './refusals.js';
 import { opsetForScatterAdd } from './scatter-opset.js';
@@ -79,6 +79,7 @@ export function buildVjp(model: ModelProto, request: BuildRequest): BuiltVjp {
   const notUnrolled = unrollControlFlow(work, shapes, request.output, request.wrt);
   poolBeforeRelu(work, request.rule, keep, shapes);
   padIntoConv(work, keep);
+  batchNormIntoConv(work, keep);
   const index = new GraphIndex(work);
   checkRequest(index, request);
   const { output, wrt } = request;

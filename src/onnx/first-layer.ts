@@ -10,6 +10,7 @@ import {
   attrInt,
   decodeTensor,
   getAttr,
+  onnx,
   type ModelProto,
   type NodeProto,
   type TensorProto,
@@ -40,6 +41,8 @@ function constantOf(graph: Graph, name: string): { dims: number[]; data: Float32
     if (value && typeof value === 'object' && !Array.isArray(value)) tensor = value;
   }
   if (!tensor) return undefined;
+  // Data netlens does not read itself (external data) leaves the layer to the model: the graph builds the rows.
+  if (tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) return undefined;
   const decoded = decodeTensor(tensor);
   return decoded.data instanceof Float32Array ? { dims: decoded.dims, data: decoded.data } : undefined;
 }

@@ -482,8 +482,12 @@ export class PhaseRunner {
     const cellsY = params[PARAM.cellsY];
     const forces = nearForces.subarray(chunk * 2 * n, (chunk + 1) * 2 * n);
     forces.fill(0);
+    // The stand-in's cubic in d = s - R²: k(R²) + k'(R²) d + k''(R²) d² / 2 + k'''(R²) d³ / 6.
     const q = 1 / (1 + radius2);
-    const k0 = q * q;
+    const c0 = q * q;
+    const c1 = -2 * c0 * q;
+    const c2 = 3 * c0 * q * q;
+    const c3 = -4 * c0 * q * q * q;
     const runs = new Int32Array(2 * (NEAR_REACH + 1));
     let z = 0;
     for (let r = nearRows[chunk]; r < nearRows[chunk + 1]; r++) {
@@ -505,7 +509,7 @@ export class PhaseRunner {
               if (s >= radius2) continue;
               const w = 1 / (1 + s);
               const d = s - radius2;
-              const kn = w * w - k0 * (1 + d * q * (-2 + d * q * (3 - 4 * d * q)));
+              const kn = w * w - (c0 + d * (c1 + d * (c2 + d * c3)));
               const gx = kn * dx;
               const gy = kn * dy;
               fx += gx;

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { OptionError } from '../../src/errors.js';
 import { exactShapley, kernelShap, type CoalitionGame } from '../../src/methods/shapley/index.js';
+import { FIT_OPERATOR_MAX_WORK } from '../../src/methods/shapley/kernel-shap.js';
 
 /** A game from a function of the membership vector; counts evaluations. */
 function game(numPlayers: number, value: (z: Uint8Array) => number[], numOutputs = 1) {
@@ -78,6 +79,19 @@ describe('Shapley values', () => {
     expect(r.exact).toBe(false);
     expect(r.emptyValue[0]).toBe(10);
     for (let i = 0; i < 12; i++) expect(r.values[i]).toBeCloseTo(weights[i], 9);
+  });
+
+  it('fits through a precomputed linear map or through LU solves per call, with the same values', async () => {
+    // 150 players: (M − 1)² × coalitions is below the precomputation limit at 302 coalitions, above it at 1 024.
+    const m = 150;
+    const weights = Array.from({ length: m }, (_, i) => Math.sin(i + 1) * 3);
+    const additive = (z: Uint8Array) => [weights.reduce((s, w, i) => s + w * z[i], -4)];
+    for (const budget of [2 * m + 2, 1024]) {
+      expect((m - 1) ** 2 * (budget - 2) > FIT_OPERATOR_MAX_WORK).toBe(budget === 1024);
+      const r = await kernelShap(game(m, additive).game, { maxNumSubsets: budget });
+      // An additive game is fitted exactly by any set of coalitions.
+      for (let i = 0; i < m; i++) expect(r.values[i]).toBeCloseTo(weights[i], 8);
+    }
   });
 
   it('under a budget: efficiency holds exactly, the error shrinks with the budget, and the seed fixes the result', async () => {

@@ -5,7 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { affineFirstLayer } from '../../src/onnx/first-layer.js';
-import { floatTensor, makeModel, makeNode, makeValueInfo, type NodeProto } from '../../src/onnx/proto.js';
+import {
+  floatTensor,
+  makeModel,
+  makeNode,
+  makeValueInfo,
+  onnx,
+  type NodeProto,
+} from '../../src/onnx/proto.js';
 import { seededValues } from '../helpers/onnx-models.js';
 
 const F = 4;
@@ -109,6 +116,11 @@ describe('affineFirstLayer', () => {
       ['transA', model([], makeNode('Gemm', ['x', 'wT', 'bias'], ['pre'], { transA: 1 }))],
       ['x · x', model([], makeNode('MatMul', ['x', 'x'], ['pre']))],
     ];
+    // Weights in external data, which netlens does not read itself.
+    const external = model([], gemm('x'));
+    const w = external.graph!.initializer!.find((t) => t.name === 'w')!;
+    w.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+    cases.push(['external weights', external]);
     for (const [what, proto] of cases) expect(affineFirstLayer(proto, 'x', F), what).toBeUndefined();
   });
 });

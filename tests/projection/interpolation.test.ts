@@ -161,7 +161,8 @@ describe('interpolation (FIt-SNE) gradient', () => {
     const expected = exactGradient(y, 1).grad;
     const errors = [1, 0.5].map((maxBoxWidth) => {
       const got = new Float64Array(n * 2);
-      const settings = { maxBoxWidth, maxFftSize: 1024 };
+      // The grid's own order, without the near field's exact pairs.
+      const settings = { maxBoxWidth, maxFftSize: 1024, nearFieldRadius: 0 };
       const interpolation = new InterpolationGradient(sparse, entropyTerm(sparse.values), settings);
       interpolation.evaluate(y, 1, got, false);
       expect(interpolation.lastGrid.boxWidth).toBeLessThanOrEqual(maxBoxWidth);
@@ -185,9 +186,10 @@ describe('interpolation (FIt-SNE) gradient', () => {
       const kl = interpolation.evaluate(y, 1, got, true) as number;
       return { got, kl, grid: interpolation.lastGrid };
     };
-    const coarse = run({});
+    const coarse = run({ nearFieldRadius: 0 });
     expect(coarse.grid.nearRadius).toBe(0);
-    const near = run({ nearFieldRadius: 5, nearFieldFrom: 0.5 });
+    // The default: 5 node spacings once the spacing exceeds 0.34.
+    const near = run({});
     expect(near.grid.nearRadius).toBeCloseTo(5 * (near.grid.boxWidth / 3), 12);
     expect(near.grid.boxWidth / 3).toBeGreaterThan(2);
     const coarseError = relativeError(coarse.got, expected.grad);
@@ -196,7 +198,37 @@ describe('interpolation (FIt-SNE) gradient', () => {
     expect(nearError).toBeLessThan(coarseError / 10);
     expect(Math.abs(near.kl - expected.kl)).toBeLessThan(1e-3 * Math.abs(expected.kl));
     // Below the spacing threshold the near field stays off.
-    expect(run({ nearFieldRadius: 5, nearFieldFrom: 100 }).grid.nearRadius).toBe(0);
+    expect(run({ nearFieldFrom: 100 }).grid.nearRadius).toBe(0);
+  });
+
+  it('leaves the near field off where the points are too dense for its pair budget', () => {
+    // A tight blob of 240 points and 10 far outliers: a coarse grid (spacing above 1) whose 5-spacing radius
+    // takes in most of the blob, far more candidates per point than a budget of 20.
+    const random = seededRandom(11);
+    const y = Float64Array.from(
+      { length: n * 2 },
+      (_, t) => (t < 2 * (n - 10) ? 1.5 : 100) * random.normal(),
+    );
+    const expected = exactGradient(y, 1).grad;
+    const run = (nearFieldRadius: number) => {
+      const got = new Float64Array(n * 2);
+      const settings = { maxFftSize: 256, nearFieldRadius, nearFieldCandidates: 20 };
+      const interpolation = new InterpolationGradient(sparse, entropyTerm(sparse.values), settings);
+      interpolation.evaluate(y, 1, got, false);
+      return { error: normRelativeError(got, expected), grid: interpolation.lastGrid };
+    };
+    const near = run(5);
+    const spacing = near.grid.boxWidth / 3;
+    expect(spacing).toBeGreaterThan(1);
+    expect(near.grid.nearRadius).toBe(0);
+    expect(near.error).toBe(run(0).error);
+    // Within a budget of 1 000 candidates per point it is on.
+    const within = new InterpolationGradient(sparse, entropyTerm(sparse.values), {
+      maxFftSize: 256,
+      nearFieldCandidates: 1000,
+    });
+    within.evaluate(y, 1, new Float64Array(n * 2), false);
+    expect(within.lastGrid.nearRadius).toBeCloseTo(5 * spacing, 12);
   });
 
   it('gradient descent with it lowers the KL divergence and separates clusters', async () => {

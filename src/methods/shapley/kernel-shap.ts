@@ -79,6 +79,12 @@ export function kernelShapDesign(m: number, options: KernelShapOptions = {}): Ke
   return design;
 }
 
+/**
+ * Most multiply-adds spent making the fit a linear map, (M − 1)² × coalitions: a query point then costs
+ * (M − 1) × coalitions × outputs; beyond it each call solves through the LU factors ((M − 1)² × outputs).
+ */
+export const FIT_OPERATOR_MAX_WORK = 2 ** 24;
+
 /** Designs by (players, budget, seed): they depend on nothing else, and are read-only. */
 const designs = new Map<string, KernelShapDesign>();
 const MAX_CACHED_DESIGNS = 8;
@@ -88,7 +94,10 @@ function buildDesign(m: number, budget: number, seed: number): KernelShapDesign 
   const random = createRandom(seed);
   const samples = m === 1 ? [] : chooseCoalitions(m, Math.min(budget, all) - 2, random);
   const coalitions = [new Uint8Array(m), new Uint8Array(m).fill(1), ...samples.map((s) => s.z)];
-  const fit = m === 1 ? undefined : fitOperator(m, samples);
+  // The fit as one linear map where making it costs little ((M − 1)² per coalition); else LU solves per call.
+  const direct = m > 1 && (m - 1) ** 2 * samples.length <= FIT_OPERATOR_MAX_WORK;
+  const fit = direct ? fitOperator(m, samples) : undefined;
+  const normal = m > 1 && !direct ? factorNormalEquations(m, samples) : undefined;
   return {
     numPlayers: m,
     coalitions,
@@ -98,7 +107,9 @@ function buildDesign(m: number, budget: number, seed: number): KernelShapDesign 
       const fullValue = values.slice(k, 2 * k);
       const phi = fit
         ? applyFit(m, k, fit, values, emptyValue, fullValue)
-        : Float64Array.from(fullValue, (v, o) => v - emptyValue[o]);
+        : normal
+          ? solveFactored(m, k, samples, normal, values, emptyValue, fullValue)
+          : Float64Array.from(fullValue, (v, o) => v - emptyValue[o]);
       return {
         values: phi,
         emptyValue,
@@ -308,6 +319,44 @@ function applyFit(
       sum += beta;
     }
     phi[o * m + n] = delta - sum;
+  }
+  return phi;
+}
+
+/** φ for every output: the weighted right-hand sides of the values, solved through the factorisation. */
+function solveFactored(
+  m: number,
+  k: number,
+  samples: readonly Sample[],
+  normal: LuDecomposition,
+  values: Float64Array,
+  emptyValue: Float64Array,
+  fullValue: Float64Array,
+): Float64Array {
+  const n = m - 1;
+  const rhs = new Float64Array(n * k);
+  const delta = Float64Array.from(fullValue, (v, o) => v - emptyValue[o]);
+  samples.forEach(({ z, weight }, r) => {
+    const last = z[m - 1];
+    for (let i = 0; i < n; i++) {
+      const x = z[i] - last;
+      if (x === 0) continue;
+      const wi = weight * x;
+      for (let o = 0; o < k; o++) {
+        const y = values[(r + 2) * k + o] - emptyValue[o] - last * delta[o];
+        rhs[i * k + o] += wi * y;
+      }
+    }
+  });
+  const beta = normal.solve(toMatrix(rhs, n, k));
+  const phi = new Float64Array(k * m);
+  for (let o = 0; o < k; o++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      phi[o * m + i] = beta.get(i, o);
+      sum += beta.get(i, o);
+    }
+    phi[o * m + n] = fullValue[o] - emptyValue[o] - sum;
   }
   return phi;
 }

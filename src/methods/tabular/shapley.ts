@@ -37,8 +37,9 @@ export interface TableShapleyOptions extends BatchOptions {
   /** Seed of the coalition sampling (default 0). */
   seed?: number;
   /**
-   * Interventional: where the coalition values are computed. 'graph': the rows built, scored and averaged
-   * inside ONNX Runtime, in one graph around the model (only the means come back); 'rows': the rows built and
+   * Interventional: where the coalition values are computed. 'graph': the rows scored and averaged inside ONNX
+   * Runtime, in one graph around the model (only the means come back; see `TableShapleyResult.graphPath` for how
+   * it gets the rows); 'rows': the rows built and
    * the outputs averaged in JavaScript (`rowExecutor`). Default: 'rows' when a `rowExecutor` is given or the
    * model offers no coalition graph (inputs besides its [N, F] table), else 'graph'. Asking for 'graph' where it
    * cannot be built is an UnsupportedError saying why.

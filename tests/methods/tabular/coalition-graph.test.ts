@@ -133,6 +133,20 @@ function rows(values: Float32Array, features: string[], first: number, count: nu
 }
 
 /** Float64 means of the scores of explicitly built rows (q_S, b_¬S), and the largest |score| of any row. */
+/**
+ * Exact Shapley values of two query points against `backgroundRows` seeded rows, by the coalition graph and by
+ * rows built in JavaScript: the pair every route comparison below starts from.
+ */
+async function bothRoutes(model: Model, seed: number, features: number, backgroundRows: number) {
+  const schema = tableSchema(model);
+  const values = seededValues((backgroundRows + 2) * features, seed);
+  const options = { queryPoints: rows(values, schema.features, backgroundRows, 2), schema };
+  const background = rows(values, schema.features, 0, backgroundRows);
+  const a = await shapley(model, background, { ...options, evaluation: 'graph' });
+  const b = await shapley(model, background, { ...options, evaluation: 'rows' });
+  return { a, b };
+}
+
 async function referenceMeans(
   model: Model,
   background: Float32Array,
@@ -297,12 +311,7 @@ describe('coalition values inside the runtime', () => {
       );
       const model = await loadModel(bytes);
       try {
-        const schema = tableSchema(model);
-        const values = seededValues(12 * features, 93);
-        const options = { queryPoints: rows(values, schema.features, 10, 2), schema };
-        const background = rows(values, schema.features, 0, 10);
-        const a = await shapley(model, background, { ...options, evaluation: 'graph' });
-        const b = await shapley(model, background, { ...options, evaluation: 'rows' });
+        const { a, b } = await bothRoutes(model, 93, features, 10);
         expect(a.exact).toBe(true);
         expect(a.graphPath).toBe('first-layer');
         a.explanations.forEach((e, q) =>
@@ -343,12 +352,7 @@ describe('coalition values inside the runtime', () => {
       );
       const model = await loadModel(bytes);
       try {
-        const schema = tableSchema(model);
-        const values = seededValues(14 * features, 97);
-        const options = { queryPoints: rows(values, schema.features, 12, 2), schema };
-        const background = rows(values, schema.features, 0, 12);
-        const a = await shapley(model, background, { ...options, evaluation: 'graph' });
-        const b = await shapley(model, background, { ...options, evaluation: 'rows' });
+        const { a, b } = await bothRoutes(model, 97, features, 12);
         expect(a.exact).toBe(true);
         expect(a.graphPath).toBe('first-layer');
         a.explanations.forEach((e, q) =>
@@ -420,12 +424,7 @@ describe('coalition values inside the runtime', () => {
     for (const [what, front, input, path] of cases) {
       const model = await loadModel(encodeModel(mlp(front, input)));
       try {
-        const schema = tableSchema(model);
-        const values = seededValues(14 * features, 87);
-        const options = { queryPoints: rows(values, schema.features, 12, 2), schema };
-        const background = rows(values, schema.features, 0, 12);
-        const a = await shapley(model, background, { ...options, evaluation: 'graph' });
-        const b = await shapley(model, background, { ...options, evaluation: 'rows' });
+        const { a, b } = await bothRoutes(model, 87, features, 12);
         expect(a.graphPath, what).toBe(path);
         expect(a.exact).toBe(true);
         let spread = 0;

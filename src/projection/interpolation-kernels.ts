@@ -179,8 +179,8 @@ export function allocateBuffers(
   nodes: number,
   maxM: number,
   allocate: Allocate,
-  /** Most candidate pairs of the near field per point (bounds the pairs it lists). */
-  nearCandidates: number,
+  /** Entries of the near field's pair list. */
+  nearListed: number,
 ): InterpolationBuffers {
   const n = p.n;
   const f64 = (length: number) => new Float64Array(allocate(8 * length));
@@ -251,7 +251,7 @@ export function allocateBuffers(
     nearRows: i32(CHUNKS + 1),
     nearForces: f64(CHUNKS * 2 * n),
     nearZ: f64(CHUNKS),
-    nearPairs: i32(nearCandidates > 0 ? Math.ceil((nearCandidates + 1) * n) : 0),
+    nearPairs: i32(Math.ceil(nearListed)),
     nearPairStarts: i32(CHUNKS + 1),
   };
 }

@@ -71,8 +71,9 @@ export interface InterpolationSettings {
   /**
    * Scan the cells for the near field's pairs at every this many evaluations (default 4); in between, the pairs
    * found by the last scan are measured again at the current positions (pairs that came within R since are left
-   * to the grid's stand-in). Evaluations that report the KL, and any whose radius changed, scan afresh. Half of the
-   * scanned candidates lie beyond R, and the pairs change little per step: on the 70 000-point Fashion-MNIST
+   * to the grid's stand-in), and a scan that found the points too dense for `nearFieldCandidates` stands too (the
+   * near field off). A changed radius, or a KL to report with the near field on, brings the scan forward. Half of
+   * the scanned candidates lie beyond R, and the pairs change little per step: on the 70 000-point Fashion-MNIST
    * benchmark the final exact KL is the same to 1e-4 with 1, 2 or 4, the near field's CPU per evaluation about
    * two thirds with 4.
    */
@@ -92,9 +93,13 @@ export class InterpolationGradient {
   private readonly nearFieldFrom: number;
   private readonly nearFieldCandidates: number;
   private readonly nearFieldEvery: number;
-  /** Radius of the near field at the last scan of the cells (0: none), and evaluations since that scan. */
-  private measuredRadius = 0;
-  private measuredAge = 0;
+  /**
+   * Radius asked for at the last scan of the cells (0: none), evaluations since, and whether its pairs were within
+   * the budget.
+   */
+  private scannedRadius = 0;
+  private scanAge = 0;
+  private scanAccepted = false;
   private readonly buffers: InterpolationBuffers;
   private readonly executor: PhaseExecutor;
   private cellOf = new Int32Array(0);
@@ -214,31 +219,37 @@ export class InterpolationGradient {
     // only roughly laid out; the final KL is decided after.
     const near = this.nearFieldRadius > 0 && spacing > this.nearFieldFrom && exaggeration === 1;
     let nearRadius = near ? this.nearFieldRadius * spacing : 0;
-    // The last scan's cell lists and pairs serve while they are recent: only the positions are brought up to date.
-    const reuse =
+    // The last scan (or the last refusal, too dense) at this radius stands while it is recent: its cell lists and
+    // pairs serve with only the positions brought up to date.
+    const recent =
       nearRadius > 0 &&
-      nearRadius === this.measuredRadius &&
-      !withKl &&
-      this.measuredAge + 1 < this.nearFieldEvery;
-    if (reuse) {
-      this.measuredAge++;
-      const { y: held, cellIndex, cellPoints } = this.buffers;
-      for (let i = 0; i < n; i++) {
-        const at = 2 * cellIndex[i];
-        cellPoints[at] = held[2 * i];
-        cellPoints[at + 1] = held[2 * i + 1];
+      nearRadius === this.scannedRadius &&
+      this.scanAge + 1 < this.nearFieldEvery &&
+      !(withKl && this.scanAccepted);
+    if (recent) {
+      this.scanAge++;
+      if (this.scanAccepted) {
+        const { y: held, cellIndex, cellPoints } = this.buffers;
+        for (let i = 0; i < n; i++) {
+          const at = 2 * cellIndex[i];
+          cellPoints[at] = held[2 * i];
+          cellPoints[at + 1] = held[2 * i + 1];
+        }
+      } else nearRadius = 0;
+    } else {
+      this.scannedRadius = nearRadius;
+      this.scanAge = 0;
+      if (nearRadius > 0) {
+        // Too dense: the pairs would cost more than the grid, and a radius shrunk to fit buys no KL (measured on
+        // the 70 000-point mixture: 4.620 either way, 55 s more CPU).
+        const candidates = this.fillCells(nearRadius, minX, minY, maxX - minX, maxY - minY);
+        const slots = this.buffers.nearPairStarts[CHUNKS];
+        this.scanAccepted =
+          candidates <= this.nearFieldCandidates * n && slots <= this.buffers.nearPairs.length;
+        if (!this.scanAccepted) nearRadius = 0;
       }
-    } else if (nearRadius > 0) {
-      // Too dense: the pairs would cost more than the grid, and a radius shrunk to fit buys no KL (measured on the
-      // 70 000-point mixture: 4.620 either way, 55 s more CPU).
-      const candidates = this.fillCells(nearRadius, minX, minY, maxX - minX, maxY - minY);
-      const slots = this.buffers.nearPairStarts[CHUNKS];
-      if (candidates > this.nearFieldCandidates * n || slots > this.buffers.nearPairs.length) nearRadius = 0;
     }
-    if (!reuse) {
-      this.measuredRadius = nearRadius;
-      this.measuredAge = 0;
-    }
+    const reuse = recent && nearRadius > 0;
     this.lastGrid = { fftSize, boxes, boxWidth: h, nearRadius };
     const params = this.buffers.params;
     params[PARAM.nearRadius2] = nearRadius * nearRadius;

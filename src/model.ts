@@ -36,6 +36,7 @@ import { coalitionGraph } from './onnx/coalition-graph.js';
 import { coalitionMeansRun, firstLayerMeansRun } from './onnx/coalition-means.js';
 import { affineFirstLayer, type AffineFirstLayer } from './onnx/first-layer.js';
 import { linearHeadAfter } from './onnx/linear-head.js';
+import { localPrefix, localSegment, type LocalPrefix } from './onnx/local-prefix.js';
 import { describeOutputs } from './onnx/output-kinds.js';
 import { describeUpgrade, upgradeOpset } from './onnx/opset-upgrade.js';
 import { toFloat32, usesHalfPrecision } from './onnx/precision.js';
@@ -310,6 +311,7 @@ export class OnnxModel implements Model, LinearHeadSource {
   private readonly tensors: Map<string, { nodeName: string; opType: string }>;
   private readonly probes = new Map<string, Promise<ProbeResult>>();
   private layerList: Promise<LayerInfo[]> | undefined;
+  private prefix: Promise<LocalPrefix | undefined> | undefined;
   private readonly vjps = new Map<string, Promise<SeededVjp>>();
   private readonly tailVjps = new Map<string, Promise<VjpFunction>>();
   /** Per VJP of one item dims, the largest batch a session was made for (see vjpPerItemDims). */
@@ -1201,6 +1203,44 @@ export class OnnxModel implements Model, LinearHeadSource {
       };
       return value;
     };
+  }
+
+  localPrefix(): Promise<LocalPrefix | undefined> {
+    this.prefix ??= (async () => {
+      if (this.inputs.length !== 1 || this.fixedBatch !== undefined) return undefined;
+      if (this.inputSpec?.layout === 'NHWC') return undefined;
+      return localPrefix(this.proto, this.inputName, await this.tensorShapes());
+    })();
+    return this.prefix;
+  }
+
+  async runLocal(from: string, to: string, crops: TensorData, options?: BatchOptions): Promise<TensorData> {
+    const cuts = (await this.localPrefix())?.cuts ?? [];
+    const target = cuts.find((c) => c.layer === to);
+    const source = from === this.inputName ? undefined : cuts.find((c) => c.layer === from);
+    if (!target || (from !== this.inputName && !(source && target.from[from]))) {
+      throw new UnsupportedError(
+        'UNSUPPORTED_LAYER',
+        `'${from}' to '${to}' is not a piece of the spatially local prefix of ${this.source}`,
+      );
+    }
+    const channels = source ? source.dims[0] : this.mainInput.shape[1];
+    if (crops.dims.length !== 4 || crops.dims[1] !== channels) {
+      throw new OptionError(
+        'INVALID_INPUT',
+        `crops of '${from}' must be [N, ${channels}, H, W], got [${crops.dims.join(', ')}]`,
+      );
+    }
+    const session = await this.sessions.get(
+      `local:${JSON.stringify([from, to])}`,
+      () => localSegment(this.proto, this.inputName, from, to, Number(channels)),
+      `the network from '${from}' to '${to}'`,
+    );
+    const result = await runBatched(this.runtime, session, { [from]: crops }, [to], {
+      ...this.batchOptions(options, 'forward passes'),
+      outputAxes: async () => ({ [to]: 0 }),
+    });
+    return result[to];
   }
 
   /** The linear layer after global average pooling of `layer` (for CAM); UnsupportedError when there is none. */

@@ -1218,23 +1218,34 @@ export class OnnxModel implements Model, LinearHeadSource {
     const cuts = (await this.localPrefix())?.cuts ?? [];
     const target = cuts.find((c) => c.layer === to);
     const source = from === this.inputName ? undefined : cuts.find((c) => c.layer === from);
-    if (!target || (from !== this.inputName && !(source && target.from[from]))) {
+    // To a later cut on crops of any size, or from a cut to any later tensor on full maps (the tail).
+    const tail = source !== undefined && target === undefined;
+    if (from === to || (from !== this.inputName && !source) || (target && source && !target.from[from])) {
       throw new UnsupportedError(
         'UNSUPPORTED_LAYER',
         `'${from}' to '${to}' is not a piece of the spatially local prefix of ${this.source}`,
       );
     }
-    const channels = source ? source.dims[0] : this.mainInput.shape[1];
-    if (crops.dims.length !== 4 || crops.dims[1] !== channels) {
+    if (!target && !tail) this.checkTensor(to, false);
+    const channels = source ? source.dims[0] : Number(this.mainInput.shape[1]);
+    const size = tail ? ([source.dims[1], source.dims[2]] as const) : undefined;
+    if (
+      crops.dims.length !== 4 ||
+      crops.dims[1] !== channels ||
+      (size && (crops.dims[2] !== size[0] || crops.dims[3] !== size[1]))
+    ) {
       throw new OptionError(
         'INVALID_INPUT',
-        `crops of '${from}' must be [N, ${channels}, H, W], got [${crops.dims.join(', ')}]`,
+        `maps of '${from}' must be [N, ${channels}, ${size ? size.join(', ') : 'H, W'}], got [${crops.dims.join(', ')}]`,
       );
     }
+    // Pieces alternate with each other and the tail: idle threads spinning in one session would take the cores
+    // another one runs on, so they sleep unless spinning was asked for.
     const session = await this.sessions.get(
       `local:${JSON.stringify([from, to])}`,
-      () => localSegment(this.proto, this.inputName, from, to, Number(channels)),
+      () => localSegment(this.proto, this.inputName, from, to, channels, size),
       `the network from '${from}' to '${to}'`,
+      { threadSpinning: this.options.threadSpinning ?? false },
     );
     const result = await runBatched(this.runtime, session, { [from]: crops }, [to], {
       ...this.batchOptions(options, 'forward passes'),

@@ -221,7 +221,7 @@ export interface Model {
   localPrefix?(): Promise<LocalPrefix | undefined>;
   /**
    * Runs the network from `from` (its input or a cut of `localPrefix`) to the later cut `to` on a batch of crops
-   * of any H and W.
+   * of any H and W, or from a cut to any later tensor (the tail) on a batch of full maps.
    */
   runLocal?(from: string, to: string, crops: TensorData, options?: BatchOptions): Promise<TensorData>;
   /** Run the network's tail: feed `layer` with `activations`, return `output` (default: the main output). */

@@ -92,6 +92,12 @@ const POINTWISE = new Set([
   'Sum',
   'Mean',
 ]);
+/**
+ * Estimated cost of writing one output element, in multiply-adds: elementwise ops and depthwise convolutions are
+ * bound by memory traffic, not arithmetic (on MobileNetV2 the first quarter of the multiply-adds, at high
+ * resolution, takes about 40 % of the runtime's time).
+ */
+const OUTPUT_COST = 8;
 /** Ops with a sliding window over H and W. */
 const WINDOWED = new Set(['Conv', 'MaxPool', 'AveragePool']);
 
@@ -164,11 +170,13 @@ export function localPrefix(model: ModelProto, input: string, shapes: Shapes): L
     const outDims = shapes[out];
     const local = localGeometry(node, geometry, dependent, dimsOf, outDims);
     const op = node.opType ?? '';
-    // Multiply-adds, plus one per output element for the memory traffic of cheap ops.
+    // Multiply-adds, plus the memory traffic of every output element (what cheap ops cost).
     let cost = itemSize(outDims);
     if (op === 'Conv')
-      cost *= 1 + itemSize(dimsOf(node.input?.[1] ?? '')); // Cin/group · kh · kw per output
-    else if (WINDOWED.has(op)) cost *= 1 + (attrInts(node, 'kernel_shape') ?? [1]).reduce((a, k) => a * k, 1);
+      cost *= OUTPUT_COST + itemSize(dimsOf(node.input?.[1] ?? '')); // Cin/group · kh · kw per output
+    else if (WINDOWED.has(op))
+      cost *= OUTPUT_COST + (attrInts(node, 'kernel_shape') ?? [1]).reduce((a, k) => a * k, 1);
+    else cost *= OUTPUT_COST;
     costOf.set(node, Math.max(cost, 1));
     if (typeof local === 'string') {
       if (!endsAt && local) endsAt = `${op} '${node.name || out}' (${local})`;
@@ -342,9 +350,10 @@ export function receptiveRange(
 }
 
 /**
- * A piece of the prefix as a model of its own: from `from` (the input or a cut) to the cut `to`, with H and W
- * of its input symbolic so that it runs on crops of any size (the recorded shapes of intermediate tensors, which
- * hold the full size, are dropped).
+ * A piece of the network as a model of its own: from `from` (the input or a cut) to `to`. With `size` left out
+ * (`to` a later cut) H and W of its input are symbolic, so that it runs on crops of any size, and the recorded
+ * shapes of intermediate tensors, which hold the full size, are dropped; with `size` it is the tail from a cut
+ * on full maps of that size.
  */
 export function localSegment(
   model: ModelProto,
@@ -352,11 +361,13 @@ export function localSegment(
   from: string,
   to: string,
   channels: number,
+  size?: readonly [number, number],
 ): ModelProto {
-  const shape = ['local_batch', channels, 'local_height', 'local_width'];
+  const shape = ['local_batch', channels, ...(size ?? ['local_height', 'local_width'])];
   const cut = from === input ? selectOutputs(model, [to]) : cutAt(model, from, [to], shape);
   const graph = cut.graph;
   if (!graph) throw new ModelError('INVALID_MODEL', `the network from '${from}' to '${to}' has no graph`);
+  if (size) return cut;
   if (from === input) {
     const declared = graph.input?.find((v) => v.name === input);
     if (!declared)

@@ -194,7 +194,7 @@ export function localPrefix(model: ModelProto, input: string, shapes: Shapes): L
     const layer = nodeOutputs(node)[0];
     const dims = shapes[layer];
     if (!g || !dims || dims.length !== 4 || nodeOutputs(node).length !== 1) continue;
-    const prefix = articulationPrefix(graph, nodes, layer, dependent);
+    const prefix = articulationPrefix(graph, nodes, layer, dependent, input);
     if (!prefix) continue;
     let prefixCost = 0;
     const prefixNodes = prefix.map((n) => {
@@ -311,6 +311,7 @@ function articulationPrefix(
   nodes: readonly NodeProto[],
   layer: string,
   dependent: ReadonlySet<string>,
+  input: string,
 ): NodeProto[] | undefined {
   const producers = new Map<string, NodeProto>();
   for (const n of nodes) for (const o of nodeOutputs(n)) producers.set(o, n);
@@ -322,7 +323,8 @@ function articulationPrefix(
     ancestors.add(node);
     pending.push(...nodeInputs(node).filter((t) => dependent.has(t)));
   }
-  const before = new Set<string>();
+  // The input itself counts as before the cut: e.g. a Shape of it read by the head.
+  const before = new Set<string>([input]);
   for (const n of ancestors) for (const o of nodeOutputs(n)) if (o !== layer) before.add(o);
   for (const n of nodes) {
     if (ancestors.has(n)) continue;

@@ -116,13 +116,30 @@ describe('incremental occlusion', () => {
     await model.dispose();
   });
 
-  it("says which path ran: 'auto' takes the incremental path where it is estimated to pay", async () => {
-    const model = await open();
-    const auto = await occlusionSensitivity(model, x, { maskSize: 5, stride: 4 });
+  it("says which path ran: 'auto' takes the incremental path only where it is estimated to pay", async () => {
+    // 224 x 224: the prefix is most of the work and a 28-pixel mask changes a small part of it.
+    const big = await OnnxModel.create(
+      encodeModel(mobileLikeModel({ height: 224, width: 224 })),
+      nodeRuntime,
+    );
+    const image: TensorData = { data: seededValues(3 * 224 * 224, 8), dims: [1, 3, 224, 224] };
+    const options: OcclusionOptions = { maskSize: 28, stride: 28, score: 'logit', outputUpsampling: 'none' };
+    const auto = await occlusionSensitivity(big, image, options);
     expect(auto.inference.path).toBe('incremental');
     expect(auto.inference.costRatio).toBeLessThan(0.8);
     expect(auto.inference.reason).toMatch(/crops/);
-    await model.dispose();
+    const full = await occlusionSensitivity(big, image, { ...options, inference: 'full' });
+    const scale = 1 + maxAbs(Float32Array.from(full.baseScores));
+    expect(maxDiff(auto.map, full.map)).toBeLessThanOrEqual(tolerance(scale));
+    await big.dispose();
+    // 37 x 29: a runtime call per piece costs more than the little it saves.
+    const small = await open();
+    const result = await occlusionSensitivity(small, x, { maskSize: 5, stride: 4 });
+    expect(result.inference.path).toBe('full');
+    expect(result.inference.reason).toMatch(/too large at every cut \(best estimate: \d+ % of a full pass/);
+    const forced = await occlusionSensitivity(small, x, { maskSize: 5, stride: 4, inference: 'incremental' });
+    expect(forced.inference.costRatio).toBeGreaterThanOrEqual(0.8);
+    await small.dispose();
   });
 
   it('runs full passes, saying why, where no local prefix exists; incremental then throws', async () => {

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { OnnxModel } from '../../src/model.js';
 import { nodeRuntime } from '../../src/node/load.js';
 import { footprint, receptiveRange } from '../../src/onnx/local-prefix.js';
-import { encodeModel } from '../../src/onnx/proto.js';
+import {
+  encodeModel,
+  floatTensor,
+  int64Tensor,
+  makeModel,
+  makeNode,
+  makeValueInfo,
+} from '../../src/onnx/proto.js';
 import type { TensorData } from '../../src/types.js';
 import { mobileLikeModel } from '../helpers/local-graphs.js';
 import { cnnModel, seededValues } from '../helpers/onnx-models.js';
@@ -51,6 +58,30 @@ describe('local prefix', () => {
     const prefix = await model.localPrefix();
     // conv → relu are local; the pool mixes space.
     expect(prefix?.cuts.map((c) => c.layer)).toEqual(['conv1', 'relu1']);
+  });
+
+  it('keeps no cut when the head reads the input again (a Shape of it for a Reshape)', async () => {
+    const head = makeModel({
+      nodes: [
+        makeNode('Conv', ['x', 'W'], ['conv'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+        makeNode('Relu', ['conv'], ['relu']),
+        makeNode('GlobalAveragePool', ['relu'], ['gap']),
+        makeNode('Shape', ['x'], ['xshape']),
+        makeNode('Gather', ['xshape', 'zero'], ['n'], { axis: 0 }),
+        makeNode('Concat', ['n', 'minus_one'], ['flat_shape'], { axis: 0 }),
+        makeNode('Reshape', ['gap', 'flat_shape'], ['logits']),
+      ],
+      inputs: [makeValueInfo('x', ['N', 1, 6, 6])],
+      outputs: [makeValueInfo('logits', ['N', 2])],
+      initializers: [
+        floatTensor('W', [2, 1, 3, 3], seededValues(18, 2)),
+        int64Tensor('zero', [1], [0]),
+        int64Tensor('minus_one', [1], [-1]),
+      ],
+    });
+    const model = await OnnxModel.create(encodeModel(head), nodeRuntime);
+    expect((await model.localPrefix())?.cuts).toEqual([]);
+    await model.dispose();
   });
 
   it('footprint = the cells that change when one input pixel changes (brute force, every pixel, every cut)', async () => {

@@ -7,9 +7,13 @@
 import * as ort from 'onnxruntime-node';
 import { imageLime, type ImageLimeOptions } from '../../methods/lime/image-lime.js';
 import { imageShap } from '../../methods/shapley/image-shap.js';
-import { autoStride, occlusionSensitivity } from '../../methods/occlusion.js';
+import { autoStride, occlusionSensitivity, type OcclusionOptions } from '../../methods/occlusion.js';
 import type { TensorData } from '../../types.js';
-import type { BenchModel, BenchSuite } from '../context.js';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadModel } from '../../node/load.js';
+import { repoRoot, type BenchModel, type BenchSuite } from '../context.js';
 import type { BenchRow } from '../report.js';
 import { median } from '../timing.js';
 
@@ -39,7 +43,19 @@ export const perturbationSuite: BenchSuite = {
     const rows: BenchRow[] = [];
     // Each repeat runs the method and its floor; LIME on a 224 x 224 network is thousands of passes.
     const repeats = Math.min(ctx.repeats, 3);
-    for (const m of ctx.imageModels.filter(isClassifier)) {
+    // The peer suite's graph (torchvision's MobileNetV2, where exported): occlusion only, with the peer's masks too.
+    const peerFile = path.join(repoRoot(), 'bench', 'models', 'mobilenet-v2-torchvision.onnx');
+    const peerGraph: (BenchModel & { occlusionOnly: true })[] = [];
+    if (!ctx.quick && existsSync(peerFile)) {
+      const bytes = new Uint8Array(await readFile(peerFile));
+      const model = await loadModel(bytes, { source: peerFile });
+      peerGraph.push({ name: 'mobilenet-v2-torchvision', bytes, model, occlusionOnly: true });
+    }
+    const models: (BenchModel & { occlusionOnly?: true })[] = [
+      ...ctx.imageModels.filter(isClassifier),
+      ...peerGraph,
+    ];
+    for (const m of models) {
       const session = await ort.InferenceSession.create(m.bytes, {
         graphOptimizationLevel: 'all',
         logSeverityLevel: 3,
@@ -54,18 +70,30 @@ export const perturbationSuite: BenchSuite = {
       const numSubsets = ctx.quick ? 256 : 1024;
       const lime = (extra: ImageLimeOptions) => async () =>
         (await imageLime(m.model, image, { miniBatchSize: MINI_BATCH, numSamples, ...extra })).forwardPasses;
+      // The path occlusion took (incremental or full passes), for the row's note.
+      let inferencePath = '';
+      const occlusion = (extra: OcclusionOptions) => async () => {
+        const result = await occlusionSensitivity(m.model, image, { miniBatchSize: MINI_BATCH, ...extra });
+        inferencePath =
+          result.inference.path === 'incremental'
+            ? `incremental to '${result.inference.layers?.at(-1)}'`
+            : 'full passes';
+        return result.forwardPasses;
+      };
       const cases: { what: string; run: () => Promise<number> }[] = [
         {
           what: 'occlusion (auto mask/stride)',
-          run: async () =>
-            (await occlusionSensitivity(m.model, image, { miniBatchSize: MINI_BATCH })).forwardPasses,
+          run: occlusion({}),
+        },
+        {
+          // The same masks as full passes, for the incremental path's gain in the same run.
+          what: 'occlusion (auto mask/stride), full passes',
+          run: occlusion({ inference: 'full' }),
         },
         {
           // About 4x the passes of the defaults, at any input size.
           what: 'occlusion (auto mask, half stride)',
-          run: async () =>
-            (await occlusionSensitivity(m.model, image, { miniBatchSize: MINI_BATCH, stride: halfStride }))
-              .forwardPasses,
+          run: occlusion({ stride: halfStride }),
         },
         { what: `imageLIME superpixels linear (${numSamples} samples)`, run: lime({ model: 'linear' }) },
         {
@@ -79,7 +107,29 @@ export const perturbationSuite: BenchSuite = {
               .forwardPasses,
         },
       ];
+      if (m.occlusionOnly) {
+        cases.splice(
+          0,
+          cases.length,
+          ...cases.filter((c) => c.what.startsWith('occlusion')),
+          {
+            what: 'occlusion (45x45, stride 22: 81 masks, as the peer suite)',
+            run: occlusion({ maskSize: 45, stride: 22, maskClipping: 'off', maskValue: 0 }),
+          },
+          {
+            what: 'occlusion (45x45, stride 22: 81 masks, as the peer suite), full passes',
+            run: occlusion({
+              maskSize: 45,
+              stride: 22,
+              maskClipping: 'off',
+              maskValue: 0,
+              inference: 'full',
+            }),
+          },
+        );
+      }
       for (const c of cases) {
+        inferencePath = '';
         const passes = await c.run(); // warm-up, and the pass count for the floor
         await rawPasses(session, m.model.inputName, full, passes);
         const methodMs: number[] = [];
@@ -98,10 +148,12 @@ export const perturbationSuite: BenchSuite = {
           perItemMs: median(methodMs) / passes,
           ratio: median(methodMs) / median(floorMs),
           floor: `raw ORT x ${passes} passes`,
+          ...(inferencePath ? { note: inferencePath } : {}),
         });
       }
       await session.release();
     }
+    for (const m of peerGraph) await m.model.dispose();
     return rows;
   },
 };

@@ -36,6 +36,7 @@ import { coalitionGraph } from './onnx/coalition-graph.js';
 import { coalitionMeansRun, firstLayerMeansRun } from './onnx/coalition-means.js';
 import { affineFirstLayer, type AffineFirstLayer } from './onnx/first-layer.js';
 import { linearHeadAfter } from './onnx/linear-head.js';
+import { localPrefix, localSegment, type LocalPrefix } from './onnx/local-prefix.js';
 import { describeOutputs } from './onnx/output-kinds.js';
 import { describeUpgrade, upgradeOpset } from './onnx/opset-upgrade.js';
 import { toFloat32, usesHalfPrecision } from './onnx/precision.js';
@@ -310,6 +311,7 @@ export class OnnxModel implements Model, LinearHeadSource {
   private readonly tensors: Map<string, { nodeName: string; opType: string }>;
   private readonly probes = new Map<string, Promise<ProbeResult>>();
   private layerList: Promise<LayerInfo[]> | undefined;
+  private prefix: Promise<LocalPrefix | undefined> | undefined;
   private readonly vjps = new Map<string, Promise<SeededVjp>>();
   private readonly tailVjps = new Map<string, Promise<VjpFunction>>();
   /** Per VJP of one item dims, the largest batch a session was made for (see vjpPerItemDims). */
@@ -1201,6 +1203,55 @@ export class OnnxModel implements Model, LinearHeadSource {
       };
       return value;
     };
+  }
+
+  localPrefix(): Promise<LocalPrefix | undefined> {
+    this.prefix ??= (async () => {
+      if (this.inputs.length !== 1 || this.fixedBatch !== undefined) return undefined;
+      if (this.inputSpec?.layout === 'NHWC') return undefined;
+      return localPrefix(this.proto, this.inputName, await this.tensorShapes());
+    })();
+    return this.prefix;
+  }
+
+  async runLocal(from: string, to: string, crops: TensorData, options?: BatchOptions): Promise<TensorData> {
+    const cuts = (await this.localPrefix())?.cuts ?? [];
+    const target = cuts.find((c) => c.layer === to);
+    const source = from === this.inputName ? undefined : cuts.find((c) => c.layer === from);
+    // To a later cut on crops of any size, or from a cut to any later tensor on full maps (the tail).
+    const tail = source !== undefined && target === undefined;
+    if (from === to || (from !== this.inputName && !source) || (target && source && !target.from[from])) {
+      throw new UnsupportedError(
+        'UNSUPPORTED_LAYER',
+        `'${from}' to '${to}' is not a piece of the spatially local prefix of ${this.source}`,
+      );
+    }
+    if (!target && !tail) this.checkTensor(to, false);
+    const channels = source ? source.dims[0] : Number(this.mainInput.shape[1]);
+    const size = tail ? ([source.dims[1], source.dims[2]] as const) : undefined;
+    if (
+      crops.dims.length !== 4 ||
+      crops.dims[1] !== channels ||
+      (size && (crops.dims[2] !== size[0] || crops.dims[3] !== size[1]))
+    ) {
+      throw new OptionError(
+        'INVALID_INPUT',
+        `maps of '${from}' must be [N, ${channels}, ${size ? size.join(', ') : 'H, W'}], got [${crops.dims.join(', ')}]`,
+      );
+    }
+    // Pieces alternate with each other and the tail: idle threads spinning in one session would take the cores
+    // another one runs on, so they sleep unless spinning was asked for.
+    const session = await this.sessions.get(
+      `local:${JSON.stringify([from, to])}`,
+      () => localSegment(this.proto, this.inputName, from, to, channels, size),
+      `the network from '${from}' to '${to}'`,
+      { threadSpinning: this.options.threadSpinning ?? false },
+    );
+    const result = await runBatched(this.runtime, session, { [from]: crops }, [to], {
+      ...this.batchOptions(options, 'forward passes'),
+      outputAxes: async () => ({ [to]: 0 }),
+    });
+    return result[to];
   }
 
   /** The linear layer after global average pooling of `layer` (for CAM); UnsupportedError when there is none. */

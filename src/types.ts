@@ -2,6 +2,7 @@
  * Shared plain-data types. Methods see networks only through the `Model` interface below; results are
  * plain data (typed arrays + dims + metadata) and are rendered separately.
  */
+import type { LocalPrefix } from './onnx/local-prefix.js';
 
 /** A dense float tensor, row-major. `dims[0]` is the batch axis wherever a batch is meant. */
 export interface TensorData {
@@ -213,6 +214,16 @@ export interface Model {
    * UnsupportedError('UNSUPPORTED_LAYER') where the tail reads other tensors computed before the layer.
    */
   tailVjp?(layer: string, output: string): Promise<VjpFunction>;
+  /**
+   * The spatially local prefix of an [N, C, H, W] image input (onnx/local-prefix.ts), with its cut candidates;
+   * undefined where the model has other inputs or a fixed batch size.
+   */
+  localPrefix?(): Promise<LocalPrefix | undefined>;
+  /**
+   * Runs the network from `from` (its input or a cut of `localPrefix`) to the later cut `to` on a batch of crops
+   * of any H and W, or from a cut to any later tensor (the tail) on a batch of full maps.
+   */
+  runLocal?(from: string, to: string, crops: TensorData, options?: BatchOptions): Promise<TensorData>;
   /** Run the network's tail: feed `layer` with `activations`, return `output` (default: the main output). */
   forwardFrom(
     layer: string,

@@ -114,6 +114,15 @@ export const occlusionExplainer: Explainer = {
       description: 'clip masks at the borders',
     },
     SCORE_OPTION,
+    {
+      key: 'inference',
+      flag: '--inference',
+      kind: 'choice',
+      choices: ['auto', 'full', 'incremental'],
+      description:
+        "'auto': per mask, run only the part of the network's local prefix the mask changes where that pays; " +
+        "'full': full passes; 'incremental': the partial path or an error saying why not",
+    },
   ],
   async run(model, input, options) {
     const result = await occlusionSensitivity(model, input, options as OcclusionOptions);
@@ -128,6 +137,7 @@ export const occlusionExplainer: Explainer = {
         maskValues: result.maskValues,
         score: result.score,
         forwardPasses: result.forwardPasses,
+        inference: result.inference,
       },
     };
   },

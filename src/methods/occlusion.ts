@@ -21,6 +21,13 @@ import {
 } from './class-scores.js';
 import { upsampleGrid, type GridAxis } from './grid-upsample.js';
 import { channelMeans, imageGeometry, type ImageGeometry } from './image-layout.js';
+import {
+  describePlan,
+  planIncremental,
+  runIncremental,
+  tailScorer,
+  type InferencePath,
+} from './incremental-occlusion.js';
 import { runPerturbed } from './perturbed-batches.js';
 import { isObjectTarget, resolveTargets, type Target, type TargetOption } from './target.js';
 
@@ -50,6 +57,14 @@ export interface OcclusionOptions extends BatchOptions {
   score?: ScoreKind;
   /** Overrides the input layout when the model carries no input spec. */
   layout?: 'NCHW' | 'NHWC';
+  /**
+   * How the masked copies are run: 'auto' (default) runs only the changed part of the network's spatially
+   * local prefix per mask where that is estimated to pay (see `incremental-occlusion.ts`), else full passes;
+   * 'full' always runs full passes; 'incremental' takes the incremental path or throws saying why it cannot.
+   */
+  inference?: 'auto' | 'full' | 'incremental';
+  /** The layer the incremental path cuts the network at (default: the cheapest cut by estimated cost). */
+  prefixLayer?: string;
 }
 
 export interface OcclusionResult {
@@ -71,6 +86,8 @@ export interface OcclusionResult {
   score: ScoreKind;
   /** Network evaluations made (masked copies plus the unmasked batch). */
   forwardPasses: number;
+  /** Which path ran the masked copies ('incremental' or 'full'), the cut layer, and why. */
+  inference: InferencePath;
 }
 
 export const DEFAULT_MINI_BATCH_SIZE = 128;
@@ -242,67 +259,90 @@ export async function occlusionSensitivity(
   // Work items: the unmasked images first (they give the base scores and default targets, and ride in
   // the first mini-batch instead of a call of their own), then (image, position) pairs in order. Chunks
   // may span images to keep batches full.
-  await runPerturbed(scorer, {
-    total: batch + batch * positions,
-    size: geo.size,
-    itemDims: input.dims.slice(1),
-    miniBatchSize,
-    write: (buffer, offset, item) => {
+  const collect = (scores: TensorData, first: number, count: number): void => {
+    if (general) {
+      for (let k = 0; k < count; k++) {
+        const masked = first + k - batch;
+        if (masked < 0) continue;
+        const b = Math.floor(masked / positions);
+        const row = scores.data.subarray(k * size, (k + 1) * size);
+        grids[masked] = general.resolved.scores[b] - general.value(row, b);
+      }
+      return;
+    }
+    numClasses = scores.dims[1];
+    for (let k = 0; k < count; k++) {
+      const item = first + k;
       if (item < batch) {
-        buffer.set(input.data.subarray(item * geo.size, (item + 1) * geo.size), offset);
-        return;
+        baseRows ??= new Float32Array(batch * numClasses);
+        baseRows.set(scores.data.subarray(k * numClasses, (k + 1) * numClasses), item * numClasses);
+        continue;
+      }
+      if (targets.length === 0) {
+        // Every base row came before the first masked item.
+        targets = resolveTargets(model, classTarget, batch, {
+          data: baseRows!,
+          dims: [batch, numClasses],
+        });
+        baseScores = targets.map((t, b) => baseRows![b * numClasses + t]);
       }
       const masked = item - batch;
       const b = Math.floor(masked / positions);
-      const pos = masked - b * positions;
-      const r = Math.floor(pos / cols);
-      const c = pos - r * cols;
-      const rowRange: [number, number] = [rowPos.start[r], rowPos.end[r]];
-      writeMasked(
-        buffer,
-        offset,
-        input.data,
-        b,
-        geo,
-        rowRange,
-        [colPos.start[c], colPos.end[c]],
-        maskValues[b],
-      );
-    },
-    collect: (scores, first, count) => {
-      if (general) {
-        for (let k = 0; k < count; k++) {
-          const masked = first + k - batch;
-          if (masked < 0) continue;
-          const b = Math.floor(masked / positions);
-          const row = scores.data.subarray(k * size, (k + 1) * size);
-          grids[masked] = general.resolved.scores[b] - general.value(row, b);
-        }
-        return;
-      }
-      numClasses = scores.dims[1];
-      for (let k = 0; k < count; k++) {
-        const item = first + k;
+      grids[masked] = baseScores[b] - scores.data[k * numClasses + targets[b]];
+    }
+  };
+
+  const choice = checkChoice('inference', options.inference, ['auto', 'full', 'incremental'], 'auto');
+  const plan =
+    choice === 'full'
+      ? ({ path: 'full', reason: "inference 'full' was asked for" } as InferencePath)
+      : await planIncremental(model, geo, rowPos, colPos, choice, options.prefixLayer);
+  const inference = 'stages' in plan ? describePlan(plan) : plan;
+  if ('stages' in plan) {
+    await runIncremental({
+      model,
+      plan,
+      input,
+      geo,
+      rows: rowPos,
+      cols: colPos,
+      maskValues,
+      miniBatchSize,
+      score: await tailScorer(model, plan.stages[plan.stages.length - 1].to.layer, scoreKind),
+      collect,
+      onProgress: options.onProgress,
+    });
+  } else
+    await runPerturbed(scorer, {
+      total: batch + batch * positions,
+      size: geo.size,
+      itemDims: input.dims.slice(1),
+      miniBatchSize,
+      write: (buffer, offset, item) => {
         if (item < batch) {
-          baseRows ??= new Float32Array(batch * numClasses);
-          baseRows.set(scores.data.subarray(k * numClasses, (k + 1) * numClasses), item * numClasses);
-          continue;
-        }
-        if (targets.length === 0) {
-          // Every base row came before the first masked item.
-          targets = resolveTargets(model, classTarget, batch, {
-            data: baseRows!,
-            dims: [batch, numClasses],
-          });
-          baseScores = targets.map((t, b) => baseRows![b * numClasses + t]);
+          buffer.set(input.data.subarray(item * geo.size, (item + 1) * geo.size), offset);
+          return;
         }
         const masked = item - batch;
         const b = Math.floor(masked / positions);
-        grids[masked] = baseScores[b] - scores.data[k * numClasses + targets[b]];
-      }
-    },
-    onProgress: options.onProgress,
-  });
+        const pos = masked - b * positions;
+        const r = Math.floor(pos / cols);
+        const c = pos - r * cols;
+        const rowRange: [number, number] = [rowPos.start[r], rowPos.end[r]];
+        writeMasked(
+          buffer,
+          offset,
+          input.data,
+          b,
+          geo,
+          rowRange,
+          [colPos.start[c], colPos.end[c]],
+          maskValues[b],
+        );
+      },
+      collect,
+      onProgress: options.onProgress,
+    });
 
   let map: TensorData;
   if (upsampling === 'none') {
@@ -335,5 +375,6 @@ export async function occlusionSensitivity(
     colCenters: colPos.centers,
     score: scoreKind,
     forwardPasses: batch + batch * positions,
+    inference,
   };
 }

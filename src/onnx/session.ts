@@ -51,11 +51,19 @@ export class SessionCache {
     private readonly settings: SessionSettings,
   ) {}
 
-  /** The cached session for `key`, or one created from `build()`; concurrent callers share one creation. */
-  get(key: string, build: () => ModelProto | Uint8Array, what: string): Promise<OrtSession> {
+  /**
+   * The cached session for `key`, or one created from `build()` (with `overrides` of the cache's settings);
+   * concurrent callers share one creation.
+   */
+  get(
+    key: string,
+    build: () => ModelProto | Uint8Array,
+    what: string,
+    overrides: Partial<SessionSettings> = {},
+  ): Promise<OrtSession> {
     let session = this.sessions.get(key);
     if (!session) {
-      session = createSession(this.runtime, build(), this.settings, what);
+      session = createSession(this.runtime, build(), { ...this.settings, ...overrides }, what);
       this.sessions.set(key, session);
       // A failed creation must not poison the cache: the next call retries.
       session.catch(() => this.sessions.delete(key));

@@ -19,9 +19,10 @@ import { upgradeOpset } from '../onnx/opset-upgrade.js';
 import type { BackpropRule } from '../types.js';
 import { Emitter, NodeContext } from './context.js';
 import { GraphIndex } from './graph.js';
-import { padIntoConv, poolBeforeRelu } from './rewrite.js';
+import { batchNormIntoConv, padIntoConv, poolBeforeRelu } from './rewrite.js';
 import { exactRuleFor, ruleFor } from './rules/index.js';
 import { noRuleReason } from './refusals.js';
+import { opsetForScatterAdd } from './scatter-opset.js';
 import { unrollControlFlow } from './unroll.js';
 
 export interface BuildRequest {
@@ -78,6 +79,7 @@ export function buildVjp(model: ModelProto, request: BuildRequest): BuiltVjp {
   const notUnrolled = unrollControlFlow(work, shapes, request.output, request.wrt);
   poolBeforeRelu(work, request.rule, keep, shapes);
   padIntoConv(work, keep);
+  batchNormIntoConv(work, keep);
   const index = new GraphIndex(work);
   checkRequest(index, request);
   const { output, wrt } = request;
@@ -94,7 +96,7 @@ export function buildVjp(model: ModelProto, request: BuildRequest): BuiltVjp {
     }
   }
 
-  const emitter = new Emitter(index, opset, request.rule, shapes, keep);
+  const emitter = new Emitter(index, opsetForScatterAdd(work, opset, plan.nodes), request.rule, shapes, keep);
   const seedName = emitter.fresh('seed');
   const contributions = new Map<string, string[]>([[output, [seedName]]]);
   const summed = new Map<string, string | undefined>();

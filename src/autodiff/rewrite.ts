@@ -3,9 +3,13 @@
  * tensor a caller can ask for unchanged and make the backward pass cheaper.
  */
 import {
+  DataType,
+  attrFloat,
+  attrInt,
   attrInts,
   attrString,
   decodeTensor,
+  floatTensor,
   makeAttr,
   opsetVersion,
   type ModelProto,
@@ -14,7 +18,8 @@ import {
 } from '../onnx/proto.js';
 import type { BackpropRule } from '../types.js';
 
-function overlaps(pool: NodeProto): boolean {
+/** Whether a pool's windows overlap along some axis (extent past the stride). */
+export function overlaps(pool: NodeProto): boolean {
   const kernel = attrInts(pool, 'kernel_shape') ?? [];
   const strides = attrInts(pool, 'strides') ?? kernel.map(() => 1);
   const dilations = attrInts(pool, 'dilations') ?? kernel.map(() => 1);
@@ -138,6 +143,79 @@ export function padIntoConv(model: ModelProto, keep: ReadonlySet<string>): void 
     conv.attribute = [...(conv.attribute ?? []).filter((a) => a.name !== 'pads'), makeAttr('pads', combined)];
     conv.input![0] = pad.input![0];
     removed.add(pad);
+  }
+  graph.node = graph.node.filter((n) => !removed.has(n));
+}
+
+/** A float initializer's values and dims, or undefined when the tensor is computed or not float. */
+function floatInitializer(model: ModelProto, name: string | undefined) {
+  const stored = name ? model.graph?.initializer?.find((t) => t.name === name) : undefined;
+  if (!stored || (stored.dataType ?? DataType.FLOAT) !== DataType.FLOAT) return undefined;
+  const { data, dims } = decodeTensor(stored);
+  return { data: Float32Array.from(data), dims };
+}
+
+/**
+ * Conv → inference BatchNormalization becomes one Conv with the normalization folded into its weights and
+ * bias, computed in float32 in the order ONNX Runtime's own Conv+BN fusion uses (so the forward values are
+ * those of the model's fused forward pass). The backward pass then has no per-channel `Mul` at full size
+ * before each adjoint convolution: ONNX Runtime folds a constant `Mul` after a Conv, not one before it. Only
+ * for constant weights and statistics, a Conv output that feeds nothing but the normalization and is not in
+ * `keep`, and a normalization whose running-statistics outputs are unused.
+ */
+export function batchNormIntoConv(model: ModelProto, keep: ReadonlySet<string>): void {
+  const graph = model.graph;
+  if (!graph?.node) return;
+  const uses = new Map<string, number>();
+  for (const n of graph.node) for (const i of n.input ?? []) if (i) uses.set(i, (uses.get(i) ?? 0) + 1);
+  for (const o of graph.output ?? []) if (o.name) uses.set(o.name, (uses.get(o.name) ?? 0) + 1);
+  const producer = new Map<string, NodeProto>();
+  for (const n of graph.node) for (const o of n.output ?? []) if (o) producer.set(o, n);
+  const names = new Set<string>();
+  for (const n of graph.node) for (const t of [...(n.input ?? []), ...(n.output ?? [])]) names.add(t);
+  for (const t of graph.initializer ?? []) if (t.name) names.add(t.name);
+  const fresh = (hint: string): string => {
+    let name = hint;
+    while (names.has(name)) name += '_';
+    names.add(name);
+    return name;
+  };
+  const removed = new Set<NodeProto>();
+  for (const bn of graph.node) {
+    if (bn.opType !== 'BatchNormalization' || attrInt(bn, 'training_mode', 0) !== 0) continue;
+    if ((bn.output ?? []).slice(1).some((o) => o)) continue;
+    const convOut = bn.input?.[0] ?? '';
+    const conv = producer.get(convOut);
+    if (!conv || conv.opType !== 'Conv' || keep.has(convOut) || uses.get(convOut) !== 1) continue;
+    const weights = floatInitializer(model, conv.input?.[1]);
+    const bias = conv.input?.[2] ? floatInitializer(model, conv.input[2]) : undefined;
+    const [scale, shift, mean, variance] = (bn.input ?? [])
+      .slice(1, 5)
+      .map((name) => floatInitializer(model, name));
+    const channels = weights?.dims[0] ?? 0;
+    const perChannel = [scale, shift, mean, variance, ...(conv.input?.[2] ? [bias] : [])];
+    if (!weights || perChannel.some((v) => !v || v.data.length !== channels)) continue;
+    const epsilon = Math.fround(attrFloat(bn, 'epsilon', 1e-5));
+    const factor = scale!.data.map((s, m) =>
+      Math.fround(s / Math.fround(Math.sqrt(Math.fround(variance!.data[m] + epsilon)))),
+    );
+    const perOutput = weights.data.length / channels;
+    const folded = weights.data.map((w, i) => Math.fround(w * factor[Math.floor(i / perOutput)]));
+    const newBias = factor.map((f, m) =>
+      bias
+        ? Math.fround(Math.fround(Math.fround(bias.data[m] - mean!.data[m]) * f) + shift!.data[m])
+        : Math.fround(shift!.data[m] - Math.fround(mean!.data[m] * f)),
+    );
+    const weightName = fresh(`${conv.input![1]}/batch_norm_folded`);
+    const biasName = fresh(`${bn.output![0]}/batch_norm_bias`);
+    graph.initializer = [
+      ...(graph.initializer ?? []),
+      floatTensor(weightName, weights.dims, folded),
+      floatTensor(biasName, [channels], newBias),
+    ];
+    conv.input = [conv.input![0], weightName, biasName];
+    conv.output = [bn.output![0]];
+    removed.add(bn);
   }
   graph.node = graph.node.filter((n) => !removed.has(n));
 }

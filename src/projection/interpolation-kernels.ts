@@ -57,7 +57,9 @@ export const PARAM = {
   cellSize: 11,
   cellsX: 12,
   cellsY: 13,
-  length: 14,
+  /** 1: measure again the pairs listed at the last scan (`nearPairs`) instead of scanning the cells. */
+  nearReuse: 14,
+  length: 15,
 } as const;
 
 /** The near field's cells are at least R / NEAR_REACH wide: partners lie up to NEAR_REACH cells away. */
@@ -164,6 +166,12 @@ export interface InterpolationBuffers {
   nearForces: Float64Array;
   /** Per task: its pairs' share of Z. */
   nearZ: Float64Array;
+  /**
+   * The pairs within R found by the last scan, per task from nearPairStarts[c]: for each of its points in
+   * `cellPoints` order, their count, then the partners' places in `cellPoints`.
+   */
+  nearPairs: Int32Array;
+  nearPairStarts: Int32Array;
 }
 
 export function allocateBuffers(
@@ -171,6 +179,8 @@ export function allocateBuffers(
   nodes: number,
   maxM: number,
   allocate: Allocate,
+  /** Entries of the near field's pair list. */
+  nearListed: number,
 ): InterpolationBuffers {
   const n = p.n;
   const f64 = (length: number) => new Float64Array(allocate(8 * length));
@@ -241,6 +251,8 @@ export function allocateBuffers(
     nearRows: i32(CHUNKS + 1),
     nearForces: f64(CHUNKS * 2 * n),
     nearZ: f64(CHUNKS),
+    nearPairs: i32(Math.ceil(nearListed)),
+    nearPairStarts: i32(CHUNKS + 1),
   };
 }
 
@@ -473,10 +485,11 @@ export class PhaseRunner {
    * kernel minus its smooth stand-in, pushed onto both points in the chunk's own force array (indexed as
    * `cellPoints`), and twice its share of Z. Cells are at least R / NEAR_REACH wide, so a point's partners lie in
    * its own cell, the NEAR_REACH cells to its right (one run of `cellPoints` with it) and NEAR_REACH rows below
-   * (one run per row).
+   * (one run per row). The pairs found are listed in `nearPairs`; with `nearReuse` set, the listed pairs are
+   * measured again at the current positions without the scan (pairs that came within R since are left to the grid).
    */
   private near(chunk: number): void {
-    const { n, params, cellStart, cellPoints, nearRows, nearForces } = this.b;
+    const { n, params, cellStart, cellPoints, nearRows, nearForces, nearPairs, nearPairStarts } = this.b;
     const radius2 = params[PARAM.nearRadius2];
     const cellsX = params[PARAM.cellsX];
     const cellsY = params[PARAM.cellsY];
@@ -488,8 +501,41 @@ export class PhaseRunner {
     const c1 = -2 * c0 * q;
     const c2 = 3 * c0 * q * q;
     const c3 = -4 * c0 * q * q * q;
-    const runs = new Int32Array(2 * (NEAR_REACH + 1));
     let z = 0;
+    let at = nearPairStarts[chunk];
+    if (params[PARAM.nearReuse] !== 0) {
+      const first = cellStart[nearRows[chunk] * cellsX];
+      const last = cellStart[nearRows[chunk + 1] * cellsX];
+      for (let a = first; a < last; a++) {
+        const ax = cellPoints[2 * a];
+        const ay = cellPoints[2 * a + 1];
+        let fx = 0;
+        let fy = 0;
+        const end = at + 1 + nearPairs[at];
+        for (at++; at < end; at++) {
+          const t = nearPairs[at];
+          const dx = ax - cellPoints[2 * t];
+          const dy = ay - cellPoints[2 * t + 1];
+          const s = dx * dx + dy * dy;
+          if (s >= radius2) continue;
+          const w = 1 / (1 + s);
+          const d = s - radius2;
+          const kn = w * w - (c0 + d * (c1 + d * (c2 + d * c3)));
+          const gx = kn * dx;
+          const gy = kn * dy;
+          fx += gx;
+          fy += gy;
+          forces[2 * t] -= gx;
+          forces[2 * t + 1] -= gy;
+          z += (1 + s) * kn;
+        }
+        forces[2 * a] += fx;
+        forces[2 * a + 1] += fy;
+      }
+      this.b.nearZ[chunk] = 2 * z;
+      return;
+    }
+    const runs = new Int32Array(2 * (NEAR_REACH + 1));
     for (let r = nearRows[chunk]; r < nearRows[chunk + 1]; r++) {
       for (let cx = 0; cx < cellsX; cx++) {
         const cell = r * cellsX + cx;
@@ -499,6 +545,7 @@ export class PhaseRunner {
           const ay = cellPoints[2 * a + 1];
           let fx = 0;
           let fy = 0;
+          const countAt = at++;
           runs[0] = a + 1;
           for (let run = 0; run < count; run++) {
             const last = runs[2 * run + 1];
@@ -507,6 +554,7 @@ export class PhaseRunner {
               const dy = ay - cellPoints[2 * t + 1];
               const s = dx * dx + dy * dy;
               if (s >= radius2) continue;
+              nearPairs[at++] = t;
               const w = 1 / (1 + s);
               const d = s - radius2;
               const kn = w * w - (c0 + d * (c1 + d * (c2 + d * c3)));
@@ -519,6 +567,7 @@ export class PhaseRunner {
               z += (1 + s) * kn;
             }
           }
+          nearPairs[countAt] = at - countAt - 1;
           forces[2 * a] += fx;
           forces[2 * a + 1] += fy;
         }

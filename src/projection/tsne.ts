@@ -239,7 +239,8 @@ function resolveOptions(options: TsneOptions, n: number, dim: number): ResolvedO
 }
 
 function checkInterpolation(grid: InterpolationSettings): void {
-  const { nodesPerBox, maxBoxWidth, minFftSize, maxFftSize, nearFieldRadius, nearFieldFrom } = grid;
+  const { nodesPerBox, maxBoxWidth, minFftSize, maxFftSize } = grid;
+  const { nearFieldRadius, nearFieldFrom, nearFieldCandidates, nearFieldEvery } = grid;
   if (nodesPerBox !== undefined && !(Number.isInteger(nodesPerBox) && nodesPerBox >= 2 && nodesPerBox <= 8)) {
     fail(`tsne interpolation.nodesPerBox must be an integer in [2, 8], got ${nodesPerBox}`);
   }
@@ -254,6 +255,15 @@ function checkInterpolation(grid: InterpolationSettings): void {
   }
   if (nearFieldFrom !== undefined && !(nearFieldFrom >= 0 && Number.isFinite(nearFieldFrom))) {
     fail(`tsne interpolation.nearFieldFrom must be a finite number >= 0, got ${nearFieldFrom}`);
+  }
+  if (
+    nearFieldCandidates !== undefined &&
+    !(nearFieldCandidates >= 0 && Number.isFinite(nearFieldCandidates))
+  ) {
+    fail(`tsne interpolation.nearFieldCandidates must be a finite number >= 0, got ${nearFieldCandidates}`);
+  }
+  if (nearFieldEvery !== undefined && !(Number.isInteger(nearFieldEvery) && nearFieldEvery >= 1)) {
+    fail(`tsne interpolation.nearFieldEvery must be a positive integer (evaluations), got ${nearFieldEvery}`);
   }
   for (const [name, size] of [
     ['minFftSize', minFftSize],

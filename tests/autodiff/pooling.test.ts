@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AttrMap } from '../../src/onnx/proto.js';
+import { buildVjpGraph } from '../../src/autodiff/index.js';
+import { makeModel, makeNode, makeValueInfo, opsetVersion, type AttrMap } from '../../src/onnx/proto.js';
 import { expectVjpMatchesFd, oneOpModel, randomTensor, runVjp, uniform, wellSeparated } from './harness.js';
 
 interface PoolCase {
@@ -304,7 +305,7 @@ describe('MaxPool backward vs its definition on tie-heavy inputs', () => {
     [
       '3x3 stride 2 pad 1',
       { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1] },
-      [11, 17],
+      [11, 13, 17],
     ],
     [
       '3x3 stride 1 pad 1',
@@ -388,5 +389,79 @@ describe('MaxPool backward stays proportional to the tensor size', () => {
       0,
     );
     expect(worst).toBeLessThan(1e-6);
+  });
+});
+
+describe('MaxPool on a flat region, overlapping windows', () => {
+  // Every element ties (a flat image region): each window's gradient goes to its first element inside the
+  // input in row-major order — the one PyTorch's max_pool2d picks —, and an element shared by windows that
+  // all picked it gets their sum. Opset 11 unpools residue classes, 13 and 17 sum in one ScatterElements.
+  for (const opset of [11, 13, 17]) {
+    it(`3x3 stride 2 pad 1, opset ${opset}`, async () => {
+      const dims = [2, 2, 7, 8];
+      const model = oneOpModel({
+        op: 'MaxPool',
+        inputs: [{ name: 'x', shape: ['N', 2, 7, 8] }],
+        attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+        opset,
+      });
+      const x = { data: new Float32Array(2 * 2 * 7 * 8).fill(0.5), dims };
+      const run = await runVjp(model, { x }, (d) => randomTensor(uniform(900 + opset), d));
+      const [oh, ow] = run.output.dims.slice(2);
+      const expected = new Float64Array(x.data.length);
+      for (let plane = 0; plane < 4; plane++) {
+        for (let i = 0; i < oh; i++) {
+          for (let j = 0; j < ow; j++) {
+            const first = plane * 56 + Math.max(0, 2 * i - 1) * 8 + Math.max(0, 2 * j - 1);
+            expected[first] += run.seed.data[plane * oh * ow + i * ow + j];
+          }
+        }
+      }
+      run.grads[0].data.forEach((g, i) => expect(g).toBeCloseTo(expected[i], 5));
+      // Exactly one element per window receives its gradient: at most the window count is nonzero.
+      expect(run.grads[0].data.filter((g) => g !== 0).length).toBeLessThanOrEqual(4 * oh * ow);
+    });
+  }
+});
+
+describe('overlapping MaxPool routing and the opset it needs', () => {
+  const pool = { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] };
+  const shapes = { x: [-1, 2, 7, 8], y: [-1, 2, 4, 4] };
+  const build = (opset: number, attrs: AttrMap, withRoiAlign = false) => {
+    const model = makeModel({
+      nodes: [
+        makeNode('MaxPool', ['x'], ['y'], attrs),
+        ...(withRoiAlign ? [makeNode('RoiAlign', ['f', 'rois', 'which'], ['r'], { output_height: 2 })] : []),
+      ],
+      inputs: [
+        makeValueInfo('x', ['N', 2, 7, 8]),
+        ...(withRoiAlign
+          ? [makeValueInfo('f', [1, 2, 4, 4]), makeValueInfo('rois', [1, 4]), makeValueInfo('which', [1], 7)]
+          : []),
+      ],
+      outputs: [makeValueInfo('y', undefined), ...(withRoiAlign ? [makeValueInfo('r', undefined)] : [])],
+      opset,
+    });
+    const built = buildVjpGraph(model, { output: 'y', wrt: ['x'], rule: 'gradient', shapes });
+    return { opset: opsetVersion(built.model), ops: built.model.graph!.node!.map((n) => n.opType) };
+  };
+
+  it('an opset-13 build declares 16 and sums with one ScatterElements', () => {
+    const built = build(13, pool);
+    expect(built.opset).toBe(16);
+    expect(built.ops).toContain('ScatterElements');
+    expect(built.ops).not.toContain('MaxUnpool');
+  });
+
+  it('a model holding a RoiAlign keeps its opset and unpools residue classes', () => {
+    const built = build(13, pool, true);
+    expect(built.opset).toBe(13);
+    expect(built.ops.filter((op) => op === 'MaxUnpool')).toHaveLength(4);
+  });
+
+  it('non-overlapping windows keep the opset and one MaxUnpool', () => {
+    const built = build(13, { kernel_shape: [2, 2], strides: [2, 2] });
+    expect(built.opset).toBe(13);
+    expect(built.ops.filter((op) => op === 'MaxUnpool')).toHaveLength(1);
   });
 });

@@ -7,6 +7,7 @@ import {
   makeValueInfo,
   type AttrMap,
 } from '../../src/onnx/proto.js';
+import { batchNormIntoConv } from '../../src/autodiff/rewrite.js';
 import { expectVjpMatchesFd, randomTensor, runVjp, uniform } from './harness.js';
 
 /** x → Relu → r → MaxPool → p → Mul(p, p) → y */
@@ -109,4 +110,80 @@ describe('Pad(zeros) → Conv becomes one padded Conv in the VJP graph', () => {
       await expectVjpMatchesFd(model, { x: randomTensor(uniform(54), [2, 4, 7, 8]) }, { eps: 1e-3 });
     });
   }
+});
+
+/** x → Conv → c → BatchNormalization (inference) → b → Sigmoid → y */
+function convThenBatchNorm(group: number, withBias: boolean, trainingOutputs = false) {
+  const rand = uniform(61);
+  const out = 8;
+  const perChannel = (name: string, low: number, high: number) =>
+    floatTensor(
+      name,
+      [out],
+      Array.from({ length: out }, () => low + (high - low) * rand()),
+    );
+  return makeModel({
+    nodes: [
+      makeNode('Conv', ['x', 'w', ...(withBias ? ['bias'] : [])], ['c'], {
+        kernel_shape: [3, 3],
+        pads: [1, 1, 1, 1],
+        group,
+      }),
+      makeNode(
+        'BatchNormalization',
+        ['c', 'scale', 'shift', 'mean', 'var'],
+        trainingOutputs ? ['b', 'running_mean', 'running_var'] : ['b'],
+        { epsilon: 1e-3, ...(trainingOutputs ? { training_mode: 1 } : {}) },
+      ),
+      makeNode('Sigmoid', ['b'], ['y']),
+    ],
+    inputs: [makeValueInfo('x', ['N', 4, 6, 7])],
+    outputs: [makeValueInfo('y', undefined)],
+    initializers: [
+      floatTensor('w', [out, 4 / group, 3, 3], randomTensor(rand, [out, 4 / group, 3, 3]).data),
+      ...(withBias ? [perChannel('bias', -1, 1)] : []),
+      perChannel('scale', 0.5, 2),
+      perChannel('shift', -1, 1),
+      perChannel('mean', -0.5, 0.5),
+      perChannel('var', 0.2, 3),
+    ],
+    opset: 15,
+  });
+}
+
+describe('Conv → inference BatchNormalization becomes one Conv in the VJP graph', () => {
+  const cases: [string, number, boolean][] = [
+    ['dense, no bias', 1, false],
+    ['grouped, with bias', 2, true],
+  ];
+  for (const [name, group, withBias] of cases) {
+    it(`${name}: same output and gradient, no BatchNormalization or per-channel Mul left`, async () => {
+      const model = convThenBatchNorm(group, withBias);
+      const x = randomTensor(uniform(62), [3, 4, 6, 7]);
+      const seed = (dims: number[]) => randomTensor(uniform(63), dims);
+      const folded = await runVjp(model, { x }, seed);
+      // Asking for c as well keeps the normalization: the reference build.
+      const kept = await runVjp(model, { x }, seed, { wrt: ['x', 'c'] });
+      // The folded weights differ from w·scale/σ computed in the graph by float32 rounding only.
+      const close = (a: Float32Array, b: Float32Array) => {
+        const scale = Math.max(...Array.from(b, Math.abs));
+        a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThanOrEqual(1e-5 * scale));
+      };
+      close(folded.output.data, kept.output.data);
+      close(folded.grads[0].data, kept.grads[0].data);
+      const ops = (run: typeof folded) => run.graph.model.graph!.node!.map((n) => n.opType);
+      const muls = (run: typeof folded) => ops(run).filter((op) => op === 'Mul').length;
+      expect(ops(folded)).not.toContain('BatchNormalization');
+      expect(ops(kept)).toContain('BatchNormalization');
+      // The normalization's per-channel scale of the gradient is gone with it.
+      expect(muls(kept) - muls(folded)).toBe(1);
+      await expectVjpMatchesFd(model, { x: randomTensor(uniform(64), [2, 4, 6, 7]) }, { eps: 1e-3 });
+    });
+  }
+
+  it('a training-mode normalization (batch statistics) is left alone', () => {
+    const model = convThenBatchNorm(1, true, true);
+    batchNormIntoConv(model, new Set());
+    expect(model.graph!.node!.map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Sigmoid']);
+  });
 });

@@ -201,6 +201,31 @@ describe('interpolation (FIt-SNE) gradient', () => {
     expect(run({ nearFieldFrom: 100 }).grid.nearRadius).toBe(0);
   });
 
+  it('between scans measures the listed near-field pairs again at the new positions', () => {
+    // As above (node spacing near 2.4), then every point moved by about a tenth of a unit.
+    const y = embedding(50);
+    const random = seededRandom(21);
+    const moved = y.map((v) => v + 0.1 * random.normal());
+    const expected = exactGradient(moved, 1).grad;
+    const second = (nearFieldEvery: number) => {
+      const interpolation = new InterpolationGradient(sparse, entropyTerm(sparse.values), {
+        maxFftSize: 256,
+        nearFieldEvery,
+      });
+      interpolation.evaluate(y, 1, new Float64Array(n * 2), false);
+      const got = new Float64Array(n * 2);
+      interpolation.evaluate(moved, 1, got, false);
+      expect(interpolation.lastGrid.nearRadius).toBeGreaterThan(0);
+      return got;
+    };
+    const scanned = second(1);
+    const listed = second(2);
+    // As close to the exact gradient as a fresh scan (pairs that came within R since are few).
+    expect(relativeError(scanned, expected)).toBeLessThan(1e-2);
+    expect(relativeError(listed, expected)).toBeLessThan(1e-2);
+    expect(relativeError(listed, scanned)).toBeLessThan(1e-3);
+  });
+
   it('leaves the near field off where the points are too dense for its pair budget', () => {
     // A tight blob of 240 points and 10 far outliers: a coarse grid (spacing above 1) whose 5-spacing radius
     // takes in most of the blob, far more candidates per point than a budget of 20.

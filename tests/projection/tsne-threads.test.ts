@@ -54,8 +54,12 @@ describe('t-SNE on worker threads', () => {
           const y2 = y.map((v) => 0.5 * v);
           const grad2 = new Float64Array(2 * n);
           const kl2 = gradient.evaluate(y2, 1, grad2, true) as number;
+          // A third, a little further, without the KL: the near field measures the pairs listed by the last scan.
+          const y3 = y2.map((v, t) => v + 0.01 * ((t % 7) - 3));
+          const grad3 = new Float64Array(2 * n);
+          gradient.evaluate(y3, 1, grad3, false);
           expect(gradient.threads).toBe(threads);
-          return { grad, kl, grad2, kl2 };
+          return { grad, kl, grad2, kl2, grad3 };
         } finally {
           gradient.close();
         }
@@ -67,6 +71,7 @@ describe('t-SNE on worker threads', () => {
         const many = evaluate(threads);
         expect(many.grad).toEqual(one.grad);
         expect(many.grad2).toEqual(one.grad2);
+        expect(many.grad3).toEqual(one.grad3);
         expect(many.kl).toBe(one.kl);
         expect(many.kl2).toBe(one.kl2);
       }

@@ -260,28 +260,17 @@ function localGeometry(
         return `constant '${c}' varies over space`;
     }
     const gs = varying.map((n) => geometry.get(n) as Geometry);
-    if (gs.some((g) => g.rows.stride !== gs[0].rows.stride || g.cols.stride !== gs[0].cols.stride))
-      return 'inputs at different strides';
-    const merge = (axis: 'rows' | 'cols', size: number): AxisGeometry => {
-      const start = Math.min(...gs.map((g) => g[axis].start));
-      const end = Math.max(...gs.map((g) => g[axis].start + g[axis].extent));
-      return { stride: gs[0][axis].stride, start, extent: end - start, size };
-    };
     if (gs.some((g) => g.rows.size !== outH || g.cols.size !== outW)) return 'inputs broadcast over space';
-    return { rows: merge('rows', outH), cols: merge('cols', outW) };
+    return unionGeometry(gs, outH, outW);
   }
   if (op === 'Concat') {
     if (attrInt(node, 'axis', 0) !== 1 && attrInt(node, 'axis', 0) !== -3) return 'concatenates along space';
     if (varying.length !== inputs.length) return 'concatenates a constant';
-    const gs = varying.map((n) => geometry.get(n) as Geometry);
-    if (gs.some((g) => g.rows.stride !== gs[0].rows.stride || g.cols.stride !== gs[0].cols.stride))
-      return 'inputs at different strides';
-    const merge = (axis: 'rows' | 'cols', size: number): AxisGeometry => {
-      const start = Math.min(...gs.map((g) => g[axis].start));
-      const end = Math.max(...gs.map((g) => g[axis].start + g[axis].extent));
-      return { stride: gs[0][axis].stride, start, extent: end - start, size };
-    };
-    return { rows: merge('rows', outH), cols: merge('cols', outW) };
+    return unionGeometry(
+      varying.map((n) => geometry.get(n) as Geometry),
+      outH,
+      outW,
+    );
   }
   if (WINDOWED.has(op)) {
     if (varying.length !== 1 || varying[0] !== inputs[0]) return 'weights computed from the input';
@@ -300,6 +289,18 @@ function localGeometry(
     };
   }
   return 'mixes space';
+}
+
+/** The footprint of a node that combines several inputs at one stride: the union of theirs; else a reason. */
+function unionGeometry(gs: readonly Geometry[], outH: number, outW: number): Geometry | string {
+  if (gs.some((g) => g.rows.stride !== gs[0].rows.stride || g.cols.stride !== gs[0].cols.stride))
+    return 'inputs at different strides';
+  const merge = (axis: 'rows' | 'cols', size: number): AxisGeometry => {
+    const start = Math.min(...gs.map((g) => g[axis].start));
+    const end = Math.max(...gs.map((g) => g[axis].start + g[axis].extent));
+    return { stride: gs[0][axis].stride, start, extent: end - start, size };
+  };
+  return { rows: merge('rows', outH), cols: merge('cols', outW) };
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   type NodeProto,
   type TensorProto,
 } from '../onnx/proto.js';
+import { findInitializer } from '../onnx/graph.js';
 import type { BackpropRule } from '../types.js';
 
 /** Whether a pool's windows overlap along some axis (extent past the stride). */
@@ -149,7 +150,7 @@ export function padIntoConv(model: ModelProto, keep: ReadonlySet<string>): void 
 
 /** A float initializer's values and dims, or undefined when the tensor is computed or not float. */
 function floatInitializer(model: ModelProto, name: string | undefined) {
-  const stored = name ? model.graph?.initializer?.find((t) => t.name === name) : undefined;
+  const stored = name && model.graph ? findInitializer(model.graph, name) : undefined;
   if (!stored || (stored.dataType ?? DataType.FLOAT) !== DataType.FLOAT) return undefined;
   const { data, dims } = decodeTensor(stored);
   return { data: Float32Array.from(data), dims };

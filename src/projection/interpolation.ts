@@ -78,6 +78,29 @@ export interface InterpolationSettings {
    * two thirds with 4.
    */
   nearFieldEvery?: number;
+  /**
+   * Spread the charges and convolve them at every this many evaluations once early exaggeration is over (default
+   * 2); in between, each point reads the last potentials at its current position on that evaluation's grid (the
+   * attraction and the near field are exact at every evaluation). A KL to report, a point off that grid or a
+   * changed near-field radius bring the convolution forward.
+   */
+  gridEvery?: number;
+}
+
+/** Geometry of a grid and what its potentials were made with. */
+interface HeldGrid {
+  fftSize: number;
+  boxes: number;
+  /** Nodes per side. */
+  m: number;
+  spacing: number;
+  minX: number;
+  minY: number;
+  centreX: number;
+  centreY: number;
+  exaggeration: number;
+  /** Radius of the near field whose stand-in the potentials convolved. */
+  nearRadius: number;
 }
 
 /** Most entries of the near field's pair list (256 MiB). */
@@ -107,7 +130,11 @@ export class InterpolationGradient {
   private rowCost = new Float64Array(0);
   private rowSlots = new Float64Array(0);
   /** Grid geometry of the last evaluation (for checks and the benchmark). */
-  lastGrid = { fftSize: 0, boxes: 0, boxWidth: 0, nearRadius: 0 };
+  lastGrid = { fftSize: 0, boxes: 0, boxWidth: 0, nearRadius: 0, reused: false };
+  private readonly gridEvery: number;
+  /** The grid of the last evaluation that convolved, and evaluations since that reused its potentials. */
+  private heldGrid: HeldGrid | undefined;
+  private gridAge = 0;
 
   constructor(
     p: SparseAffinities,
@@ -124,6 +151,9 @@ export class InterpolationGradient {
     this.nearFieldFrom = settings.nearFieldFrom ?? 0.34;
     this.nearFieldCandidates = settings.nearFieldCandidates ?? 200;
     this.nearFieldEvery = settings.nearFieldEvery ?? 4;
+    this.gridEvery = settings.gridEvery ?? 2;
+    if (!Number.isInteger(this.gridEvery) || this.gridEvery < 1)
+      throw new RangeError(`gridEvery must be a positive integer`);
     if (!Number.isInteger(this.nearFieldEvery) || this.nearFieldEvery < 1)
       throw new RangeError(`nearFieldEvery must be a positive integer`);
     if (!Number.isInteger(this.nodes) || this.nodes < 2)
@@ -160,8 +190,11 @@ export class InterpolationGradient {
     }
     this.setGrid(y, withKl, exaggeration);
     const radius2 = b.params[PARAM.nearRadius2];
+    const reuseGrid = b.params[PARAM.gridReuse] !== 0;
     PHASES.forEach((phase, code) => {
-      if (phase !== 'near' || radius2 > 0) this.executor.run(code, taskCount(phase));
+      if (phase === 'near' && radius2 === 0) return;
+      if (phase === 'convolve' && reuseGrid) return;
+      this.executor.run(code, taskCount(phase));
     });
     let z = -n;
     let logTerm = 0;
@@ -190,7 +223,6 @@ export class InterpolationGradient {
   /** The grid over the embedding's bounding square, written to the shared parameters. */
   private setGrid(y: Float64Array, withKl: boolean, exaggeration: number): void {
     const n = this.buffers.n;
-    const nodes = this.nodes;
     let minX = Infinity;
     let maxX = -Infinity;
     let minY = Infinity;
@@ -203,8 +235,58 @@ export class InterpolationGradient {
       if (vy < minY) minY = vy;
       if (vy > maxY) maxY = vy;
     }
-    // A square grid over the bounding box, widened a little so the largest coordinate falls inside the last box.
-    const extent = Math.max(maxX - minX, maxY - minY, 1e-12) * (1 + 1e-9);
+    const held = this.heldGrid;
+    // The last potentials serve again while they are recent, were made without exaggeration and every point still
+    // lies on their grid; a KL to report gets fresh ones.
+    const reusable =
+      held !== undefined &&
+      exaggeration === 1 &&
+      held.exaggeration === 1 &&
+      !withKl &&
+      this.gridAge + 1 < this.gridEvery &&
+      minX >= held.minX &&
+      minY >= held.minY &&
+      maxX < held.minX + held.m * held.spacing &&
+      maxY < held.minY + held.m * held.spacing;
+    let grid = reusable ? held : this.freshGrid(minX, minY, maxX, maxY, exaggeration);
+    let nearRadius = this.nearField(grid.spacing, withKl, exaggeration, minX, minY, maxX, maxY);
+    // The convolved stand-in must be the one of the near field's radius.
+    if (reusable && nearRadius !== held.nearRadius) {
+      grid = this.freshGrid(minX, minY, maxX, maxY, exaggeration);
+      nearRadius = this.nearField(grid.spacing, withKl, exaggeration, minX, minY, maxX, maxY);
+    }
+    const reuseGrid = grid === held;
+    if (reuseGrid) this.gridAge++;
+    else {
+      this.gridAge = 0;
+      grid.nearRadius = nearRadius;
+      this.heldGrid = grid;
+    }
+    const { fftSize, boxes, m, spacing } = grid;
+    const h = spacing * this.nodes;
+    this.lastGrid = { fftSize, boxes, boxWidth: h, nearRadius, reused: reuseGrid };
+    const params = this.buffers.params;
+    params[PARAM.nearRadius2] = nearRadius * nearRadius;
+    params[PARAM.minX] = grid.minX;
+    params[PARAM.minY] = grid.minY;
+    params[PARAM.h] = h;
+    params[PARAM.boxes] = boxes;
+    params[PARAM.m] = m;
+    params[PARAM.centreX] = grid.centreX;
+    params[PARAM.centreY] = grid.centreY;
+    params[PARAM.spacing] = spacing;
+    params[PARAM.fftSize] = fftSize;
+    params[PARAM.withKl] = withKl ? 1 : 0;
+    params[PARAM.gridReuse] = reuseGrid ? 1 : 0;
+  }
+
+  /** A grid fitted to the bounding box. */
+  private freshGrid(minX: number, minY: number, maxX: number, maxY: number, exaggeration: number): HeldGrid {
+    const nodes = this.nodes;
+    // A square grid over the bounding box, widened a little so the largest coordinate falls inside the last box;
+    // by 2 % more where its potentials may serve again, so that points moving outwards stay on it.
+    const margin = this.gridEvery > 1 && exaggeration === 1 ? 1.02 : 1 + 1e-9;
+    const extent = Math.max(maxX - minX, maxY - minY, 1e-12) * margin;
     const needed = Math.ceil(extent / this.maxBoxWidth);
     let fftSize = this.minFftSize;
     while (fftSize < 2 * needed * nodes && fftSize < this.maxFftSize) fftSize *= 2;
@@ -214,7 +296,35 @@ export class InterpolationGradient {
     // Node spacing rounded up to a power of 2^(1/8): the grid covers the extent with at most 9 % to spare, and the
     // kernel's transform is recomputed only when the spacing changes step, not at every iteration.
     const spacing = 2 ** (Math.ceil(8 * Math.log2(extent / m)) / 8);
-    const h = spacing * nodes;
+    // Centred on the bounding box, the spare split between both sides.
+    const centreX = (minX + maxX) / 2;
+    const centreY = (minY + maxY) / 2;
+    const span = m * spacing;
+    return {
+      fftSize,
+      boxes,
+      m,
+      spacing,
+      minX: centreX - span / 2,
+      minY: centreY - span / 2,
+      centreX,
+      centreY,
+      exaggeration,
+      nearRadius: 0,
+    };
+  }
+
+  /** The near field's radius at this node spacing (0: off), its cells scanned or its listed pairs brought up to date. */
+  private nearField(
+    spacing: number,
+    withKl: boolean,
+    exaggeration: number,
+    minX: number,
+    minY: number,
+    maxX: number,
+    maxY: number,
+  ): number {
+    const n = this.buffers.n;
     // Not during early exaggeration: the embedding is then at its densest (the most pairs within the radius) and
     // only roughly laid out; the final KL is decided after.
     const near = this.nearFieldRadius > 0 && spacing > this.nearFieldFrom && exaggeration === 1;
@@ -249,21 +359,8 @@ export class InterpolationGradient {
         if (!this.scanAccepted) nearRadius = 0;
       }
     }
-    const reuse = recent && nearRadius > 0;
-    this.lastGrid = { fftSize, boxes, boxWidth: h, nearRadius };
-    const params = this.buffers.params;
-    params[PARAM.nearRadius2] = nearRadius * nearRadius;
-    params[PARAM.minX] = minX;
-    params[PARAM.minY] = minY;
-    params[PARAM.h] = h;
-    params[PARAM.boxes] = boxes;
-    params[PARAM.m] = m;
-    params[PARAM.centreX] = minX + extent / 2;
-    params[PARAM.centreY] = minY + extent / 2;
-    params[PARAM.spacing] = spacing;
-    params[PARAM.fftSize] = fftSize;
-    params[PARAM.withKl] = withKl ? 1 : 0;
-    params[PARAM.nearReuse] = reuse ? 1 : 0;
+    this.buffers.params[PARAM.nearReuse] = recent && nearRadius > 0 ? 1 : 0;
+    return nearRadius;
   }
 
   /**

@@ -240,7 +240,7 @@ function resolveOptions(options: TsneOptions, n: number, dim: number): ResolvedO
 
 function checkInterpolation(grid: InterpolationSettings): void {
   const { nodesPerBox, maxBoxWidth, minFftSize, maxFftSize } = grid;
-  const { nearFieldRadius, nearFieldFrom, nearFieldCandidates, nearFieldEvery } = grid;
+  const { nearFieldRadius, nearFieldFrom, nearFieldCandidates, nearFieldEvery, gridEvery } = grid;
   if (nodesPerBox !== undefined && !(Number.isInteger(nodesPerBox) && nodesPerBox >= 2 && nodesPerBox <= 8)) {
     fail(`tsne interpolation.nodesPerBox must be an integer in [2, 8], got ${nodesPerBox}`);
   }
@@ -264,6 +264,9 @@ function checkInterpolation(grid: InterpolationSettings): void {
   }
   if (nearFieldEvery !== undefined && !(Number.isInteger(nearFieldEvery) && nearFieldEvery >= 1)) {
     fail(`tsne interpolation.nearFieldEvery must be a positive integer (evaluations), got ${nearFieldEvery}`);
+  }
+  if (gridEvery !== undefined && !(Number.isInteger(gridEvery) && gridEvery >= 1)) {
+    fail(`tsne interpolation.gridEvery must be a positive integer (evaluations), got ${gridEvery}`);
   }
   for (const [name, size] of [
     ['minFftSize', minFftSize],

@@ -226,6 +226,44 @@ describe('interpolation (FIt-SNE) gradient', () => {
     expect(relativeError(listed, scanned)).toBeLessThan(1e-3);
   });
 
+  it('between convolutions reads the last potentials at the new positions, to first order in the step', () => {
+    // Spread embedding (about 20 units), then every point moved by `step` times a standard normal per coordinate.
+    const y = embedding(3);
+    const direction = Float64Array.from(
+      { length: n * 2 },
+      (() => {
+        const random = seededRandom(23);
+        return () => random.normal();
+      })(),
+    );
+    const moved = (step: number) => y.map((v, t) => v + step * direction[t]);
+    const second = (gridEvery: number, next: Float64Array, exaggeration = 1, withKl = false) => {
+      const interpolation = new InterpolationGradient(sparse, entropyTerm(sparse.values), { gridEvery });
+      interpolation.evaluate(y, 1, new Float64Array(n * 2), false);
+      const got = new Float64Array(n * 2);
+      interpolation.evaluate(next, exaggeration, got, withKl);
+      return { got, reused: interpolation.lastGrid.reused };
+    };
+    const errors = [0.004, 0.001].map((step) => {
+      const next = moved(step);
+      const fresh = second(1, next);
+      const reused = second(2, next);
+      expect(fresh.reused).toBe(false);
+      expect(reused.reused).toBe(true);
+      expect(relativeError(reused.got, exactGradient(next, 1).grad)).toBeLessThan(1e-2);
+      return normRelativeError(reused.got, fresh.got);
+    });
+    // The stale charges' error shrinks with the step (first order: a quarter of the step, about a quarter of it).
+    expect(errors[0]).toBeGreaterThan(0);
+    expect(errors[1]).toBeLessThan(errors[0] / 3);
+    // A KL to report, exaggeration, or a point off the last grid bring a fresh convolution.
+    expect(second(2, moved(0.001), 1, true).reused).toBe(false);
+    expect(second(2, moved(0.001), 12).reused).toBe(false);
+    const outside = moved(0.001);
+    outside[0] = 40;
+    expect(second(2, outside).reused).toBe(false);
+  });
+
   it('leaves the near field off where the points are too dense for its pair budget', () => {
     // A tight blob of 240 points and 10 far outliers: a coarse grid (spacing above 1) whose 5-spacing radius
     // takes in most of the blob, far more candidates per point than a budget of 20.

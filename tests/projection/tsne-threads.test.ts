@@ -58,6 +58,8 @@ describe('t-SNE on worker threads', () => {
           const y3 = y2.map((v, t) => v + 0.01 * ((t % 7) - 3));
           const grad3 = new Float64Array(2 * n);
           gradient.evaluate(y3, 1, grad3, false);
+          // ... and reads the grid's potentials of the second evaluation again.
+          expect(gradient.lastGrid.reused).toBe(true);
           expect(gradient.threads).toBe(threads);
           return { grad, kl, grad2, kl2, grad3 };
         } finally {

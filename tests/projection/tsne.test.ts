@@ -318,6 +318,8 @@ describe('tsne()', () => {
       [data, n, { algorithm: 'fft', interpolation: { nearFieldCandidates: -1 } }],
       [data, n, { algorithm: 'fft', interpolation: { nearFieldEvery: 0 } }],
       [data, n, { algorithm: 'fft', interpolation: { nearFieldEvery: 1.5 } }],
+      [data, n, { algorithm: 'fft', interpolation: { gridEvery: 0 } }],
+      [data, n, { algorithm: 'fft', interpolation: { gridEvery: 2.5 } }],
       [data, n, { algorithm: 'fft', interpolation: { maxFftSize: 768 } }],
       [data, n, { algorithm: 'fft', interpolation: { minFftSize: 8 } }],
       [data.slice(0, 10), n, {}],

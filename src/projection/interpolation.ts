@@ -85,6 +85,12 @@ export interface InterpolationSettings {
    * changed near-field radius bring the convolution forward.
    */
   gridEvery?: number;
+  /**
+   * Largest FFT side once a scan has found the points too dense for the near field's budget (default 1024; at
+   * least `maxFftSize`): where the exact pairs would cost too much the grid itself gets finer, from then on. On the
+   * 70 000-point 10-cluster mixture this happens near the end (node spacing 0.39 on 512² FFTs, 0.19 on 1 024²).
+   */
+  denseFftSize?: number;
 }
 
 /** Geometry of a grid and what its potentials were made with. */
@@ -101,6 +107,8 @@ interface HeldGrid {
   exaggeration: number;
   /** Radius of the near field whose stand-in the potentials convolved. */
   nearRadius: number;
+  /** A grid grown to denseFftSize in place of a near field too dense for its budget (no near field). */
+  dense: boolean;
 }
 
 /** Most entries of the near field's pair list (256 MiB). */
@@ -112,6 +120,9 @@ export class InterpolationGradient {
   private readonly maxBoxWidth: number;
   private readonly minFftSize: number;
   private readonly maxFftSize: number;
+  private readonly denseFftSize: number;
+  /** Whether the last call of nearField found the points too dense for the near field (or its last scan did). */
+  private refused = false;
   private readonly nearFieldRadius: number;
   private readonly nearFieldFrom: number;
   private readonly nearFieldCandidates: number;
@@ -147,6 +158,7 @@ export class InterpolationGradient {
     this.maxBoxWidth = settings.maxBoxWidth ?? 1;
     this.minFftSize = settings.minFftSize ?? 256;
     this.maxFftSize = Math.max(settings.maxFftSize ?? 512, this.minFftSize);
+    this.denseFftSize = Math.max(settings.denseFftSize ?? 1024, this.maxFftSize);
     this.nearFieldRadius = settings.nearFieldRadius ?? 5;
     this.nearFieldFrom = settings.nearFieldFrom ?? 0.34;
     this.nearFieldCandidates = settings.nearFieldCandidates ?? 200;
@@ -159,7 +171,7 @@ export class InterpolationGradient {
     if (!Number.isInteger(this.nodes) || this.nodes < 2)
       throw new RangeError(`nodesPerBox must be an integer >= 2`);
     let largest = this.minFftSize;
-    while (largest < this.maxFftSize) largest *= 2;
+    while (largest < this.denseFftSize) largest *= 2;
     const maxM = Math.floor(largest / (2 * this.nodes)) * this.nodes;
     this.executor = executor;
     // The pair list holds a count per point and at most every candidate, within MAX_LISTED entries.
@@ -248,12 +260,24 @@ export class InterpolationGradient {
       minY >= held.minY &&
       maxX < held.minX + held.m * held.spacing &&
       maxY < held.minY + held.m * held.spacing;
-    let grid = reusable ? held : this.freshGrid(minX, minY, maxX, maxY, exaggeration);
-    let nearRadius = this.nearField(grid.spacing, withKl, exaggeration, minX, minY, maxX, maxY);
-    // The convolved stand-in must be the one of the near field's radius.
-    if (reusable && nearRadius !== held.nearRadius) {
-      grid = this.freshGrid(minX, minY, maxX, maxY, exaggeration);
+    let grid: HeldGrid;
+    let nearRadius = 0;
+    if (reusable && held.dense) grid = held;
+    else {
+      grid = reusable ? held : this.freshGrid(minX, minY, maxX, maxY, exaggeration, this.maxFftSize);
       nearRadius = this.nearField(grid.spacing, withKl, exaggeration, minX, minY, maxX, maxY);
+      // The convolved stand-in must be the one of the near field's radius.
+      if (reusable && nearRadius !== held.nearRadius) {
+        grid = this.freshGrid(minX, minY, maxX, maxY, exaggeration, this.maxFftSize);
+        nearRadius = this.nearField(grid.spacing, withKl, exaggeration, minX, minY, maxX, maxY);
+      }
+      // Too dense for the near field: a finer grid instead, without it (the refusal stands until the next scan).
+      if (grid !== held && this.refused && grid.fftSize < this.denseFftSize) {
+        grid = this.freshGrid(minX, minY, maxX, maxY, exaggeration, this.denseFftSize);
+        grid.dense = true;
+        nearRadius = 0;
+        this.buffers.params[PARAM.nearReuse] = 0;
+      }
     }
     const reuseGrid = grid === held;
     if (reuseGrid) this.gridAge++;
@@ -281,7 +305,14 @@ export class InterpolationGradient {
   }
 
   /** A grid fitted to the bounding box. */
-  private freshGrid(minX: number, minY: number, maxX: number, maxY: number, exaggeration: number): HeldGrid {
+  private freshGrid(
+    minX: number,
+    minY: number,
+    maxX: number,
+    maxY: number,
+    exaggeration: number,
+    maxFftSize: number,
+  ): HeldGrid {
     const nodes = this.nodes;
     // A square grid over the bounding box, widened a little so the largest coordinate falls inside the last box;
     // by 2 % more where its potentials may serve again, so that points moving outwards stay on it.
@@ -289,7 +320,7 @@ export class InterpolationGradient {
     const extent = Math.max(maxX - minX, maxY - minY, 1e-12) * margin;
     const needed = Math.ceil(extent / this.maxBoxWidth);
     let fftSize = this.minFftSize;
-    while (fftSize < 2 * needed * nodes && fftSize < this.maxFftSize) fftSize *= 2;
+    while (fftSize < 2 * needed * nodes && fftSize < maxFftSize) fftSize *= 2;
     // The FFT side fixes the cost; use every box it pays for.
     const boxes = Math.floor(fftSize / (2 * nodes));
     const m = boxes * nodes;
@@ -311,6 +342,7 @@ export class InterpolationGradient {
       centreY,
       exaggeration,
       nearRadius: 0,
+      dense: false,
     };
   }
 
@@ -360,6 +392,7 @@ export class InterpolationGradient {
       }
     }
     this.buffers.params[PARAM.nearReuse] = recent && nearRadius > 0 ? 1 : 0;
+    this.refused = near && !this.scanAccepted;
     return nearRadius;
   }
 

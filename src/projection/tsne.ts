@@ -239,7 +239,7 @@ function resolveOptions(options: TsneOptions, n: number, dim: number): ResolvedO
 }
 
 function checkInterpolation(grid: InterpolationSettings): void {
-  const { nodesPerBox, maxBoxWidth, minFftSize, maxFftSize } = grid;
+  const { nodesPerBox, maxBoxWidth, minFftSize, maxFftSize, denseFftSize } = grid;
   const { nearFieldRadius, nearFieldFrom, nearFieldCandidates, nearFieldEvery, gridEvery } = grid;
   if (nodesPerBox !== undefined && !(Number.isInteger(nodesPerBox) && nodesPerBox >= 2 && nodesPerBox <= 8)) {
     fail(`tsne interpolation.nodesPerBox must be an integer in [2, 8], got ${nodesPerBox}`);
@@ -271,6 +271,7 @@ function checkInterpolation(grid: InterpolationSettings): void {
   for (const [name, size] of [
     ['minFftSize', minFftSize],
     ['maxFftSize', maxFftSize],
+    ['denseFftSize', denseFftSize],
   ] as const) {
     // fft.js transforms powers of two only; 4096² complex doubles already take 256 MiB per buffer.
     if (

@@ -273,18 +273,27 @@ describe('interpolation (FIt-SNE) gradient', () => {
       (_, t) => (t < 2 * (n - 10) ? 1.5 : 100) * random.normal(),
     );
     const expected = exactGradient(y, 1).grad;
-    const run = (nearFieldRadius: number) => {
+    const run = (nearFieldRadius: number, denseFftSize?: number) => {
       const got = new Float64Array(n * 2);
-      const settings = { maxFftSize: 256, nearFieldRadius, nearFieldCandidates: 20 };
+      const settings = { maxFftSize: 256, nearFieldRadius, nearFieldCandidates: 20, denseFftSize };
       const interpolation = new InterpolationGradient(sparse, entropyTerm(sparse.values), settings);
       interpolation.evaluate(y, 1, got, false);
       return { error: normRelativeError(got, expected), grid: interpolation.lastGrid };
     };
-    const near = run(5);
-    const spacing = near.grid.boxWidth / 3;
+    const coarse = run(0);
+    expect(coarse.grid.fftSize).toBe(256);
+    const spacing = coarse.grid.boxWidth / 3;
     expect(spacing).toBeGreaterThan(1);
-    expect(near.grid.nearRadius).toBe(0);
-    expect(near.error).toBe(run(0).error);
+    // Refused, with the dense grid kept at 256²: the grid alone, as without a near field.
+    const refused = run(5, 256);
+    expect(refused.grid.nearRadius).toBe(0);
+    expect(refused.error).toBe(coarse.error);
+    // By default the refused near field gives way to a grid of up to 1 024² (a quarter of the node spacing here).
+    const dense = run(5);
+    expect(dense.grid.nearRadius).toBe(0);
+    expect(dense.grid.fftSize).toBe(1024);
+    expect(dense.grid.boxWidth).toBeCloseTo(coarse.grid.boxWidth / 4, 12);
+    expect(dense.error).toBeLessThan(coarse.error / 4);
     // Within a budget of 1 000 candidates per point it is on.
     const within = new InterpolationGradient(sparse, entropyTerm(sparse.values), {
       maxFftSize: 256,

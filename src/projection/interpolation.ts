@@ -65,7 +65,7 @@ export interface InterpolationSettings {
   /**
    * Most candidate pairs of the near field per point, each pair counted once (default 200: about what the
    * 70 000-point Fashion-MNIST embedding needs at 5 node spacings, 145 at the end; the denser 10-cluster mixture
-   * would need 670). Denser embeddings go without the near field.
+   * would need 670). Denser embeddings go without the near field, on a finer grid (`denseFftSize`).
    */
   nearFieldCandidates?: number;
   /**

@@ -247,6 +247,10 @@ function checkInterpolation(grid: InterpolationSettings): void {
   if (maxBoxWidth !== undefined && !(maxBoxWidth > 0 && Number.isFinite(maxBoxWidth))) {
     fail(`tsne interpolation.maxBoxWidth must be a positive number, got ${maxBoxWidth}`);
   }
+  const { denseBoxWidth } = grid;
+  if (denseBoxWidth !== undefined && !(denseBoxWidth > 0 && Number.isFinite(denseBoxWidth))) {
+    fail(`tsne interpolation.denseBoxWidth must be a positive number, got ${denseBoxWidth}`);
+  }
   // Radii of more than 16 node spacings cost far more pairs than they buy accuracy.
   if (nearFieldRadius !== undefined && !(nearFieldRadius >= 0 && nearFieldRadius <= 16)) {
     fail(

@@ -264,6 +264,32 @@ describe('interpolation (FIt-SNE) gradient', () => {
     expect(second(2, outside).reused).toBe(false);
   });
 
+  it('after early exaggeration, with the near field off below its spacing, uses the finer grid', () => {
+    // About 75 units wide: boxes of about 0.9 on 512² FFTs (spacing 0.3, below nearFieldFrom = 0.34).
+    const y = embedding(12);
+    const expected = exactGradient(y, 1).grad;
+    const run = (exaggeration: number, settings: { nearFieldRadius?: number } = {}) => {
+      const got = new Float64Array(n * 2);
+      const interpolation = new InterpolationGradient(sparse, entropyTerm(sparse.values), settings);
+      interpolation.evaluate(y, exaggeration, got, false);
+      return { got, grid: interpolation.lastGrid };
+    };
+    const exaggerated = run(12);
+    const grid = exaggerated.grid;
+    expect(grid.nearRadius).toBe(0);
+    expect(grid.boxWidth).toBeGreaterThan(0.5);
+    expect(grid.boxWidth).toBeLessThanOrEqual(1);
+    const fine = run(1);
+    expect(fine.grid.nearRadius).toBe(0);
+    expect(fine.grid.boxWidth).toBeLessThanOrEqual(0.7);
+    expect(fine.grid.fftSize).toBeGreaterThan(grid.fftSize);
+    // Without a near field asked for, the grid is the plain one.
+    const plain = run(1, { nearFieldRadius: 0 });
+    expect(plain.grid.boxWidth).toBe(grid.boxWidth);
+    const fineError = normRelativeError(fine.got, expected);
+    expect(fineError).toBeLessThan(normRelativeError(plain.got, expected) / 4);
+  });
+
   it('leaves the near field off where the points are too dense for its pair budget', () => {
     // A tight blob of 240 points and 10 far outliers: a coarse grid (spacing above 1) whose 5-spacing radius
     // takes in most of the blob, far more candidates per point than a budget of 20.

@@ -320,6 +320,8 @@ describe('tsne()', () => {
       [data, n, { algorithm: 'fft', interpolation: { nearFieldEvery: 1.5 } }],
       [data, n, { algorithm: 'fft', interpolation: { gridEvery: 0 } }],
       [data, n, { algorithm: 'fft', interpolation: { gridEvery: 2.5 } }],
+      [data, n, { algorithm: 'fft', interpolation: { denseBoxWidth: 0 } }],
+      [data, n, { algorithm: 'fft', interpolation: { denseFftSize: 3000 } }],
       [data, n, { algorithm: 'fft', interpolation: { maxFftSize: 768 } }],
       [data, n, { algorithm: 'fft', interpolation: { minFftSize: 8 } }],
       [data.slice(0, 10), n, {}],

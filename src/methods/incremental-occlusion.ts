@@ -147,6 +147,40 @@ export async function planIncremental(
   choice: 'auto' | 'incremental',
   layer?: string,
 ): Promise<IncrementalPlan | InferencePath> {
+  // The search costs some 10 ms on MobileNetV2: repeated calls with the same geometry and masks reuse it.
+  const key = JSON.stringify([
+    geo.layout,
+    geo.channels,
+    geo.height,
+    geo.width,
+    Array.from(rows.start),
+    Array.from(rows.end),
+    Array.from(cols.start),
+    Array.from(cols.end),
+    choice,
+    layer ?? null,
+  ]);
+  let plans = planCache.get(model);
+  if (!plans) planCache.set(model, (plans = new Map()));
+  const known = plans.get(key);
+  if (known) return known;
+  const plan = await searchPlan(model, geo, rows, cols, choice, layer);
+  if (plans.size >= PLAN_CACHE_SIZE) plans.delete(plans.keys().next().value as string);
+  plans.set(key, plan);
+  return plan;
+}
+
+const planCache = new WeakMap<Model, Map<string, IncrementalPlan | InferencePath>>();
+const PLAN_CACHE_SIZE = 16;
+
+async function searchPlan(
+  model: Model,
+  geo: ImageGeometry,
+  rows: AxisRanges,
+  cols: AxisRanges,
+  choice: 'auto' | 'incremental',
+  layer?: string,
+): Promise<IncrementalPlan | InferencePath> {
   const full = (reason: string): InferencePath => {
     if (choice === 'incremental' || layer !== undefined) {
       throw new UnsupportedError('UNSUPPORTED_MODEL', `incremental occlusion is not possible: ${reason}`);
@@ -271,11 +305,18 @@ export interface IncrementalRun {
   onProgress?: ProgressCallback;
 }
 
-/** Values of a [C, H, W] map that differ from the cached map: rows [y0, y1) x cols [x0, x1), all channels. */
+/**
+ * Values of a [C, H, W] map that differ from the cached map: rows [y0, y1) x cols [x0, x1), all channels, read
+ * in place from `data` (a piece's output or the mask's per-channel values): element (c, y, x) of the patch is
+ * data[base + c·channelStride + (y − y0)·rowStride + x − x0]. Reading in place spares a copy per piece.
+ */
 interface Patch {
   rows: [number, number];
   cols: [number, number];
   data: Float32Array;
+  base: number;
+  channelStride: number;
+  rowStride: number;
 }
 
 /** Copies the crop of image `b`'s cached map `src` ([B, C, H, W]) to `dst` at `offset`, then the patch over it. */
@@ -290,30 +331,32 @@ function writeCrop(
 ): void {
   const cw = c1 - c0;
   const ch = r1 - r0;
-  if (cw === width) {
-    // Whole rows: one copy per channel (the tail's full maps, crops as wide as the map).
-    for (let c = 0; c < channels; c++) {
-      const from = ((b * channels + c) * height + r0) * width;
-      dst.set(src.subarray(from, from + ch * width), offset + c * ch * cw);
-    }
+  if (cw === width && ch === height) {
+    // The whole map (the tail's input): one copy.
+    const from = b * channels * height * width;
+    dst.set(src.subarray(from, from + channels * height * width), offset);
   } else {
+    // Short rows: element loops, no views allocated per row.
     for (let c = 0; c < channels; c++) {
       const plane = (b * channels + c) * height * width;
+      let to = offset + c * ch * cw;
       for (let y = r0; y < r1; y++) {
-        const row = plane + y * width;
-        dst.set(src.subarray(row + c0, row + c1), offset + (c * ch + y - r0) * cw);
+        const row = plane + y * width + c0;
+        for (let x = 0; x < cw; x++) dst[to + x] = src[row + x];
+        to += cw;
       }
     }
   }
   const [py0, py1] = [Math.max(patch.rows[0], r0), Math.min(patch.rows[1], r1)];
   const [px0, px1] = [Math.max(patch.cols[0], c0), Math.min(patch.cols[1], c1)];
   if (py0 >= py1 || px0 >= px1) return;
-  const pw = patch.cols[1] - patch.cols[0];
-  const ph = patch.rows[1] - patch.rows[0];
+  const { data, base, channelStride, rowStride } = patch;
+  const span = px1 - px0;
   for (let c = 0; c < channels; c++) {
     for (let y = py0; y < py1; y++) {
-      const from = (c * ph + y - patch.rows[0]) * pw - patch.cols[0];
-      dst.set(patch.data.subarray(from + px0, from + px1), offset + (c * ch + y - r0) * cw + px0 - c0);
+      const from = base + c * channelStride + (y - patch.rows[0]) * rowStride + px0 - patch.cols[0];
+      const to = offset + (c * ch + y - r0) * cw + px0 - c0;
+      for (let x = 0; x < span; x++) dst[to + x] = data[from + x];
     }
   }
 }
@@ -335,17 +378,14 @@ function cutPatch(
       'a crop of the local prefix misses cells of its footprint',
     );
   }
-  const h = y1 - y0 + 1;
-  const w = x1 - x0 + 1;
-  const data = new Float32Array(channels * h * w);
-  const base = i * channels * outH * outW;
-  for (let c = 0; c < channels; c++) {
-    for (let y = 0; y < h; y++) {
-      const from = base + (c * outH + y0 + y) * outW + x0;
-      data.set(out.data.subarray(from, from + w), (c * h + y) * w);
-    }
-  }
-  return { rows: [rows[0], rows[1] + 1], cols: [cols[0], cols[1] + 1], data };
+  return {
+    rows: [rows[0], rows[1] + 1],
+    cols: [cols[0], cols[1] + 1],
+    data: out.data as Float32Array,
+    base: (i * channels * outH + y0) * outW + x0,
+    channelStride: outH * outW,
+    rowStride: outW,
+  };
 }
 
 export async function runIncremental(run: IncrementalRun): Promise<void> {
@@ -378,6 +418,8 @@ export async function runIncremental(run: IncrementalRun): Promise<void> {
   );
   const chunkSize = callChunkSize(miniBatchSize, total, itemSize);
   const maps = new Float32Array(chunkSize * mapSize);
+  // One buffer for every piece's crops, written afresh before each call (fresh arrays per call cost page faults).
+  const scratch = new Float32Array(chunkSize * itemSize);
   for (let first = 0; first < total; first += chunkSize) {
     const count = Math.min(chunkSize, total - first);
     const where = (k: number) => {
@@ -385,14 +427,21 @@ export async function runIncremental(run: IncrementalRun): Promise<void> {
       const pos = item % positions;
       return { b: Math.floor(item / positions), r: Math.floor(pos / cols), c: pos % cols };
     };
-    // The masks themselves are the first patches.
+    // The masks themselves are the first patches: one row of values per channel, read for every row.
     let patches: Patch[] = Array.from({ length: count }, (_, k) => {
       const { b, r, c } = where(k);
-      const [y0, y1, x0, x1] = [run.rows.start[r], run.rows.end[r], run.cols.start[c], run.cols.end[c]];
-      const area = (y1 - y0) * (x1 - x0);
-      const data = new Float32Array(geo.channels * area);
-      for (let ch = 0; ch < geo.channels; ch++) data.fill(run.maskValues[b][ch], ch * area, (ch + 1) * area);
-      return { rows: [y0, y1], cols: [x0, x1], data };
+      const [x0, x1] = [run.cols.start[c], run.cols.end[c]];
+      const data = new Float32Array(geo.channels * (x1 - x0));
+      for (let ch = 0; ch < geo.channels; ch++)
+        data.fill(run.maskValues[b][ch], ch * (x1 - x0), (ch + 1) * (x1 - x0));
+      return {
+        rows: [run.rows.start[r], run.rows.end[r]],
+        cols: [x0, x1],
+        data,
+        base: 0,
+        channelStride: x1 - x0,
+        rowStride: 0,
+      };
     });
     for (const stage of plan.stages) {
       const next: Patch[] = new Array<Patch>(count);
@@ -412,7 +461,7 @@ export async function runIncremental(run: IncrementalRun): Promise<void> {
         const ch = stage.rows[r0].crop[1] - stage.rows[r0].crop[0];
         const cw = stage.cols[c0].crop[1] - stage.cols[c0].crop[0];
         const cropSize = stage.fromDims[0] * ch * cw;
-        const crops = new Float32Array(items.length * cropSize);
+        const crops = scratch.subarray(0, items.length * cropSize);
         items.forEach((k, i) => {
           const { b, r, c } = where(k);
           writeCrop(

@@ -427,11 +427,15 @@ describe('MaxPool on a flat region, overlapping windows', () => {
 describe('overlapping MaxPool routing and the opset it needs', () => {
   const pool = { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] };
   const shapes = { x: [-1, 2, 7, 8], y: [-1, 2, 4, 4] };
-  const build = (opset: number, attrs: AttrMap, withRoiAlign = false) => {
+  const build = (opset: number, attrs: AttrMap, withRoiAlign = false, withTrainingNorm = false) => {
     const model = makeModel({
       nodes: [
         makeNode('MaxPool', ['x'], ['y'], attrs),
         ...(withRoiAlign ? [makeNode('RoiAlign', ['f', 'rois', 'which'], ['r'], { output_height: 2 })] : []),
+        // BatchNormalization's opset-13 training form: running and saved statistics as outputs 2–5.
+        ...(withTrainingNorm
+          ? [makeNode('BatchNormalization', ['f', 's', 'b', 'm', 'v'], ['n', 'rm', 'rv', 'sm', 'sv'])]
+          : []),
       ],
       inputs: [
         makeValueInfo('x', ['N', 2, 7, 8]),
@@ -455,6 +459,12 @@ describe('overlapping MaxPool routing and the opset it needs', () => {
 
   it('a model holding a RoiAlign keeps its opset and unpools residue classes', () => {
     const built = build(13, pool, true);
+    expect(built.opset).toBe(13);
+    expect(built.ops.filter((op) => op === 'MaxUnpool')).toHaveLength(4);
+  });
+
+  it('a model holding a training-form BatchNormalization keeps its opset and unpools residue classes', () => {
+    const built = build(13, pool, false, true);
     expect(built.opset).toBe(13);
     expect(built.ops.filter((op) => op === 'MaxUnpool')).toHaveLength(4);
   });

@@ -2,8 +2,9 @@
  * t-SNE's jobs on several threads (Node worker_threads): the approximate neighbour search with the perplexity
  * calibration (neighbour-kernels.ts) and the interpolation gradient (interpolation-kernels.ts). The workers share
  * the job's buffers (SharedArrayBuffer) and run the tasks of each phase between barriers built on Atomics. Task t
- * of a phase goes to worker t mod threads; the tasks are the same whatever the thread count, so the result is the
- * same to the last bit as on one thread.
+ * of a phase goes to worker t mod threads, except for the interpolation gradient, whose workers take the next task
+ * as they come free; the tasks are the same whatever the thread count and which thread runs them, so the result
+ * is the same to the last bit as on one thread.
  *
  * The coordinating thread blocks (Atomics.wait) while the workers compute, which Node allows on its main thread.
  */
@@ -15,7 +16,7 @@ import { OptionError, RuntimeError } from '../errors.js';
 import type { Job, PhaseExecutor } from '../projection/tasks.js';
 
 /** Slots of the control array shared with the workers. */
-export const CONTROL = { generation: 0, phase: 1, tasks: 2, done: 3, failed: 4, length: 5 } as const;
+export const CONTROL = { generation: 0, phase: 1, tasks: 2, done: 3, failed: 4, next: 5, length: 6 } as const;
 /** Phase code that ends the workers' loop. */
 export const STOP = -1;
 /** Bytes of the shared buffer a failing worker writes its error message to. */
@@ -85,6 +86,7 @@ export class WorkerExecutor implements PhaseExecutor {
     Atomics.store(control, CONTROL.done, 0);
     Atomics.store(control, CONTROL.phase, phase);
     Atomics.store(control, CONTROL.tasks, tasks);
+    Atomics.store(control, CONTROL.next, 0);
     Atomics.add(control, CONTROL.generation, 1);
     Atomics.notify(control, CONTROL.generation);
     for (;;) {

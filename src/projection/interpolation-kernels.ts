@@ -59,7 +59,12 @@ export const PARAM = {
   cellsY: 13,
   /** 1: measure again the pairs listed at the last scan (`nearPairs`) instead of scanning the cells. */
   nearReuse: 14,
-  length: 15,
+  /**
+   * 1: the grid's potentials of the last evaluation serve again (no spreading, no convolution); the points' weights
+   * are taken on that evaluation's grid, whose geometry the other slots still hold.
+   */
+  gridReuse: 15,
+  length: 16,
 } as const;
 
 /** The near field's cells are at least R / NEAR_REACH wide: partners lie up to NEAR_REACH cells away. */
@@ -307,6 +312,10 @@ export class PhaseRunner {
     const m = params[PARAM.m];
     const [start, end] = chunkRange(b.n, chunk);
     this.weights(start, end);
+    if (params[PARAM.gridReuse] !== 0) {
+      this.attract(chunk);
+      return;
+    }
     const size = b.maxM * b.maxM;
     const base = chunk * CHARGES * size;
     const charge0 = b.chunkGrids.subarray(base, base + m * m);

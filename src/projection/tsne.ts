@@ -239,13 +239,17 @@ function resolveOptions(options: TsneOptions, n: number, dim: number): ResolvedO
 }
 
 function checkInterpolation(grid: InterpolationSettings): void {
-  const { nodesPerBox, maxBoxWidth, minFftSize, maxFftSize } = grid;
-  const { nearFieldRadius, nearFieldFrom, nearFieldCandidates, nearFieldEvery } = grid;
+  const { nodesPerBox, maxBoxWidth, minFftSize, maxFftSize, denseFftSize } = grid;
+  const { nearFieldRadius, nearFieldFrom, nearFieldCandidates, nearFieldEvery, gridEvery } = grid;
   if (nodesPerBox !== undefined && !(Number.isInteger(nodesPerBox) && nodesPerBox >= 2 && nodesPerBox <= 8)) {
     fail(`tsne interpolation.nodesPerBox must be an integer in [2, 8], got ${nodesPerBox}`);
   }
   if (maxBoxWidth !== undefined && !(maxBoxWidth > 0 && Number.isFinite(maxBoxWidth))) {
     fail(`tsne interpolation.maxBoxWidth must be a positive number, got ${maxBoxWidth}`);
+  }
+  const { denseBoxWidth } = grid;
+  if (denseBoxWidth !== undefined && !(denseBoxWidth > 0 && Number.isFinite(denseBoxWidth))) {
+    fail(`tsne interpolation.denseBoxWidth must be a positive number, got ${denseBoxWidth}`);
   }
   // Radii of more than 16 node spacings cost far more pairs than they buy accuracy.
   if (nearFieldRadius !== undefined && !(nearFieldRadius >= 0 && nearFieldRadius <= 16)) {
@@ -265,9 +269,13 @@ function checkInterpolation(grid: InterpolationSettings): void {
   if (nearFieldEvery !== undefined && !(Number.isInteger(nearFieldEvery) && nearFieldEvery >= 1)) {
     fail(`tsne interpolation.nearFieldEvery must be a positive integer (evaluations), got ${nearFieldEvery}`);
   }
+  if (gridEvery !== undefined && !(Number.isInteger(gridEvery) && gridEvery >= 1)) {
+    fail(`tsne interpolation.gridEvery must be a positive integer (evaluations), got ${gridEvery}`);
+  }
   for (const [name, size] of [
     ['minFftSize', minFftSize],
     ['maxFftSize', maxFftSize],
+    ['denseFftSize', denseFftSize],
   ] as const) {
     // fft.js transforms powers of two only; 4096² complex doubles already take 256 MiB per buffer.
     if (

@@ -226,6 +226,70 @@ describe('interpolation (FIt-SNE) gradient', () => {
     expect(relativeError(listed, scanned)).toBeLessThan(1e-3);
   });
 
+  it('between convolutions reads the last potentials at the new positions, to first order in the step', () => {
+    // Spread embedding (about 20 units), then every point moved by `step` times a standard normal per coordinate.
+    const y = embedding(3);
+    const direction = Float64Array.from(
+      { length: n * 2 },
+      (() => {
+        const random = seededRandom(23);
+        return () => random.normal();
+      })(),
+    );
+    const moved = (step: number) => y.map((v, t) => v + step * direction[t]);
+    const second = (gridEvery: number, next: Float64Array, exaggeration = 1, withKl = false) => {
+      const interpolation = new InterpolationGradient(sparse, entropyTerm(sparse.values), { gridEvery });
+      interpolation.evaluate(y, 1, new Float64Array(n * 2), false);
+      const got = new Float64Array(n * 2);
+      interpolation.evaluate(next, exaggeration, got, withKl);
+      return { got, reused: interpolation.lastGrid.reused };
+    };
+    const errors = [0.004, 0.001].map((step) => {
+      const next = moved(step);
+      const fresh = second(1, next);
+      const reused = second(2, next);
+      expect(fresh.reused).toBe(false);
+      expect(reused.reused).toBe(true);
+      expect(relativeError(reused.got, exactGradient(next, 1).grad)).toBeLessThan(1e-2);
+      return normRelativeError(reused.got, fresh.got);
+    });
+    // The stale charges' error shrinks with the step (first order: a quarter of the step, about a quarter of it).
+    expect(errors[0]).toBeGreaterThan(0);
+    expect(errors[1]).toBeLessThan(errors[0] / 3);
+    // A KL to report, exaggeration, or a point off the last grid bring a fresh convolution.
+    expect(second(2, moved(0.001), 1, true).reused).toBe(false);
+    expect(second(2, moved(0.001), 12).reused).toBe(false);
+    const outside = moved(0.001);
+    outside[0] = 40;
+    expect(second(2, outside).reused).toBe(false);
+  });
+
+  it('after early exaggeration, with the near field off below its spacing, uses the finer grid', () => {
+    // About 75 units wide: boxes of about 0.9 on 512² FFTs (spacing 0.3, below nearFieldFrom = 0.34).
+    const y = embedding(12);
+    const expected = exactGradient(y, 1).grad;
+    const run = (exaggeration: number, settings: { nearFieldRadius?: number } = {}) => {
+      const got = new Float64Array(n * 2);
+      const interpolation = new InterpolationGradient(sparse, entropyTerm(sparse.values), settings);
+      interpolation.evaluate(y, exaggeration, got, false);
+      return { got, grid: interpolation.lastGrid };
+    };
+    const exaggerated = run(12);
+    const grid = exaggerated.grid;
+    expect(grid.nearRadius).toBe(0);
+    expect(grid.boxWidth).toBeGreaterThan(0.5);
+    expect(grid.boxWidth).toBeLessThanOrEqual(1);
+    const fine = run(1);
+    expect(fine.grid.nearRadius).toBe(0);
+    expect(fine.grid.boxWidth).toBeLessThanOrEqual(0.7);
+    expect(fine.grid.fftSize).toBeGreaterThan(grid.fftSize);
+    // Without a near field asked for, the grid is the plain one.
+    const plain = run(1, { nearFieldRadius: 0 });
+    expect(plain.grid.boxWidth).toBe(grid.boxWidth);
+    const fineError = normRelativeError(fine.got, expected);
+    expect(fineError).toBeLessThan(normRelativeError(plain.got, expected) / 4);
+  });
+
   it('leaves the near field off where the points are too dense for its pair budget', () => {
     // A tight blob of 240 points and 10 far outliers: a coarse grid (spacing above 1) whose 5-spacing radius
     // takes in most of the blob, far more candidates per point than a budget of 20.
@@ -235,18 +299,27 @@ describe('interpolation (FIt-SNE) gradient', () => {
       (_, t) => (t < 2 * (n - 10) ? 1.5 : 100) * random.normal(),
     );
     const expected = exactGradient(y, 1).grad;
-    const run = (nearFieldRadius: number) => {
+    const run = (nearFieldRadius: number, denseFftSize?: number) => {
       const got = new Float64Array(n * 2);
-      const settings = { maxFftSize: 256, nearFieldRadius, nearFieldCandidates: 20 };
+      const settings = { maxFftSize: 256, nearFieldRadius, nearFieldCandidates: 20, denseFftSize };
       const interpolation = new InterpolationGradient(sparse, entropyTerm(sparse.values), settings);
       interpolation.evaluate(y, 1, got, false);
       return { error: normRelativeError(got, expected), grid: interpolation.lastGrid };
     };
-    const near = run(5);
-    const spacing = near.grid.boxWidth / 3;
+    const coarse = run(0);
+    expect(coarse.grid.fftSize).toBe(256);
+    const spacing = coarse.grid.boxWidth / 3;
     expect(spacing).toBeGreaterThan(1);
-    expect(near.grid.nearRadius).toBe(0);
-    expect(near.error).toBe(run(0).error);
+    // Refused, with the dense grid kept at 256²: the grid alone, as without a near field.
+    const refused = run(5, 256);
+    expect(refused.grid.nearRadius).toBe(0);
+    expect(refused.error).toBe(coarse.error);
+    // By default the refused near field gives way to a grid of up to 1 024² (a quarter of the node spacing here).
+    const dense = run(5);
+    expect(dense.grid.nearRadius).toBe(0);
+    expect(dense.grid.fftSize).toBe(1024);
+    expect(dense.grid.boxWidth).toBeCloseTo(coarse.grid.boxWidth / 4, 12);
+    expect(dense.error).toBeLessThan(coarse.error / 4);
     // Within a budget of 1 000 candidates per point it is on.
     const within = new InterpolationGradient(sparse, entropyTerm(sparse.values), {
       maxFftSize: 256,

@@ -36,8 +36,13 @@ describe('t-SNE on worker threads', () => {
   const n = 800;
   const { data, dim } = gaussianMixture({ n, dim: 8, clusters: 4, centerScale: 3, seed: 5 });
 
-  // The default grid, and the exact near field forced on (its pairs split by cell rows over the tasks).
-  for (const settings of [{}, { nearFieldRadius: 4, nearFieldFrom: 0 }]) {
+  // The default grid, the exact near field forced on (its pairs split by cell rows over the tasks), and refused
+  // (too dense for one candidate per point) on a grid capped at 32²: the dense grid instead.
+  for (const settings of [
+    {},
+    { nearFieldRadius: 4, nearFieldFrom: 0 },
+    { nearFieldFrom: 0, nearFieldCandidates: 1, minFftSize: 16, maxFftSize: 32 },
+  ]) {
     it(`gives the same gradient and KL, bit for bit, on 1, 2 and 3 threads (${JSON.stringify(settings)})`, () => {
       const neighbours = nearestNeighbors(prepareDistance(data, n, dim, 'euclidean'), n, 45, seededRandom(1));
       const p = sparseAffinities(neighbours, n, 15);
@@ -54,17 +59,21 @@ describe('t-SNE on worker threads', () => {
           const y2 = y.map((v) => 0.5 * v);
           const grad2 = new Float64Array(2 * n);
           const kl2 = gradient.evaluate(y2, 1, grad2, true) as number;
+          const fftSize = gradient.lastGrid.fftSize;
           // A third, a little further, without the KL: the near field measures the pairs listed by the last scan.
           const y3 = y2.map((v, t) => v + 0.01 * ((t % 7) - 3));
           const grad3 = new Float64Array(2 * n);
           gradient.evaluate(y3, 1, grad3, false);
+          // ... and reads the grid's potentials of the second evaluation again.
+          expect(gradient.lastGrid.reused).toBe(true);
           expect(gradient.threads).toBe(threads);
-          return { grad, kl, grad2, kl2, grad3 };
+          return { grad, kl, grad2, kl2, grad3, fftSize };
         } finally {
           gradient.close();
         }
       };
       const one = evaluate(1);
+      if (settings.nearFieldCandidates === 1) expect(one.fftSize).toBeGreaterThan(32);
       expect(one.grad.every(Number.isFinite)).toBe(true);
       expect(one.grad.some((v) => v !== 0)).toBe(true);
       for (const threads of [2, 3]) {
@@ -74,6 +83,7 @@ describe('t-SNE on worker threads', () => {
         expect(many.grad3).toEqual(one.grad3);
         expect(many.kl).toBe(one.kl);
         expect(many.kl2).toBe(one.kl2);
+        expect(many.fftSize).toBe(one.fftSize);
       }
     });
   }

@@ -308,7 +308,7 @@ export async function occlusionSensitivity(
       cols: colPos,
       maskValues,
       miniBatchSize,
-      score: await tailScorer(model, plan.stages[plan.stages.length - 1].to.layer, scoreKind),
+      scorer: await tailScorer(model, plan.stages[plan.stages.length - 1].to.layer, scoreKind),
       collect,
       onProgress: options.onProgress,
     });

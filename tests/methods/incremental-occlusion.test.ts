@@ -99,6 +99,33 @@ describe('incremental occlusion', () => {
     await model.dispose();
   });
 
+  it('reuses a plan only for the same masks: alternating geometries on one model stay equal to the full path', async () => {
+    const model = await open();
+    const geometries: OcclusionOptions[] = [
+      { maskSize: 9, stride: 7, maskClipping: 'off', score: 'logit' },
+      { maskSize: [5, 8], stride: [3, 6], maskClipping: 'on', score: 'logit' },
+    ];
+    const fulls = await Promise.all(
+      geometries.map((g) =>
+        occlusionSensitivity(model, x, { ...g, inference: 'full', outputUpsampling: 'none' }),
+      ),
+    );
+    for (const round of [0, 1]) {
+      for (const [i, g] of geometries.entries()) {
+        const incremental = await occlusionSensitivity(model, x, {
+          ...g,
+          inference: 'incremental',
+          outputUpsampling: 'none',
+        });
+        const scale = 1 + maxAbs(Float32Array.from(fulls[i].baseScores));
+        expect(maxDiff(incremental.map, fulls[i].map), `round ${round}, ${i}`).toBeLessThanOrEqual(
+          tolerance(scale),
+        );
+      }
+    }
+    await model.dispose();
+  });
+
   it('equals the full path on the shapes-cnn fixture (probabilities, stride 7 on 64 pixels)', async () => {
     const model = await loadModel(fixtureModelPath('shapes-cnn'));
     const set = loadImageSamples('shapes-cnn');

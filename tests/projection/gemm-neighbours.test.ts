@@ -35,6 +35,29 @@ describe('exact neighbours through ONNX Runtime', () => {
     }
   });
 
+  it('orders equal distances by index (a lattice, where most distances tie)', async () => {
+    const side = 12;
+    const n = side * side;
+    const dim = 3;
+    const data = new Float32Array(n * dim);
+    for (let i = 0; i < n; i++) {
+      data[i * dim] = i % side;
+      data[i * dim + 1] = Math.floor(i / side);
+      data[i * dim + 2] = 0.5;
+    }
+    const k = 20;
+    const got = await gemmNeighbours(data, n, dim, k, { threads: 1, blockRows: 7 });
+    for (let q = 0; q < n; q++) {
+      const squared = (j: number) =>
+        (data[q * dim] - data[j * dim]) ** 2 + (data[q * dim + 1] - data[j * dim + 1]) ** 2;
+      const want = Array.from({ length: n }, (_, j) => j)
+        .filter((j) => j !== q)
+        .sort((a, b) => squared(a) - squared(b) || a - b)
+        .slice(0, k);
+      expect(Array.from(got.indices.subarray(q * k, (q + 1) * k))).toEqual(want);
+    }
+  });
+
   it('reports progress per block and refuses a neighbour count the data cannot give', async () => {
     const { data, n, dim } = gaussianMixture({ n: 50, dim: 3, clusters: 2, centerScale: 3, seed: 1 });
     const seen: number[] = [];

@@ -30,8 +30,9 @@ export interface SessionSettings {
   /** Graph optimisation level; 'all' unless a model misbehaves under fusion. */
   graphOptimizationLevel?: GraphOptimizationLevel;
   /**
-   * Whether idle intra-op threads spin waiting for work (the runtime's default) or sleep. Off suits many
-   * short runs on a busy machine: spinning threads burn a core between them.
+   * Whether idle intra-op threads spin waiting for work. Undefined: they spin while a run lasts and stop when
+   * it ends. True: they also spin between runs (the runtime's own default). False: they never spin, which
+   * suits many short runs on a busy machine.
    */
   threadSpinning?: boolean;
 }
@@ -43,7 +44,13 @@ export function sessionOptions(settings: SessionSettings): InferenceSession.Sess
     logSeverityLevel: 3,
   };
   if (settings.threads !== undefined) options.intraOpNumThreads = settings.threads;
-  if (settings.threadSpinning !== undefined) {
+  if (settings.threadSpinning === undefined) {
+    // Every session has its own thread pool, and methods alternate sessions (a forward pass, then the gradient
+    // of the network's tail): threads left spinning after one run take the cores the next session's run needs.
+    // Measured on MobileNetV2 with two threads: Grad-CAM 4.5 ms wall against 8.1–11.9, integrated gradients
+    // 0.88 s against 0.90–0.92, the forward pass as fast with less CPU.
+    options.extra = { session: { force_spinning_stop: '1' } };
+  } else {
     options.extra = { session: { intra_op: { allow_spinning: settings.threadSpinning ? '1' : '0' } } };
   }
   return { ...options, ...environmentSessionOverrides() };

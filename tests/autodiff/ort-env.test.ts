@@ -28,3 +28,36 @@ describe('session options from NETLENS_GRAPH_OPT and NETLENS_THREADS', () => {
     expect(environmentSessionOverrides()).toEqual({});
   });
 });
+
+describe('thread spinning', () => {
+  it('stops at the end of each run by default; spins throughout or never when asked', async () => {
+    expect(sessionOptions({}).extra).toEqual({ session: { force_spinning_stop: '1' } });
+    expect(sessionOptions({ threadSpinning: true }).extra).toEqual({
+      session: { intra_op: { allow_spinning: '1' } },
+    });
+    expect(sessionOptions({ threadSpinning: false }).extra).toEqual({
+      session: { intra_op: { allow_spinning: '0' } },
+    });
+    // Each setting makes a session ONNX Runtime runs.
+    const ort = await import('onnxruntime-node');
+    const { DataType, encodeModel, makeModel, makeNode, makeValueInfo } =
+      await import('../../src/onnx/proto.js');
+    const bytes = encodeModel(
+      makeModel({
+        opset: 13,
+        nodes: [makeNode('Relu', ['x'], ['y'])],
+        inputs: [makeValueInfo('x', [2], DataType.FLOAT)],
+        outputs: [makeValueInfo('y', [2], DataType.FLOAT)],
+      }),
+    );
+    for (const threadSpinning of [undefined, true, false]) {
+      const session = await ort.InferenceSession.create(
+        bytes,
+        sessionOptions({ threads: 2, threadSpinning }),
+      );
+      const out = await session.run({ x: new ort.Tensor('float32', Float32Array.from([-1, 2]), [2]) });
+      expect(Array.from(out.y.data as Float32Array)).toEqual([0, 2]);
+      await session.release();
+    }
+  });
+});

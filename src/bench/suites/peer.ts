@@ -2,11 +2,13 @@
  * netlens against Captum's methods on the same graph: torchvision's MobileNetV2 (5 classes, random weights),
  * exported by tools/bench/export_torchvision.py to bench/models/mobilenet-v2-torchvision.onnx, one 224x224
  * image. The PyTorch figures are the committed tools/bench/torch-methods.json (Captum's computations written
- * in autograd by tools/bench/torch_methods.py, one thread). Each row gives how many times faster netlens is in
- * CPU time with one thread (the figure a loaded machine disturbs least; the peer's is measured the same way),
- * and the wall times with the default threads in the note.
+ * in autograd by tools/bench/torch_methods.py, one thread). Each method gives how many times faster netlens is
+ * in CPU time with one thread (the figure a loaded machine disturbs least; the peer's is measured the same way)
+ * and, against tools/bench/torch-methods-all-cores.json (the same script with `--threads` at every core), in
+ * wall time with every core on both sides.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadModel } from '../../node/load.js';
@@ -77,6 +79,17 @@ async function timed(
   return { wallMs: median(wall), cpuMs: median(cpu) };
 }
 
+async function readPeer(file: string): Promise<PeerFile | undefined> {
+  return existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as PeerFile) : undefined;
+}
+
+function describe(row: PeerRow, file: PeerFile): string {
+  return (
+    `${row.cpuMsPerImage.toFixed(1)} ms CPU, ${row.msPerImage.toFixed(1)} ms wall ` +
+    `(${file.threads} thread${file.threads === 1 ? '' : 's'}, ${file.date}, load ${file.machine.loadAverage[0].toFixed(0)})`
+  );
+}
+
 export const peerSuite: BenchSuite = {
   name: 'peer',
   async run(ctx) {
@@ -90,12 +103,11 @@ export const peerSuite: BenchSuite = {
       }
       return [];
     }
-    const peer = JSON.parse(
-      await readFile(path.join(root, 'tools', 'bench', 'torch-methods.json'), 'utf8'),
-    ) as PeerFile;
+    const peer = await readPeer(path.join(root, 'tools', 'bench', 'torch-methods.json'));
+    const allCores = await readPeer(path.join(root, 'tools', 'bench', 'torch-methods-all-cores.json'));
     const bytes = new Uint8Array(await readFile(file));
     const single = await loadModel(bytes, { source: file, threads: 1 });
-    const all = await loadModel(bytes, { source: file });
+    const all = await loadModel(bytes, { source: file, threads: availableParallelism() });
     const rows: BenchRow[] = [];
     try {
       const image = ctx.batchFor(single, 1);
@@ -103,7 +115,7 @@ export const peerSuite: BenchSuite = {
       for (const [what, method, repeats] of METHODS) {
         const one = await timed(() => method(single, image, target), repeats);
         const wall = await timed(() => method(all, image, target), repeats);
-        const theirs = peer.rows.find((r) => r.method === what);
+        const theirs = peer?.rows.find((r) => r.method === what);
         rows.push({
           suite: 'peer',
           model: 'mobilenet-v2-torchvision',
@@ -112,12 +124,20 @@ export const peerSuite: BenchSuite = {
           perItemMs: one.cpuMs,
           ratio: theirs ? theirs.cpuMsPerImage / one.cpuMs : undefined,
           floor: 'peer',
+          note: theirs && peer ? `PyTorch ${describe(theirs, peer)}` : 'no PyTorch figure',
+        });
+        const theirsAll = allCores?.rows.find((r) => r.method === what);
+        rows.push({
+          suite: 'peer',
+          model: 'mobilenet-v2-torchvision',
+          what: `${what}: PyTorch wall time ÷ netlens wall time (every core)`,
+          batch: 1,
+          perItemMs: wall.wallMs,
+          ratio: theirsAll ? theirsAll.msPerImage / wall.wallMs : undefined,
+          floor: 'peer',
           note:
-            `netlens wall ${wall.wallMs.toFixed(1)} ms (default threads); ` +
-            (theirs
-              ? `PyTorch ${theirs.cpuMsPerImage.toFixed(1)} ms CPU, ${theirs.msPerImage.toFixed(1)} ms wall ` +
-                `(${peer.threads} thread, ${peer.date}, load ${peer.machine.loadAverage[0].toFixed(0)})`
-              : 'no PyTorch figure'),
+            `netlens ${availableParallelism()} ORT threads, ${wall.cpuMs.toFixed(1)} ms CPU; ` +
+            (theirsAll && allCores ? `PyTorch ${describe(theirsAll, allCores)}` : 'no PyTorch figure'),
         });
       }
     } finally {

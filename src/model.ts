@@ -106,7 +106,7 @@ export interface OnnxModelOptions {
   miniBatchSize?: number;
   /** ONNX Runtime intra-op threads. */
   threads?: number;
-  /** Whether idle intra-op threads spin (the runtime's default) or sleep; see `SessionSettings`. */
+  /** Whether idle intra-op threads spin: only while a run lasts (default), always, or never; see `SessionSettings`. */
   threadSpinning?: boolean;
   graphOptimizationLevel?: GraphOptimizationLevel;
   /**

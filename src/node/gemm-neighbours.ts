@@ -22,6 +22,8 @@ const MARGIN = 8;
  * points (two threads): blocks of 59–96 rows took 7.7–8.0 s, of 479 rows (128 MiB) 10.9 s, of 8 rows 12.7 s.
  */
 const BLOCK_ELEMENTS = 2 ** 22;
+/** Fewer query rows make the product a thin matrix the Gemm runs slowly (8 rows: 12.7 s, above). */
+const MIN_BLOCK_ROWS = 32;
 
 export interface GemmNeighbourOptions {
   /** ONNX Runtime intra-op threads (default: ORT's choice, every core). */
@@ -90,7 +92,10 @@ export async function gemmNeighbours(
   });
   const indices = new Int32Array(n * k);
   const distances = new Float64Array(n * k);
-  const block = Math.max(1, Math.min(n, options.blockRows ?? Math.floor(BLOCK_ELEMENTS / n)));
+  const block = Math.max(
+    1,
+    Math.min(n, options.blockRows ?? Math.max(MIN_BLOCK_ROWS, Math.floor(BLOCK_ELEMENTS / n))),
+  );
   const pointsTensor = new ort.Tensor('float32', pointsT, [dim, n]);
   const normsTensor = new ort.Tensor('float32', squaredNorms, [1, n]);
   const order = new Int32Array(candidates);

@@ -32,7 +32,7 @@ import {
   type GlobalFlags,
   type ModelFlags,
 } from '../options.js';
-import { printJson } from '../output.js';
+import { checkOutputFile, printJson } from '../output.js';
 import { createProgress } from '../progress.js';
 
 interface EmbedFlags extends ModelFlags, DatasetFlags {
@@ -166,7 +166,10 @@ export function register(program: Command, globals: () => GlobalFlags): void {
       throw new OptionError('INVALID_OPTION', `--seed must be an integer, got '${flags.seed}'`);
     const reduction = parseChoice(flags.reduction, '--reduction', REDUCTIONS);
     const projection = projectionOptions(flags, seed);
-    if (flags.out) plotFormat(flags.out);
+    if (flags.out) {
+      plotFormat(flags.out);
+      await checkOutputFile(flags.out);
+    }
     const model = await openModel(modelPath, flags);
     try {
       const source = await openDataset(model, imageArgs, flags);

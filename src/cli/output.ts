@@ -1,7 +1,8 @@
 /** Writing results: PNG files (atomically, via render/png), JSON to stdout, output file names. */
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FileError } from '../errors.js';
+import { describeFsError } from '../render/png.js';
 export { writePng } from '../render/png.js';
 
 /** JSON with typed arrays turned into plain arrays, numbers rounded for readability. */
@@ -70,4 +71,22 @@ export async function checkNoClobber(files: readonly string[], force: boolean): 
       `${list} already exist${existing.length === 1 ? 's' : ''}; pass --force to overwrite`,
     );
   }
+}
+
+/**
+ * Refuses, before any work is done, an output file that could not be written at the end: its folder missing
+ * or not a folder, or the name taken by a folder. The same words as the failed write would use.
+ */
+export async function checkOutputFile(file: string): Promise<void> {
+  const refuse = (why: string) => {
+    throw new FileError('OUTPUT_ERROR', `could not write ${file}: ${why}`);
+  };
+  try {
+    if (!(await stat(path.dirname(file))).isDirectory()) refuse(`a parent of ${file} is not a directory`);
+  } catch (err) {
+    if (err instanceof FileError) throw err;
+    refuse(describeFsError(err, file));
+  }
+  const existing = await stat(file).catch(() => undefined);
+  if (existing?.isDirectory()) refuse(`${file} is a directory`);
 }

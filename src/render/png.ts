@@ -58,7 +58,8 @@ export async function writePng(path: string, image: RawImage, options: PngOption
   await writeFileAtomic(path, await encodePng(image, options));
 }
 
-function describeFsError(err: unknown, path: string): string {
+/** A file-system error as a few words for a one-line message (shared with the CLI's early output checks). */
+export function describeFsError(err: unknown, path: string): string {
   const code = (err as { code?: string } | null)?.code;
   switch (code) {
     case 'ENOENT':

@@ -83,6 +83,17 @@ describe('netlens embed', () => {
       path.join(dir, 'e.gif'),
     );
     expect(ext.stderr.join('\n')).toMatch(/--out must end in .png or .svg/);
+    // Refused before any work: a model that does not exist is never opened.
+    const early = await cli(
+      'embed',
+      'no-such-model.onnx',
+      'no-such-folder',
+      '--out',
+      path.join(dir, 'e.gif'),
+    );
+    expect(early.code).toBe(1);
+    expect(early.stderr).toHaveLength(1);
+    expect(early.stderr[0]).toMatch(/--out must end in .png or .svg.*\[INVALID_OPTION\]/);
   });
 });
 

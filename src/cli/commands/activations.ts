@@ -11,7 +11,7 @@ import {
   type GlobalFlags,
   type ModelFlags,
 } from '../options.js';
-import { checkNoClobber, printJson, writePng } from '../output.js';
+import { checkOutputFile, checkNoClobber, printJson, writePng } from '../output.js';
 
 interface ActivationsFlags extends ModelFlags {
   layer?: string;
@@ -34,7 +34,10 @@ export function register(program: Command, globals: () => GlobalFlags): void {
       .option('--force', 'overwrite the output file if it exists')
       .option('--colormap <name>', 'colormap for the channels', 'gray'),
   ).action(async (modelPath: string, imagePath: string, flags: ActivationsFlags) => {
-    if (flags.out) await checkNoClobber([flags.out], flags.force === true);
+    if (flags.out) {
+      await checkOutputFile(flags.out);
+      await checkNoClobber([flags.out], flags.force === true);
+    }
     const model = await openModel(modelPath, flags);
     try {
       // Models of another input kind (a sequence) draw their activations their own way.

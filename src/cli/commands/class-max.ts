@@ -11,7 +11,7 @@ import {
   type GlobalFlags,
   type ModelFlags,
 } from '../options.js';
-import { printJson, writePng } from '../output.js';
+import { checkOutputFile, printJson, writePng } from '../output.js';
 import { createProgress } from '../progress.js';
 
 interface ClassMaxFlags extends ModelFlags {
@@ -43,6 +43,7 @@ export function register(program: Command, globals: () => GlobalFlags): void {
     const seed = Number(flags.seed);
     if (!Number.isInteger(seed))
       throw new OptionError('INVALID_OPTION', `--seed must be an integer, got '${flags.seed}'`);
+    if (flags.out) await checkOutputFile(flags.out);
     const model = await openModel(modelPath, flags);
     try {
       requireInputSpec(model);

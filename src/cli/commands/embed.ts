@@ -32,7 +32,7 @@ import {
   type GlobalFlags,
   type ModelFlags,
 } from '../options.js';
-import { printJson } from '../output.js';
+import { checkOutputFile, printJson } from '../output.js';
 import { createProgress } from '../progress.js';
 
 interface EmbedFlags extends ModelFlags, DatasetFlags {
@@ -103,12 +103,16 @@ function projectionOptions(flags: EmbedFlags, seed: number): EmbedOptions {
   };
 }
 
-/** PNG or SVG by the file's extension. */
-async function writePlot(file: string, spec: TopLevelSpec): Promise<void> {
+/** PNG or SVG by the file's extension; checked before any work, which can take minutes on a large data set. */
+function plotFormat(file: string): 'png' | 'svg' {
   const ext = path.extname(file).toLowerCase();
-  if (ext === '.svg') await writeFileAtomic(file, await renderSvg(spec));
-  else if (ext === '.png') await writeFileAtomic(file, await renderPlotPng(spec));
-  else throw new OptionError('INVALID_OPTION', `--out must end in .png or .svg, got '${file}'`);
+  if (ext === '.svg' || ext === '.png') return ext === '.svg' ? 'svg' : 'png';
+  throw new OptionError('INVALID_OPTION', `--out must end in .png or .svg, got '${file}'`);
+}
+
+async function writePlot(file: string, spec: TopLevelSpec): Promise<void> {
+  const bytes = plotFormat(file) === 'svg' ? await renderSvg(spec) : await renderPlotPng(spec);
+  await writeFileAtomic(file, bytes);
 }
 
 function summary(v: EmbeddingView) {
@@ -162,6 +166,10 @@ export function register(program: Command, globals: () => GlobalFlags): void {
       throw new OptionError('INVALID_OPTION', `--seed must be an integer, got '${flags.seed}'`);
     const reduction = parseChoice(flags.reduction, '--reduction', REDUCTIONS);
     const projection = projectionOptions(flags, seed);
+    if (flags.out) {
+      plotFormat(flags.out);
+      await checkOutputFile(flags.out);
+    }
     const model = await openModel(modelPath, flags);
     try {
       const source = await openDataset(model, imageArgs, flags);

@@ -30,7 +30,7 @@ import {
   type GlobalFlags,
   type ModelFlags,
 } from '../options.js';
-import { printJson } from '../output.js';
+import { checkOutputFile, printJson } from '../output.js';
 import { createProgress } from '../progress.js';
 
 interface EvaluateFlags extends ModelFlags {
@@ -173,6 +173,7 @@ export function register(program: Command, globals: () => GlobalFlags): void {
     if (flags.out !== undefined && !flags.out.toLowerCase().endsWith('.html')) {
       throw new OptionError('INVALID_OPTION', `--out must name an .html file, got '${flags.out}'`);
     }
+    if (flags.out) await checkOutputFile(flags.out);
     const model = await openModel(modelPath, flags);
     try {
       const spec = requireInputSpec(model);

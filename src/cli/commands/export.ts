@@ -25,7 +25,7 @@ import {
   type GlobalFlags,
   type ModelFlags,
 } from '../options.js';
-import { printJson } from '../output.js';
+import { checkOutputFile, printJson } from '../output.js';
 
 interface ExportFlags extends ModelFlags {
   method: string;
@@ -82,6 +82,7 @@ export function register(program: Command, globals: () => GlobalFlags): void {
       throw new OptionError('INVALID_OPTION', `the output should be an .onnx file, got ${flags.out}`);
     }
     const method = parseChoice(flags.method, '--method', EXPORTABLE_METHODS);
+    await checkOutputFile(flags.out);
     const model = await openModel(modelPath, flags);
     try {
       const bytes = encodeModel(await explanationGraph(model, method, exportOptions(flags)));

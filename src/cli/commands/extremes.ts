@@ -22,7 +22,7 @@ import {
   type GlobalFlags,
   type ModelFlags,
 } from '../options.js';
-import { printJson, writePng } from '../output.js';
+import { checkOutputFile, printJson, writePng } from '../output.js';
 import { createProgress } from '../progress.js';
 
 interface ExtremesFlags extends ModelFlags, DatasetFlags {
@@ -108,6 +108,7 @@ export function register(program: Command, globals: () => GlobalFlags): void {
     const score = parseChoice(flags.score, '--score', ['probability', 'logit'] as const);
     const among = flags.among ? parseChoice(flags.among, '--among', ['class', 'all'] as const) : undefined;
     const channels = flags.channel !== undefined ? parseChannels(flags.channel) : undefined;
+    if (flags.out) await checkOutputFile(flags.out);
     const model = await openModel(modelPath, flags);
     try {
       const source = await openDataset(model, imageArgs, flags);

@@ -106,7 +106,8 @@ function projectionOptions(flags: EmbedFlags, seed: number): EmbedOptions {
 /** PNG or SVG by the file's extension; checked before any work, which can take minutes on a large data set. */
 function plotFormat(file: string): 'png' | 'svg' {
   const ext = path.extname(file).toLowerCase();
-  if (ext === '.svg' || ext === '.png') return ext === '.svg' ? 'svg' : 'png';
+  if (ext === '.svg') return 'svg';
+  if (ext === '.png') return 'png';
   throw new OptionError('INVALID_OPTION', `--out must end in .png or .svg, got '${file}'`);
 }
 

@@ -78,15 +78,11 @@ export async function checkNoClobber(files: readonly string[], force: boolean): 
  * or not a folder, or the name taken by a folder. The same words as the failed write would use.
  */
 export async function checkOutputFile(file: string): Promise<void> {
-  const refuse = (why: string) => {
+  const refuse = (why: string): never => {
     throw new FileError('OUTPUT_ERROR', `could not write ${file}: ${why}`);
   };
-  try {
-    if (!(await stat(path.dirname(file))).isDirectory()) refuse(`a parent of ${file} is not a directory`);
-  } catch (err) {
-    if (err instanceof FileError) throw err;
-    refuse(describeFsError(err, file));
-  }
+  const folder = await stat(path.dirname(file)).catch((err: unknown) => refuse(describeFsError(err, file)));
+  if (!folder.isDirectory()) refuse(`a parent of ${file} is not a directory`);
   const existing = await stat(file).catch(() => undefined);
   if (existing?.isDirectory()) refuse(`${file} is a directory`);
 }

@@ -51,7 +51,7 @@ import {
   type ModelProto,
   type ValueInfoProto,
 } from './onnx/proto.js';
-import type { GraphOptimizationLevel, OnnxRuntime, OrtSession } from './onnx/runtime.js';
+import type { GraphOptimizationLevel, OnnxRuntime, OrtSession, SessionRunner } from './onnx/runtime.js';
 import {
   DEFAULT_MINI_BATCH_SIZE,
   firstLine,
@@ -79,6 +79,7 @@ import type {
   TensorData,
   TensorInfo,
   TopClassVjpFunction,
+  VjpCallOptions,
   VjpFunction,
   VjpRequest,
   VjpResult,
@@ -108,6 +109,13 @@ export interface OnnxModelOptions {
   threads?: number;
   /** Whether idle intra-op threads spin: only while a run lasts (default), always, or never; see `SessionSettings`. */
   threadSpinning?: boolean;
+  /**
+   * Worker threads, each with a one-thread copy of a gradient session, that run a method's many gradient calls
+   * side by side (integrated gradients' path points, SmoothGrad's noisy copies, a batch of large images) where
+   * the runtime has them (Node). Default: `threads` when given, else the cores (at most 4); 0 or 1 runs every
+   * call on the calling thread's session.
+   */
+  sessionWorkers?: number;
   graphOptimizationLevel?: GraphOptimizationLevel;
   /**
    * Dims of one input item (batch axis excluded) for the shape probe, needed only when the input has symbolic
@@ -278,7 +286,7 @@ interface ProbeResult {
 type SeededVjp = (
   inputs: TensorData | Record<string, TensorData>,
   dY: TensorData | undefined,
-  options?: BatchOptions,
+  options?: VjpCallOptions,
 ) => Promise<VjpResult>;
 
 export class OnnxModel implements Model, LinearHeadSource {
@@ -374,6 +382,10 @@ export class OnnxModel implements Model, LinearHeadSource {
     this.options = options;
     this.source = options.source ?? 'model';
     if (options.miniBatchSize !== undefined) resolveMiniBatchSize(options, DEFAULT_MINI_BATCH_SIZE);
+    const workers = options.sessionWorkers;
+    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
+      throw new OptionError('INVALID_OPTION', `sessionWorkers must be an integer >= 0, got ${workers}`);
+    }
     this.sessions = new SessionCache(runtime, {
       threads: options.threads,
       threadSpinning: options.threadSpinning,
@@ -1077,6 +1089,17 @@ export class OnnxModel implements Model, LinearHeadSource {
     return compiled;
   }
 
+  /** The worker sessions of a graph (see `sessionWorkers`); undefined where there are none. */
+  private workerSessions(
+    key: string,
+    build: () => ModelProto,
+    what: string,
+  ): Promise<SessionRunner> | undefined {
+    const count =
+      this.options.sessionWorkers ?? this.options.threads ?? this.runtime.defaultSessionWorkers ?? 0;
+    return this.sessions.workers(key, build, what, count);
+  }
+
   /** Whether the input has free dims besides the batch (a sequence length). */
   private itemDimsVary(): boolean {
     return this.mainInput.shape.slice(1).some((d) => typeof d !== 'number');
@@ -1142,7 +1165,8 @@ export class OnnxModel implements Model, LinearHeadSource {
       )
         ? sessionBatch
         : undefined;
-    const session = await this.sessions.get(`vjp:${key}`, () => built.model, `the gradient of '${output}'`);
+    const what = `the gradient of '${output}'`;
+    const session = await this.sessions.get(`vjp:${key}`, () => built.model, what);
     // Each gradient has the shape of its wrt tensor, the returned output that of `output`.
     const sameShapeAs: Record<string, string> = { [built.outputName]: output };
     built.gradNames.forEach((g, i) => (sameShapeAs[g] = wrt[i]));
@@ -1187,7 +1211,11 @@ export class OnnxModel implements Model, LinearHeadSource {
         for (const name of Object.keys(feeds))
           feeds[name] = padItems(feeds[name], feedAxes[name] ?? 0, padded);
       }
-      const result = await runBatched(this.runtime, session, feeds, names, {
+      // Calls kept in flight together go to worker sessions, made at the first such call.
+      const workers = options?.concurrent
+        ? this.workerSessions(`vjp:${key}`, () => built.model, what)
+        : undefined;
+      const result = await runBatched(this.runtime, (await workers) ?? session, feeds, names, {
         ...this.batchOptions(options, 'gradients'),
         ...(batch !== undefined ? { fixedBatch: batch } : {}),
         feedAxes,

@@ -92,15 +92,24 @@ export interface VjpResult {
   grads: TensorData[];
 }
 
+/** Options of one VJP call. */
+export interface VjpCallOptions extends BatchOptions {
+  /**
+   * The caller keeps other calls of this VJP in flight (a stream of path points or noisy copies): the call may
+   * run on a worker session beside them (see the model option `sessionWorkers`).
+   */
+  concurrent?: boolean;
+}
+
 /** Compiled vector-Jacobian product: a batch of inputs and a batch of seeds (dY has the output's shape). */
 export type VjpFunction = (
   inputs: TensorData | Record<string, TensorData>,
   dY: TensorData,
-  options?: BatchOptions,
+  options?: VjpCallOptions,
 ) => Promise<VjpResult>;
 
 /** A VJP whose seed is each item's top class, found inside the same run (see `Model.topClassVjp`). */
-export type TopClassVjpFunction = (inputs: TensorData, options?: BatchOptions) => Promise<VjpResult>;
+export type TopClassVjpFunction = (inputs: TensorData, options?: VjpCallOptions) => Promise<VjpResult>;
 
 /** What an output holds. */
 export type OutputKind = 'class-scores' | 'dense-map' | 'sequence' | 'regression';

@@ -54,7 +54,7 @@ export function withModelFlags(cmd: Command): Command {
     .option('--mini-batch-size <n>', 'images per ONNX Runtime call (default 128)')
     .option(
       '--threads <n>',
-      'ONNX Runtime intra-op threads (embed: also the worker threads of t-SNE and UMAP)',
+      'ONNX Runtime intra-op threads, and the worker sessions that run many gradient calls side by side (embed: also the worker threads of t-SNE and UMAP)',
     )
     .option('--max-pixels <n>', 'refuse images with more pixels than this (default 40000000)')
     .option('--to-gray', 'convert colour images to gray for 1-channel models')

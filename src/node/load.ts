@@ -3,6 +3,7 @@
  * inject `onnxruntime-node` as the runtime.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { FileError, ModelError, NetlensError, OptionError } from '../errors.js';
@@ -11,6 +12,7 @@ import { convertTfjsFile } from '../tfjs/node.js';
 import { checkLabels } from '../onnx/metadata.js';
 import type { OnnxRuntime } from '../onnx/runtime.js';
 import type { InputSpec } from '../types.js';
+import { SessionWorkers } from './session-workers.js';
 
 export interface LoadOptions extends OnnxModelOptions {
   /** A text file with one class label per line; overrides labels from the model and the sidecar. */
@@ -32,6 +34,9 @@ export const nodeRuntime: OnnxRuntime = {
   // Each run's outputs are new ArrayBuffers (tests/model.test.ts checks that later runs leave them alone).
   freshOutputs: true,
   preallocatedOutputs: true,
+  sessionWorkers: (model, options, count) => SessionWorkers.create(model, options, count),
+  // At most 4: each worker holds a copy of the weights, and more than four gained little where measured.
+  defaultSessionWorkers: Math.min(4, availableParallelism()),
 };
 
 function describeFsError(err: unknown, file: string, what: string): NetlensError {

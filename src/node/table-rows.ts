@@ -7,8 +7,6 @@
  * SharedArrayBuffer-backed tensors); each is filled and reduced by the same functions as on one thread, and
  * the sums are added in batch order, so the values are the same to the last bit.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { RuntimeError } from '../errors.js';
 import {
@@ -17,6 +15,7 @@ import {
   type RowStreamExecutor,
   type RowStreamSpec,
 } from '../methods/tabular/interventional.js';
+import { workerScript } from './worker-script.js';
 
 /** Batches in flight: filled ahead of the model, so the worker stays ahead even when a wake-up is late. */
 const DEPTH = 3;
@@ -30,21 +29,6 @@ export type RowWorkerReply =
   | { kind: 'rows'; index: number; rows: number; buffer: ArrayBuffer }
   | { kind: 'sums'; index: number; sums: Float64Array; output: ArrayBuffer }
   | { kind: 'error'; message: string };
-
-/** The compiled worker script; from TypeScript sources (tests) the built copy under dist/ is used. */
-function workerScript(): string {
-  const beside = fileURLToPath(new URL('./table-rows-worker.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  const built = beside.replace(
-    /([\\/])src([\\/])node([\\/])table-rows-worker\.js$/,
-    '$1dist$2node$3table-rows-worker.js',
-  );
-  if (built !== beside && existsSync(built)) return built;
-  throw new RuntimeError(
-    'RUNTIME_ERROR',
-    `table row worker script not found (looked for ${beside}); run 'npm run build' or leave rowExecutor unset`,
-  );
-}
 
 /** A promise per batch index, settled by the worker's replies. */
 class Pending<T> {
@@ -84,7 +68,9 @@ export class TableRowWorker implements RowStreamExecutor {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(workerScript());
+    const worker = new Worker(
+      workerScript('table-rows-worker', 'table row worker', 'leave rowExecutor unset'),
+    );
     // Events of a worker already replaced (closed after a failure) concern no stream now running.
     const current = () => this.worker === worker;
     worker.on('message', (reply: RowWorkerReply) => {

@@ -8,12 +8,11 @@
  *
  * The coordinating thread blocks (Atomics.wait) while the workers compute, which Node allows on its main thread.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { OptionError, RuntimeError } from '../errors.js';
 import type { Job, PhaseExecutor } from '../projection/tasks.js';
+import { workerScript } from './worker-script.js';
 
 /** Slots of the control array shared with the workers. */
 export const CONTROL = { generation: 0, phase: 1, tasks: 2, done: 3, failed: 4, next: 5, length: 6 } as const;
@@ -35,21 +34,6 @@ export function defaultTsneThreads(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
-/** The compiled worker script; from TypeScript sources (tests) the built copy under dist/ is used. */
-function workerScript(): string {
-  const beside = fileURLToPath(new URL('./tsne-worker.js', import.meta.url));
-  if (existsSync(beside)) return beside;
-  const built = beside.replace(
-    /([\\/])src([\\/])node([\\/])tsne-worker\.js$/,
-    '$1dist$2node$3tsne-worker.js',
-  );
-  if (built !== beside && existsSync(built)) return built;
-  throw new RuntimeError(
-    'RUNTIME_ERROR',
-    `t-SNE worker script not found (looked for ${beside}); run 'npm run build' or use threads: 1`,
-  );
-}
-
 export class WorkerExecutor implements PhaseExecutor {
   private readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL.length));
   private readonly message = new Uint8Array(new SharedArrayBuffer(MESSAGE_BYTES));
@@ -64,7 +48,7 @@ export class WorkerExecutor implements PhaseExecutor {
   allocate = (bytes: number): ArrayBufferLike => new SharedArrayBuffer(bytes);
 
   start(job: Job): void {
-    const script = workerScript();
+    const script = workerScript('tsne-worker', 't-SNE worker', 'use threads: 1');
     for (let index = 0; index < this.threads; index++) {
       const setup: WorkerSetup = {
         job,

@@ -7,6 +7,14 @@ import type { InferenceSession, Tensor, TensorConstructor } from 'onnxruntime-co
 export type OrtSession = InferenceSession;
 export type OrtTensor = Tensor;
 
+/** What runs a graph: an ONNX Runtime session, or copies of one on worker threads (`sessionWorkers`). */
+export interface SessionRunner {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, OrtTensor>, fetches: string[]): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+
 /** The part of an `onnxruntime-*` package netlens needs: session creation and the Tensor constructor. */
 export interface OnnxRuntime {
   InferenceSession: {
@@ -20,6 +28,17 @@ export interface OnnxRuntime {
   freshOutputs?: boolean;
   /** True when `session.run` writes into output tensors passed as fetches (onnxruntime-node). */
   preallocatedOutputs?: boolean;
+  /**
+   * Copies of one session on `count` worker threads, one intra-op thread each, that run independent calls side
+   * by side (onnxruntime-node, whose runs otherwise take turns on the JavaScript thread). Float32 in and out.
+   */
+  sessionWorkers?(
+    model: Uint8Array,
+    options: InferenceSession.SessionOptions,
+    count: number,
+  ): Promise<SessionRunner>;
+  /** Worker sessions a model gets by default: the cores the process may use (see `OnnxModelOptions.sessionWorkers`). */
+  defaultSessionWorkers?: number;
 }
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';

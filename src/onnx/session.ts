@@ -10,6 +10,7 @@ import {
   type OnnxRuntime,
   type OrtSession,
   type OrtTensor,
+  type SessionRunner,
   type SessionSettings,
 } from './runtime.js';
 
@@ -45,6 +46,7 @@ export async function createSession(
 /** Sessions keyed by a string describing what they compute (e.g. the sorted set of requested outputs). */
 export class SessionCache {
   private readonly sessions = new Map<string, Promise<OrtSession>>();
+  private readonly workerSessions = new Map<string, Promise<SessionRunner>>();
 
   constructor(
     private readonly runtime: OnnxRuntime,
@@ -71,6 +73,35 @@ export class SessionCache {
     return session;
   }
 
+  /**
+   * The cached worker sessions for `key` (see `OnnxRuntime.sessionWorkers`), `count` of them, or undefined where
+   * the runtime has none.
+   */
+  workers(
+    key: string,
+    build: () => ModelProto | Uint8Array,
+    what: string,
+    count: number,
+  ): Promise<SessionRunner> | undefined {
+    const make = this.runtime.sessionWorkers;
+    if (!make || count < 2) return undefined;
+    let runner = this.workerSessions.get(key);
+    if (!runner) {
+      const model = build();
+      const bytes = model instanceof Uint8Array ? model : encodeModel(model);
+      runner = make(bytes, sessionOptions(this.settings), count).catch((err: unknown) => {
+        throw new RuntimeError(
+          'RUNTIME_ERROR',
+          `ONNX Runtime could not create worker sessions for ${what}: ${firstLine(err)}`,
+          { cause: err },
+        );
+      });
+      this.workerSessions.set(key, runner);
+      runner.catch(() => this.workerSessions.delete(key));
+    }
+    return runner;
+  }
+
   /** A session used once and released (not cached): e.g. a probe whose outputs are asked for only once. */
   async once<T>(
     build: () => ModelProto | Uint8Array,
@@ -90,8 +121,9 @@ export class SessionCache {
   }
 
   async dispose(): Promise<void> {
-    const pending = [...this.sessions.values()];
+    const pending: Promise<SessionRunner>[] = [...this.sessions.values(), ...this.workerSessions.values()];
     this.sessions.clear();
+    this.workerSessions.clear();
     for (const session of await Promise.allSettled(pending)) {
       if (session.status === 'fulfilled') await session.value.release();
     }
@@ -106,7 +138,7 @@ export function outputSetKey(prefix: string, outputs: readonly string[]): string
 /** One unbatched run returning the raw runtime tensors (any element type): used for shape probes. */
 export async function runRaw(
   runtime: OnnxRuntime,
-  session: OrtSession,
+  session: SessionRunner,
   feeds: Record<string, TensorData>,
   outputs: readonly string[],
 ): Promise<Record<string, OrtTensor>> {
@@ -117,7 +149,7 @@ export async function runRaw(
     tensors[name] = new runtime.Tensor('float32', feed.data, feed.dims);
   }
   try {
-    return (await session.run(tensors, [...outputs])) as Record<string, OrtTensor>;
+    return await session.run(tensors, [...outputs]);
   } catch (err) {
     throw new RuntimeError('RUNTIME_ERROR', `ONNX Runtime failed to run the model: ${firstLine(err)}`, {
       cause: err,
@@ -125,7 +157,7 @@ export async function runRaw(
   }
 }
 
-function missingInputs(session: OrtSession, feeds: Record<string, TensorData>): UnsupportedError {
+function missingInputs(session: SessionRunner, feeds: Record<string, TensorData>): UnsupportedError {
   const missing = session.inputNames.filter((n) => !feeds[n]);
   return new UnsupportedError(
     'UNSUPPORTED_MODEL',
@@ -213,7 +245,7 @@ function floatResult(name: string, tensor: OrtTensor): TensorData {
  */
 export async function runBatched(
   runtime: OnnxRuntime,
-  session: OrtSession,
+  session: SessionRunner,
   feeds: Record<string, TensorData>,
   outputs: readonly string[],
   options: BatchedRunOptions = {},

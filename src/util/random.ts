@@ -6,6 +6,7 @@
  * filled from the seed by splitmix32 so that nearby seeds give unrelated streams.
  */
 import { OptionError } from '../errors.js';
+import { addZigguratNormal } from './ziggurat.js';
 
 export interface Random {
   /** Uniform 32-bit unsigned integer. */
@@ -17,8 +18,9 @@ export interface Random {
   /** Normal sample (Box–Muller). */
   normal(mean?: number, std?: number): number;
   /**
-   * Adds a normal sample to every element of `values`, in order: the same numbers as `values[i] +=
-   * normal(mean, std)` element by element, several times faster on large arrays (noise for SmoothGrad).
+   * Adds a normal sample to every element of `values`, in order, drawn by the ziggurat method (see
+   * ziggurat.ts): not the numbers `normal()` would give, but the same for the same state, and about four
+   * times faster on large arrays (noise for SmoothGrad).
    */
   addNormal(values: Float32Array, mean: number, std: number): void;
 }
@@ -95,23 +97,7 @@ export function randomFromState(state: readonly number[]): Random {
       return mean + std * r * Math.cos(theta);
     },
     addNormal(values: Float32Array, mean: number, std: number): void {
-      let i = 0;
-      if (spareNormal !== undefined && values.length > 0) {
-        values[i++] += mean + std * spareNormal;
-        spareNormal = undefined;
-      }
-      for (; i + 1 < values.length; i += 2) {
-        const r = Math.sqrt(-2 * Math.log(1 - next()));
-        const theta = 2 * Math.PI * next();
-        values[i] += mean + std * r * Math.cos(theta);
-        values[i + 1] += mean + std * (r * Math.sin(theta));
-      }
-      if (i < values.length) {
-        const r = Math.sqrt(-2 * Math.log(1 - next()));
-        const theta = 2 * Math.PI * next();
-        spareNormal = r * Math.sin(theta);
-        values[i] += mean + std * r * Math.cos(theta);
-      }
+      addZigguratNormal(values, mean, std, nextUint32, next);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OptionError } from '../../src/errors.js';
 import { createRandom, randomFromState } from '../../src/util/random.js';
+import { zigguratTables } from '../../src/util/ziggurat.js';
 
 describe('seeded random', () => {
   it('is xoshiro128** 1.1 (checked against a BigInt transcription of the reference C code)', () => {
@@ -63,30 +64,110 @@ describe('seeded random', () => {
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(500);
   });
 
-  it('addNormal adds the numbers normal() draws, in the same order, whatever the spare and the length', () => {
-    for (const [before, length] of [
-      [0, 9],
-      [1, 9],
-      [1, 10],
-      [0, 1],
-      [3, 0],
-    ]) {
-      const bulk = createRandom(7);
-      const single = createRandom(7);
-      for (let i = 0; i < before; i++) expect(bulk.normal()).toBe(single.normal());
-      const base = Float32Array.from({ length }, (_, i) => i / 3 - 1);
-      const added = Float32Array.from(base);
-      bulk.addNormal(added, 0.25, 0.3);
-      const expected = Float32Array.from(base);
-      for (let i = 0; i < length; i++) expected[i] += single.normal(0.25, 0.3);
-      expect(Array.from(added)).toEqual(Array.from(expected));
-      // Both streams stay in step afterwards (the spare included).
-      expect(bulk.normal()).toBe(single.normal());
-      expect(bulk.next()).toBe(single.next());
+  it('addNormal adds mean + std · z, the same numbers for the same state, and nothing outside the array', () => {
+    const base = Float32Array.from({ length: 1000 }, (_, i) => i / 7);
+    const a = Float32Array.from(base);
+    const b = Float32Array.from(base);
+    createRandom(7).addNormal(a.subarray(10, 990), 0.25, 0.3);
+    createRandom(7).addNormal(b.subarray(10, 990), 0.25, 0.3);
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(a.subarray(0, 10))).toEqual(Array.from(base.subarray(0, 10)));
+    expect(Array.from(a.subarray(990))).toEqual(Array.from(base.subarray(990)));
+    const c = Float32Array.from(base);
+    createRandom(8).addNormal(c.subarray(10, 990), 0.25, 0.3);
+    expect(Array.from(c)).not.toEqual(Array.from(a));
+    // std 0 leaves only the mean.
+    const d = new Float32Array(5);
+    createRandom(7).addNormal(d, 1.5, 0);
+    expect(Array.from(d)).toEqual([1.5, 1.5, 1.5, 1.5, 1.5]);
+  });
+
+  it("the ziggurat's layers all have the area V, the top one included (R and V agree), the base with its tail", () => {
+    const { x, f, r, v } = zigguratTables();
+    expect(x[1]).toBe(r);
+    expect(x[256]).toBe(0);
+    for (let i = 1; i < 256; i++) expect(Math.abs(x[i] * (f[i + 1] - f[i]) - v)).toBeLessThan(1e-9 * v);
+    // The top layer closes the recursion only if R and V belong together (Marsaglia & Tsang's pair for 256).
+    expect(Math.abs(x[255] * (1 - f[255]) - v)).toBeLessThan(1e-6 * v);
+    const tail = Math.sqrt(2 * Math.PI) * (1 - phi(r));
+    expect(Math.abs(r * f[1] + tail - v)).toBeLessThan(1e-5 * v);
+    expect(x[0] * f[1]).toBeCloseTo(v, 15);
+  });
+
+  it('addNormal draws N(0, 1): Kolmogorov–Smirnov against Φ, the tail beyond the base layer, the moments', () => {
+    const n = 1_000_000;
+    // Where the ziggurat's base layer ends and its tail sampler takes over.
+    const R = 3.6541528853610088;
+    const z = new Float32Array(n);
+    createRandom(11).addNormal(z, 0, 1);
+    let sum = 0;
+    let squares = 0;
+    let tail = 0;
+    for (const v of z) {
+      sum += v;
+      squares += v * v;
+      if (Math.abs(v) > R) tail++;
     }
+    expect(Math.abs(sum / n)).toBeLessThan(5 / Math.sqrt(n));
+    // Var(z²) = 2: five standard errors.
+    expect(Math.abs(squares / n - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
+    // P(|z| > R) = 2 (1 − Φ(R)) ≈ 2.58e-4: the tail sampler's share, within five binomial standard errors.
+    const pTail = 2 * (1 - phi(R));
+    expect(Math.abs(tail - n * pTail)).toBeLessThan(5 * Math.sqrt(n * pTail));
+    // The largest gap between the empirical and the normal CDF: 1.95 / √n is the 0.1 % critical value.
+    const sorted = Float64Array.from(z).sort();
+    let d = 0;
+    for (let i = 0; i < n; i++) {
+      const f = phi(sorted[i]);
+      d = Math.max(d, Math.abs(f - i / n), Math.abs(f - (i + 1) / n));
+    }
+    expect(d).toBeLessThan(1.95 / Math.sqrt(n));
+    // Pearson's χ² over 200 bins of equal probability (199 degrees of freedom; 0.1 % critical value 267).
+    const bins = 200;
+    let chi2 = 0;
+    let at = 0;
+    for (let b = 1; b <= bins; b++) {
+      let count = 0;
+      while (at < n && (b === bins || phi(sorted[at]) < b / bins)) {
+        count++;
+        at++;
+      }
+      chi2 += (count - n / bins) ** 2 / (n / bins);
+    }
+    expect(chi2).toBeLessThan(267);
+    // Beyond R the excess z − R has mean φ(R) / (1 − Φ(R)) − R (the tail sampler's shape, not just its share).
+    const excess = Array.from(z, Math.abs)
+      .filter((v) => v > R)
+      .map((v) => v - R);
+    const mean = excess.reduce((a, b) => a + b, 0) / excess.length;
+    const spread = Math.sqrt(excess.reduce((a, b) => a + (b - mean) ** 2, 0) / excess.length);
+    const expected = Math.exp(-0.5 * R * R) / Math.sqrt(2 * Math.PI) / (1 - phi(R)) - R;
+    expect(Math.abs(mean - expected)).toBeLessThan((5 * spread) / Math.sqrt(excess.length));
   });
 
   it('rejects a non-integer seed', () => {
     expect(() => createRandom(1.5)).toThrow(OptionError);
   });
 });
+
+/** Standard normal CDF through erfc (Numerical Recipes' Chebyshev fit, relative error < 1.2e-7). */
+function phi(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * z);
+  const poly =
+    -z * z -
+    1.26551223 +
+    t *
+      (1.00002368 +
+        t *
+          (0.37409196 +
+            t *
+              (0.09678418 +
+                t *
+                  (-0.18628806 +
+                    t *
+                      (0.27886807 +
+                        t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  const erfc = t * Math.exp(poly);
+  return x >= 0 ? 1 - 0.5 * erfc : 0.5 * erfc;
+}

@@ -91,6 +91,12 @@ import type {
  */
 const MAX_FIRST_LAYER_SHIFTS = 2 ** 24;
 
+/**
+ * Worker sessions a model makes for many gradient calls: two, sharing the thread budget. More copies of the
+ * weights gained little on two cores, and on more cores each worker gets more intra-op threads instead.
+ */
+const DEFAULT_SESSION_WORKERS = 2;
+
 export interface OnnxModelOptions {
   /** Class labels; override the model's `netlens.labels` metadata. */
   labels?: string[];
@@ -110,10 +116,11 @@ export interface OnnxModelOptions {
   /** Whether idle intra-op threads spin: only while a run lasts (default), always, or never; see `SessionSettings`. */
   threadSpinning?: boolean;
   /**
-   * Worker threads, each with a one-thread copy of a gradient session, that run a method's many gradient calls
-   * side by side (integrated gradients' path points, SmoothGrad's noisy copies, a batch of large images) where
-   * the runtime has them (Node). Default: `threads` when given, else the cores (at most 4); 0 or 1 runs every
-   * call on the calling thread's session.
+   * Worker threads, each with a copy of a gradient session, that run a method's many gradient calls side by side
+   * (integrated gradients' path points, SmoothGrad's noisy copies, a batch of large images) where the runtime has
+   * them (Node). They share the thread budget (`threads`, else the cores): 2 workers of one thread each on two
+   * cores. Default 2 where the budget is at least 2; 0 or 1 runs every call on the calling thread's session.
+   * Each worker holds its own copy of the gradient graph's weights.
    */
   sessionWorkers?: number;
   graphOptimizationLevel?: GraphOptimizationLevel;
@@ -1095,9 +1102,9 @@ export class OnnxModel implements Model, LinearHeadSource {
     build: () => ModelProto,
     what: string,
   ): Promise<SessionRunner> | undefined {
-    const count =
-      this.options.sessionWorkers ?? this.options.threads ?? this.runtime.defaultSessionWorkers ?? 0;
-    return this.sessions.workers(key, build, what, count);
+    const budget = this.options.threads ?? this.runtime.cores ?? 1;
+    const count = this.options.sessionWorkers ?? (budget >= 2 ? DEFAULT_SESSION_WORKERS : 0);
+    return this.sessions.workers(key, build, what, count, budget);
   }
 
   /** Whether the input has free dims besides the batch (a sequence length). */
@@ -1166,7 +1173,8 @@ export class OnnxModel implements Model, LinearHeadSource {
         ? sessionBatch
         : undefined;
     const what = `the gradient of '${output}'`;
-    const session = await this.sessions.get(`vjp:${key}`, () => built.model, what);
+    // Made at the first call it serves: calls kept in flight go to the worker sessions instead.
+    const session = () => this.sessions.get(`vjp:${key}`, () => built.model, what);
     // Each gradient has the shape of its wrt tensor, the returned output that of `output`.
     const sameShapeAs: Record<string, string> = { [built.outputName]: output };
     built.gradNames.forEach((g, i) => (sameShapeAs[g] = wrt[i]));
@@ -1215,7 +1223,7 @@ export class OnnxModel implements Model, LinearHeadSource {
       const workers = options?.concurrent
         ? this.workerSessions(`vjp:${key}`, () => built.model, what)
         : undefined;
-      const result = await runBatched(this.runtime, (await workers) ?? session, feeds, names, {
+      const result = await runBatched(this.runtime, (await workers) ?? (await session()), feeds, names, {
         ...this.batchOptions(options, 'gradients'),
         ...(batch !== undefined ? { fixedBatch: batch } : {}),
         feedAxes,

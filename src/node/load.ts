@@ -35,8 +35,7 @@ export const nodeRuntime: OnnxRuntime = {
   freshOutputs: true,
   preallocatedOutputs: true,
   sessionWorkers: (model, options, count) => SessionWorkers.create(model, options, count),
-  // At most 4: each worker holds a copy of the weights, and more than four gained little where measured.
-  defaultSessionWorkers: Math.min(4, availableParallelism()),
+  cores: availableParallelism(),
 };
 
 function describeFsError(err: unknown, file: string, what: string): NetlensError {

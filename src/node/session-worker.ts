@@ -9,7 +9,12 @@ let session: ort.InferenceSession | undefined;
 async function handle(request: SessionWorkerRequest): Promise<void> {
   if (request.kind === 'create') {
     session = await ort.InferenceSession.create(request.model, request.options);
-    reply({ kind: 'ready', inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
+    // The bytes go back (to the next worker): held here, they would wait for a collection that may not come.
+    const { model } = request;
+    reply(
+      { kind: 'ready', inputNames: [...session.inputNames], outputNames: [...session.outputNames], model },
+      [model.buffer as ArrayBuffer],
+    );
     return;
   }
   if (!session) throw new Error('run before the session was made');

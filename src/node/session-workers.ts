@@ -1,10 +1,10 @@
 /**
- * Copies of one ONNX Runtime session on worker threads, one intra-op thread each, that run independent calls
- * side by side. ONNX Runtime for Node runs a session synchronously on the JavaScript thread, so calls left in
- * flight there take turns, and one session's intra-op threads scale poorly on a single small item: the
- * gradient of MobileNetV2 at 224², one image per call on two cores, took 14.0–14.7 ms an image on two
- * one-thread workers against 17.8–18.4 ms on one two-thread session. Each worker holds its own copy of the
- * weights; workers are referenced only while they run, so an idle pool never keeps Node alive.
+ * Copies of one ONNX Runtime session on worker threads that run independent calls side by side. ONNX Runtime
+ * for Node runs a session synchronously on the JavaScript thread, so calls left in flight there take turns, and
+ * one session's intra-op threads scale poorly on a single small item: the gradient of MobileNetV2 at 224², one
+ * image per call on two cores, took 14.0–14.7 ms an image on two one-thread workers against 17.8–18.4 ms on one
+ * two-thread session. Each worker holds its own copy of the weights; workers are referenced only while they
+ * run, so an idle pool never keeps Node alive.
  */
 import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
@@ -22,7 +22,7 @@ export type SessionWorkerRequest =
   | { kind: 'run'; feeds: Record<string, WireTensor>; fetches: string[] };
 
 export type SessionWorkerReply =
-  | { kind: 'ready'; inputNames: string[]; outputNames: string[] }
+  | { kind: 'ready'; inputNames: string[]; outputNames: string[]; model: Uint8Array }
   | { kind: 'result'; outputs: Record<string, WireTensor> }
   | { kind: 'error'; message: string };
 
@@ -79,7 +79,11 @@ export class SessionWorkers implements SessionRunner {
     this.idle = [...slots];
   }
 
-  /** `count` workers, each with a one-thread session of `model` made with `options`. */
+  /**
+   * `count` workers, each with a session of `model` made with `options` (their intra-op threads included). The
+   * bytes go from worker to worker, each making its session and handing them back: they are never held twice
+   * in JavaScript, and `model`'s buffer is taken over.
+   */
   static async create(
     model: Uint8Array,
     options: ort.InferenceSession.SessionOptions,
@@ -94,14 +98,19 @@ export class SessionWorkers implements SessionRunner {
     const script = workerScript('session-worker', 'session worker', 'set sessionWorkers: 0');
     // The process's own flags (--eval, --input-type, a profiler's) are not the workers'.
     const slots = Array.from({ length: count }, () => new WorkerSlot(new Worker(script, { execArgv: [] })));
-    const perWorker = { ...options, intraOpNumThreads: 1, interOpNumThreads: 1 };
     try {
-      const replies = await Promise.all(
-        slots.map((slot) => slot.request({ kind: 'create', model, options: perWorker })),
-      );
-      const ready = replies[0];
-      if (ready.kind !== 'ready') throw new Error(`unexpected reply '${ready.kind}'`);
-      return new SessionWorkers(slots, ready.inputNames, ready.outputNames);
+      let bytes = model;
+      let names: { inputNames: string[]; outputNames: string[] } | undefined;
+      for (const slot of slots) {
+        const reply = await slot.request({ kind: 'create', model: bytes, options }, [
+          bytes.buffer as ArrayBuffer,
+        ]);
+        if (reply.kind !== 'ready') throw new Error(`unexpected reply '${reply.kind}'`);
+        bytes = reply.model;
+        names = reply;
+      }
+      if (!names) throw new Error('no workers');
+      return new SessionWorkers(slots, names.inputNames, names.outputNames);
     } catch (error) {
       await Promise.all(slots.map((slot) => slot.terminate()));
       throw error;

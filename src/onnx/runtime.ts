@@ -29,16 +29,17 @@ export interface OnnxRuntime {
   /** True when `session.run` writes into output tensors passed as fetches (onnxruntime-node). */
   preallocatedOutputs?: boolean;
   /**
-   * Copies of one session on `count` worker threads, one intra-op thread each, that run independent calls side
-   * by side (onnxruntime-node, whose runs otherwise take turns on the JavaScript thread). Float32 in and out.
+   * Copies of one session on `count` worker threads that run independent calls side by side (onnxruntime-node,
+   * whose runs otherwise take turns on the JavaScript thread), each made with `options` (its intra-op threads
+   * included). Takes over `model`'s buffer. Float32 in and out.
    */
   sessionWorkers?(
     model: Uint8Array,
     options: InferenceSession.SessionOptions,
     count: number,
   ): Promise<SessionRunner>;
-  /** Worker sessions a model gets by default: the cores the process may use (see `OnnxModelOptions.sessionWorkers`). */
-  defaultSessionWorkers?: number;
+  /** The cores the process may use, where the runtime can tell (the default thread budget of worker sessions). */
+  cores?: number;
 }
 
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';

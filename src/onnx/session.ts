@@ -74,22 +74,25 @@ export class SessionCache {
   }
 
   /**
-   * The cached worker sessions for `key` (see `OnnxRuntime.sessionWorkers`), `count` of them, or undefined where
-   * the runtime has none.
+   * The cached worker sessions for `key` (see `OnnxRuntime.sessionWorkers`): `count` of them, sharing the cache's
+   * thread budget (its `threads`, else `budget`) between them; undefined where the runtime has none.
    */
   workers(
     key: string,
     build: () => ModelProto | Uint8Array,
     what: string,
     count: number,
+    budget: number,
   ): Promise<SessionRunner> | undefined {
     const make = this.runtime.sessionWorkers;
     if (!make || count < 2) return undefined;
     let runner = this.workerSessions.get(key);
     if (!runner) {
       const model = build();
-      const bytes = model instanceof Uint8Array ? model : encodeModel(model);
-      runner = make(bytes, sessionOptions(this.settings), count).catch((err: unknown) => {
+      // Handed over to the workers: never a buffer someone else holds.
+      const bytes = model instanceof Uint8Array ? model.slice() : encodeModel(model);
+      const threads = Math.max(1, Math.floor((this.settings.threads ?? budget) / count));
+      runner = make(bytes, sessionOptions({ ...this.settings, threads }), count).catch((err: unknown) => {
         throw new RuntimeError(
           'RUNTIME_ERROR',
           `ONNX Runtime could not create worker sessions for ${what}: ${firstLine(err)}`,

@@ -41,7 +41,7 @@ describe('SessionWorkers', () => {
   let workers: SessionWorkers;
   let direct: ort.InferenceSession;
   beforeAll(async () => {
-    workers = await SessionWorkers.create(bytes, {}, 2);
+    workers = await SessionWorkers.create(bytes.slice(), {}, 2);
     direct = await ort.InferenceSession.create(bytes);
   });
   afterAll(async () => {
@@ -78,11 +78,11 @@ describe('SessionWorkers', () => {
 
   it('refuses bytes that are not a model, and a count below 1', async () => {
     await expect(SessionWorkers.create(new Uint8Array([1, 2, 3]), {}, 2)).rejects.toThrow();
-    await expect(SessionWorkers.create(bytes, {}, 0)).rejects.toThrow(/count/);
+    await expect(SessionWorkers.create(bytes.slice(), {}, 0)).rejects.toThrow(/count/);
   });
 
   it('refuses runs once released', async () => {
-    const one = await SessionWorkers.create(bytes, {}, 1);
+    const one = await SessionWorkers.create(bytes.slice(), {}, 1);
     await one.release();
     await expect(one.run(feeds(x.data.subarray(0, 12288)), ['probabilities'])).rejects.toThrow(/released/);
   });
@@ -104,18 +104,21 @@ describe('SessionWorkers', () => {
 });
 
 describe('a model with worker sessions', () => {
-  /** The Node runtime, recording the worker counts asked for. */
-  function spied(): { runtime: OnnxRuntime; asked: number[] } {
+  /** The Node runtime on `cores` cores, recording the worker counts asked for and each one's threads. */
+  function spied(cores = 2): { runtime: OnnxRuntime; asked: number[]; threads: (number | undefined)[] } {
     const asked: number[] = [];
+    const threads: (number | undefined)[] = [];
     const make = nodeRuntime.sessionWorkers as NonNullable<OnnxRuntime['sessionWorkers']>;
     const runtime: OnnxRuntime = {
       ...nodeRuntime,
+      cores,
       sessionWorkers: (model, options, count): Promise<SessionRunner> => {
         asked.push(count);
+        threads.push(options.intraOpNumThreads);
         return make(model, options, count);
       },
     };
-    return { runtime, asked };
+    return { runtime, asked, threads };
   }
 
   const opened: OnnxModel[] = [];
@@ -153,16 +156,40 @@ describe('a model with worker sessions', () => {
     expect(withWorkers.asked).toEqual([2]);
   });
 
+  it('shares the thread budget between two workers by default', async () => {
+    const options = { target: 1, numSteps: 50, miniBatchSize: 8 };
+    for (const [cores, threads, workers, each] of [
+      [2, undefined, 2, 1],
+      [8, undefined, 2, 4],
+      [8, 2, 2, 1],
+      [8, 6, 3, 2],
+    ] as const) {
+      const spy = spied(cores);
+      const model = await OnnxModel.create(bytes, spy.runtime, {
+        threads,
+        sessionWorkers: workers === 2 ? undefined : workers,
+      });
+      opened.push(model);
+      await integratedGradients(model, x, options);
+      expect([spy.asked, spy.threads]).toEqual([[workers], [each]]);
+    }
+  });
+
   it('leaves a few calls, and one-thread models, on the calling thread', async () => {
     const few = spied();
     const model = await open(few.runtime, 2);
     await integratedGradients(model, x, { target: 1, numSteps: 8, miniBatchSize: 8 });
     expect(few.asked).toEqual([]);
-    const oneThread = spied();
-    const threaded = await OnnxModel.create(bytes, oneThread.runtime, { threads: 1 });
-    opened.push(threaded);
-    await integratedGradients(threaded, x, { target: 1, numSteps: 50, miniBatchSize: 8 });
-    expect(oneThread.asked).toEqual([]);
+    for (const [cores, threads] of [
+      [2, 1],
+      [1, undefined],
+    ] as const) {
+      const oneThread = spied(cores);
+      const threaded = await OnnxModel.create(bytes, oneThread.runtime, { threads });
+      opened.push(threaded);
+      await integratedGradients(threaded, x, { target: 1, numSteps: 50, miniBatchSize: 8 });
+      expect(oneThread.asked).toEqual([]);
+    }
   });
 
   it('rejects a worker count that is not an integer >= 0', async () => {

@@ -30,10 +30,12 @@ export interface DerivedGradientRun {
 
 /**
  * Calls kept in flight once a run has at least MIN_CALLS_FOR_WORKERS of them: each may go to one of the
- * model's worker sessions (`sessionWorkers`, at most 4 by default), which pays once their start-up (about
- * 0.1 s for MobileNetV2's gradient) is spread over a few calls. The results are still taken in job order.
+ * model's worker sessions (`sessionWorkers`, 2 by default), which pays once their start-up (about
+ * 0.1 s for MobileNetV2's gradient) is spread over a few calls. Up to 8 in flight keep a larger pool busy too,
+ * each call at most 2^18 input values (see call-size.ts) unless one item is larger. The results are still
+ * taken in job order.
  */
-const IN_FLIGHT = 4;
+const IN_FLIGHT = 8;
 const MIN_CALLS_FOR_WORKERS = 4;
 
 export async function runDerivedGradients(run: DerivedGradientRun): Promise<void> {

@@ -8,6 +8,10 @@ on them. Run: /usr/bin/python3 tools/bench/torch_gradcam.py
 import statistics
 import time
 
+import blas_threads
+
+blas_threads.pin(2)  # before torch: see blas_threads.py
+
 import torch
 import torch.nn.functional as F
 import torchvision

@@ -14,6 +14,10 @@ import os
 import statistics
 import time
 
+import blas_threads
+
+blas_threads.pin(2)  # before torch: see blas_threads.py
+
 import torch
 import torchvision
 

@@ -136,8 +136,8 @@ export async function integratedGradients(
       (j, grad) => {
         const item = Math.floor(j / steps);
         const w = weights[j - item * steps];
-        const dst = item * path.size;
-        for (let i = 0; i < path.size; i++) summed[dst + i] += w * grad[i];
+        const sums = summed.subarray(item * path.size, (item + 1) * path.size);
+        for (let i = 0; i < sums.length; i++) sums[i] += w * grad[i];
       },
       options,
     );
@@ -201,10 +201,13 @@ function pathDirection(path: PathSetup, item: number): Float32Array {
 
 function writePathPoint(path: PathSetup, buffer: Float32Array, offset: number, job: PathJob): void {
   const x = Math.floor(job.item / path.perImage) * path.size;
-  for (let i = 0; i < path.size; i++) {
-    const b = path.baseline.data[x + i];
-    buffer[offset + i] = b + job.alpha * (path.input.data[x + i] - b);
-  }
+  // Locals, not property reads per element: this runs once per path point on every pixel.
+  const { size } = path;
+  const { alpha } = job;
+  const baseline = path.baseline.data.subarray(x, x + size);
+  const input = path.input.data.subarray(x, x + size);
+  const out = buffer.subarray(offset, offset + size);
+  for (let i = 0; i < size; i++) out[i] = baseline[i] + alpha * (input[i] - baseline[i]);
 }
 
 /** f (the seed's linear functional of the target tensor) at path points, in chunks of miniBatchSize. */

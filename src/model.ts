@@ -79,7 +79,7 @@ import type {
   TensorData,
   TensorInfo,
   TopClassVjpFunction,
-  VjpCallOptions,
+  CallOptions,
   VjpFunction,
   VjpRequest,
   VjpResult,
@@ -293,7 +293,7 @@ interface ProbeResult {
 type SeededVjp = (
   inputs: TensorData | Record<string, TensorData>,
   dY: TensorData | undefined,
-  options?: VjpCallOptions,
+  options?: CallOptions,
 ) => Promise<VjpResult>;
 
 export class OnnxModel implements Model, LinearHeadSource {

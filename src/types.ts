@@ -93,7 +93,7 @@ export interface VjpResult {
 }
 
 /** Options of one VJP call. */
-export interface VjpCallOptions extends BatchOptions {
+export interface CallOptions extends BatchOptions {
   /**
    * The caller keeps other calls of this VJP in flight (a stream of path points or noisy copies): the call may
    * run on a worker session beside them (see the model option `sessionWorkers`).
@@ -105,11 +105,11 @@ export interface VjpCallOptions extends BatchOptions {
 export type VjpFunction = (
   inputs: TensorData | Record<string, TensorData>,
   dY: TensorData,
-  options?: VjpCallOptions,
+  options?: CallOptions,
 ) => Promise<VjpResult>;
 
 /** A VJP whose seed is each item's top class, found inside the same run (see `Model.topClassVjp`). */
-export type TopClassVjpFunction = (inputs: TensorData, options?: VjpCallOptions) => Promise<VjpResult>;
+export type TopClassVjpFunction = (inputs: TensorData, options?: CallOptions) => Promise<VjpResult>;
 
 /** What an output holds. */
 export type OutputKind = 'class-scores' | 'dense-map' | 'sequence' | 'regression';

@@ -12,7 +12,7 @@ import { convertTfjsFile } from '../tfjs/node.js';
 import { checkLabels } from '../onnx/metadata.js';
 import type { OnnxRuntime } from '../onnx/runtime.js';
 import type { InputSpec } from '../types.js';
-import { SessionWorkers } from './session-workers.js';
+import { WorkerPool } from './session-workers.js';
 
 export interface LoadOptions extends OnnxModelOptions {
   /** A text file with one class label per line; overrides labels from the model and the sidecar. */
@@ -34,7 +34,7 @@ export const nodeRuntime: OnnxRuntime = {
   // Each run's outputs are new ArrayBuffers (tests/model.test.ts checks that later runs leave them alone).
   freshOutputs: true,
   preallocatedOutputs: true,
-  sessionWorkers: (model, options, count) => SessionWorkers.create(model, options, count),
+  workerPool: (count) => new WorkerPool(count),
   cores: availableParallelism(),
 };
 

@@ -1,14 +1,15 @@
-/** Worker thread of SessionWorkers (session-workers.ts): one ONNX Runtime session, one run at a time. */
+/** Worker thread of WorkerPool (session-workers.ts): ONNX Runtime sessions by key, one request at a time. */
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type { SessionWorkerReply, SessionWorkerRequest, WireTensor } from './session-workers.js';
 
 const port = parentPort;
-let session: ort.InferenceSession | undefined;
+const sessions = new Map<number, ort.InferenceSession>();
 
 async function handle(request: SessionWorkerRequest): Promise<void> {
   if (request.kind === 'create') {
-    session = await ort.InferenceSession.create(request.model, request.options);
+    const session = await ort.InferenceSession.create(request.model, request.options);
+    sessions.set(request.key, session);
     // The bytes go back (to the next worker): held here, they would wait for a collection that may not come.
     const { model } = request;
     reply(
@@ -17,7 +18,14 @@ async function handle(request: SessionWorkerRequest): Promise<void> {
     );
     return;
   }
-  if (!session) throw new Error('run before the session was made');
+  if (request.kind === 'drop') {
+    await sessions.get(request.key)?.release();
+    sessions.delete(request.key);
+    reply({ kind: 'dropped' });
+    return;
+  }
+  const session = sessions.get(request.key);
+  if (!session) throw new Error(`no session ${request.key} on this worker`);
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, t] of Object.entries(request.feeds))
     feeds[name] = new ort.Tensor('float32', t.data, t.dims);

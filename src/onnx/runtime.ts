@@ -7,11 +7,21 @@ import type { InferenceSession, Tensor, TensorConstructor } from 'onnxruntime-co
 export type OrtSession = InferenceSession;
 export type OrtTensor = Tensor;
 
-/** What runs a graph: an ONNX Runtime session, or copies of one on worker threads (`sessionWorkers`). */
+/** What runs a graph: an ONNX Runtime session, or copies of one on worker threads (`SessionPool`). */
 export interface SessionRunner {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   run(feeds: Record<string, OrtTensor>, fetches: string[]): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+
+/** Worker threads holding copies of sessions (see `OnnxRuntime.workerPool`). */
+export interface SessionPool {
+  /**
+   * A session of `model` made with `options` (its intra-op threads included) on every worker; its calls run on
+   * whichever worker is free. Takes over `model`'s buffer. Float32 in and out.
+   */
+  session(model: Uint8Array, options: InferenceSession.SessionOptions): Promise<SessionRunner>;
   release(): Promise<void>;
 }
 
@@ -29,15 +39,10 @@ export interface OnnxRuntime {
   /** True when `session.run` writes into output tensors passed as fetches (onnxruntime-node). */
   preallocatedOutputs?: boolean;
   /**
-   * Copies of one session on `count` worker threads that run independent calls side by side (onnxruntime-node,
-   * whose runs otherwise take turns on the JavaScript thread), each made with `options` (its intra-op threads
-   * included). Takes over `model`'s buffer. Float32 in and out.
+   * `count` worker threads that hold copies of sessions and run independent calls side by side
+   * (onnxruntime-node, whose runs otherwise take turns on the JavaScript thread).
    */
-  sessionWorkers?(
-    model: Uint8Array,
-    options: InferenceSession.SessionOptions,
-    count: number,
-  ): Promise<SessionRunner>;
+  workerPool?(count: number): SessionPool;
   /** The cores the process may use, where the runtime can tell (the default thread budget of worker sessions). */
   cores?: number;
 }

@@ -10,6 +10,7 @@ import {
   type OnnxRuntime,
   type OrtSession,
   type OrtTensor,
+  type SessionPool,
   type SessionRunner,
   type SessionSettings,
 } from './runtime.js';
@@ -47,6 +48,7 @@ export async function createSession(
 export class SessionCache {
   private readonly sessions = new Map<string, Promise<OrtSession>>();
   private readonly workerSessions = new Map<string, Promise<SessionRunner>>();
+  private pool: SessionPool | undefined;
 
   constructor(
     private readonly runtime: OnnxRuntime,
@@ -74,8 +76,8 @@ export class SessionCache {
   }
 
   /**
-   * The cached worker sessions for `key` (see `OnnxRuntime.sessionWorkers`): `count` of them, sharing the cache's
-   * thread budget (its `threads`, else `budget`) between them; undefined where the runtime has none.
+   * The cached worker sessions for `key` on the cache's pool of `count` workers (see `OnnxRuntime.workerPool`),
+   * which share the cache's thread budget (its `threads`, else `budget`); undefined where the runtime has none.
    */
   workers(
     key: string,
@@ -84,15 +86,16 @@ export class SessionCache {
     count: number,
     budget: number,
   ): Promise<SessionRunner> | undefined {
-    const make = this.runtime.sessionWorkers;
-    if (!make || count < 2) return undefined;
+    const makePool = this.runtime.workerPool;
+    if (!makePool || count < 2) return undefined;
     let runner = this.workerSessions.get(key);
     if (!runner) {
+      const pool = (this.pool ??= makePool(count));
       const model = build();
       // Handed over to the workers: never a buffer someone else holds.
       const bytes = model instanceof Uint8Array ? model.slice() : encodeModel(model);
       const threads = Math.max(1, Math.floor((this.settings.threads ?? budget) / count));
-      runner = make(bytes, sessionOptions({ ...this.settings, threads }), count).catch((err: unknown) => {
+      runner = pool.session(bytes, sessionOptions({ ...this.settings, threads })).catch((err: unknown) => {
         throw new RuntimeError(
           'RUNTIME_ERROR',
           `ONNX Runtime could not create worker sessions for ${what}: ${firstLine(err)}`,
@@ -124,9 +127,12 @@ export class SessionCache {
   }
 
   async dispose(): Promise<void> {
-    const pending: Promise<SessionRunner>[] = [...this.sessions.values(), ...this.workerSessions.values()];
+    const pending: Promise<SessionRunner>[] = [...this.sessions.values()];
     this.sessions.clear();
     this.workerSessions.clear();
+    // The workers go with every session they hold.
+    await this.pool?.release();
+    this.pool = undefined;
     for (const session of await Promise.allSettled(pending)) {
       if (session.status === 'fulfilled') await session.value.release();
     }

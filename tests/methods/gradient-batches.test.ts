@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { runDerivedGradients } from '../../src/methods/attribution/gradient-batches.js';
-import type { TensorData, VjpCallOptions, VjpFunction } from '../../src/types.js';
+import type { TensorData, CallOptions, VjpFunction } from '../../src/types.js';
 
 /** A VJP whose gradient is 2·x and output the seed, each call finishing after `delay(call)` ms. */
 function slowVjp(delay: (call: number) => number, fail?: number) {
   const seen: { concurrent: boolean; items: number }[] = [];
   let inFlight = 0;
   let most = 0;
-  const vjp: VjpFunction = async (inputs, dY, options?: VjpCallOptions) => {
+  const vjp: VjpFunction = async (inputs, dY, options?: CallOptions) => {
     const call = seen.length;
     seen.push({ concurrent: options?.concurrent === true, items: dY.dims[0] });
     inFlight++;

@@ -12,8 +12,8 @@ import { OptionError } from '../../src/errors.js';
 import { integratedGradients, noiseTunnel, saliency } from '../../src/methods/attribution/index.js';
 import { OnnxModel } from '../../src/model.js';
 import { nodeRuntime } from '../../src/node/load.js';
-import { SessionWorkers } from '../../src/node/session-workers.js';
-import type { OnnxRuntime, SessionRunner } from '../../src/onnx/runtime.js';
+import { WorkerPool } from '../../src/node/session-workers.js';
+import type { OnnxRuntime, SessionPool, SessionRunner } from '../../src/onnx/runtime.js';
 import type { TensorData } from '../../src/types.js';
 import { lcgValues } from '../methods/linear-models.js';
 
@@ -37,15 +37,17 @@ function maxAbs(a: ArrayLike<number>): number {
   return m;
 }
 
-describe('SessionWorkers', () => {
-  let workers: SessionWorkers;
+describe('WorkerPool', () => {
+  let pool: WorkerPool;
+  let workers: SessionRunner;
   let direct: ort.InferenceSession;
   beforeAll(async () => {
-    workers = await SessionWorkers.create(bytes.slice(), {}, 2);
+    pool = new WorkerPool(2);
+    workers = await pool.session(bytes.slice(), {});
     direct = await ort.InferenceSession.create(bytes);
   });
   afterAll(async () => {
-    await workers.release();
+    await pool.release();
     await direct.release();
   });
 
@@ -76,24 +78,44 @@ describe('SessionWorkers', () => {
     expect(ok[output].dims).toEqual([1, 4]);
   });
 
+  it('holds several sessions, each run on its own graph, and drops one without the others', async () => {
+    // A second session of the same model on the same workers, then released.
+    const second = await pool.session(bytes.slice(), {});
+    const output = direct.outputNames[0];
+    const item = feeds(x.data.subarray(0, 12288));
+    const [a, b] = await Promise.all([workers.run(item, [output]), second.run(item, [output])]);
+    expect(Array.from(b[output].data as Float32Array)).toEqual(Array.from(a[output].data as Float32Array));
+    await second.release();
+    await expect(second.run(item, [output])).rejects.toThrow(/no session/);
+    expect((await workers.run(item, [output]))[output].dims).toEqual([1, 4]);
+  });
+
   it('refuses bytes that are not a model, and a count below 1', async () => {
-    await expect(SessionWorkers.create(new Uint8Array([1, 2, 3]), {}, 2)).rejects.toThrow();
-    await expect(SessionWorkers.create(bytes.slice(), {}, 0)).rejects.toThrow(/count/);
+    await expect(pool.session(new Uint8Array([1, 2, 3]), {})).rejects.toThrow();
+    expect(() => new WorkerPool(0)).toThrow(/count/);
+    // The pool still works after a refused session.
+    expect(
+      (await workers.run(feeds(x.data.subarray(0, 12288)), ['probabilities'])).probabilities.dims,
+    ).toEqual([1, 4]);
   });
 
   it('refuses runs once released', async () => {
-    const one = await SessionWorkers.create(bytes.slice(), {}, 1);
+    const one = new WorkerPool(1);
+    const session = await one.session(bytes.slice(), {});
     await one.release();
-    await expect(one.run(feeds(x.data.subarray(0, 12288)), ['probabilities'])).rejects.toThrow(/released/);
+    await expect(session.run(feeds(x.data.subarray(0, 12288)), ['probabilities'])).rejects.toThrow(
+      /released/,
+    );
+    await expect(one.session(bytes.slice(), {})).rejects.toThrow(/released/);
   });
 
   it('never keeps Node alive while idle', async () => {
     // A script that makes workers, runs once and leaves them unreleased must still end by itself.
     const script = `
-      const { SessionWorkers } = await import(${JSON.stringify(new URL('../../dist/node/session-workers.js', import.meta.url).href)});
+      const { WorkerPool } = await import(${JSON.stringify(new URL('../../dist/node/session-workers.js', import.meta.url).href)});
       const fs = await import('node:fs');
       const ort = (await import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('onnxruntime-node')).href)})).default;
-      const w = await SessionWorkers.create(new Uint8Array(fs.readFileSync(${JSON.stringify(fixtureModelPath('shapes-cnn'))})), {}, 2);
+      const w = await new WorkerPool(2).session(new Uint8Array(fs.readFileSync(${JSON.stringify(fixtureModelPath('shapes-cnn'))})), {});
       const out = await w.run({ input: new ort.Tensor('float32', new Float32Array(12288), [1, 3, 64, 64]) }, [w.outputNames[0]]);
       console.log(out[w.outputNames[0]].dims.join('x'));`;
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'netlens-workers-')), 'idle.mjs');
@@ -104,18 +126,23 @@ describe('SessionWorkers', () => {
 });
 
 describe('a model with worker sessions', () => {
-  /** The Node runtime on `cores` cores, recording the worker counts asked for and each one's threads. */
+  /** The Node runtime on `cores` cores, recording the worker counts asked for and each session's threads. */
   function spied(cores = 2): { runtime: OnnxRuntime; asked: number[]; threads: (number | undefined)[] } {
     const asked: number[] = [];
     const threads: (number | undefined)[] = [];
-    const make = nodeRuntime.sessionWorkers as NonNullable<OnnxRuntime['sessionWorkers']>;
     const runtime: OnnxRuntime = {
       ...nodeRuntime,
       cores,
-      sessionWorkers: (model, options, count): Promise<SessionRunner> => {
+      workerPool: (count): SessionPool => {
         asked.push(count);
-        threads.push(options.intraOpNumThreads);
-        return make(model, options, count);
+        const pool = new WorkerPool(count);
+        return {
+          session: (model, options) => {
+            threads.push(options.intraOpNumThreads);
+            return pool.session(model, options);
+          },
+          release: () => pool.release(),
+        };
       },
     };
     return { runtime, asked, threads };

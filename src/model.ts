@@ -65,6 +65,7 @@ import {
 import type {
   BackpropRule,
   BatchOptions,
+  CallOptions,
   CoalitionMeansRequest,
   CoalitionMeansRun,
   InputSpec,
@@ -79,7 +80,6 @@ import type {
   TensorData,
   TensorInfo,
   TopClassVjpFunction,
-  CallOptions,
   VjpFunction,
   VjpRequest,
   VjpResult,

@@ -127,7 +127,7 @@ export class SessionCache {
   }
 
   async dispose(): Promise<void> {
-    const pending: Promise<SessionRunner>[] = [...this.sessions.values()];
+    const pending = [...this.sessions.values()];
     this.sessions.clear();
     this.workerSessions.clear();
     // The workers go with every session they hold.

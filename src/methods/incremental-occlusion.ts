@@ -141,12 +141,9 @@ function stageCost(
  */
 export async function planIncremental(
   model: Model,
-  geo: ImageGeometry,
-  rows: AxisRanges,
-  cols: AxisRanges,
-  choice: 'auto' | 'incremental',
-  layer?: string,
+  ...request: PlanRequest
 ): Promise<IncrementalPlan | InferencePath> {
+  const [geo, rows, cols, choice, layer] = request;
   // The search costs some 10 ms on MobileNetV2: repeated calls with the same geometry and masks reuse it.
   const key = JSON.stringify([
     geo.layout,
@@ -164,7 +161,7 @@ export async function planIncremental(
   if (!plans) planCache.set(model, (plans = new Map()));
   const known = plans.get(key);
   if (known) return known;
-  const plan = await searchPlan(model, geo, rows, cols, choice, layer);
+  const plan = await searchPlan(model, ...request);
   if (plans.size >= PLAN_CACHE_SIZE) plans.delete(plans.keys().next().value as string);
   plans.set(key, plan);
   return plan;
@@ -173,13 +170,18 @@ export async function planIncremental(
 const planCache = new WeakMap<Model, Map<string, IncrementalPlan | InferencePath>>();
 const PLAN_CACHE_SIZE = 16;
 
-async function searchPlan(
-  model: Model,
+/** What a plan is made for: the image geometry, the mask positions, the choice and the cut to end at. */
+type PlanRequest = [
   geo: ImageGeometry,
   rows: AxisRanges,
   cols: AxisRanges,
   choice: 'auto' | 'incremental',
   layer?: string,
+];
+
+async function searchPlan(
+  model: Model,
+  ...[geo, rows, cols, choice, layer]: PlanRequest
 ): Promise<IncrementalPlan | InferencePath> {
   const full = (reason: string): InferencePath => {
     if (choice === 'incremental' || layer !== undefined) {

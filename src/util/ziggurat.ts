@@ -28,46 +28,90 @@ export function zigguratTables(): { x: Float64Array; f: Float64Array; r: number;
   return { x: X.slice(), f: F.slice(), r: R, v: V };
 }
 
+/** Draws taken from the generator at a time. */
+const BLOCK = 1024;
+
 /**
- * Adds mean + std · N(0, 1) to every element of `values`, in order, with uniform 32-bit draws from `uint32`
- * and uniform [0, 1) draws from `uniform` (the latter only off the fast path).
+ * Uniform 32-bit draws read from blocks the generator fills. A block never holds more draws than samples are
+ * left to make (each takes at least one), so every draw made is used and the stream is the generator's own,
+ * draw for draw, as if each were taken by a call.
+ */
+class Draws {
+  readonly block = new Uint32Array(BLOCK);
+  at = 0;
+  size = 0;
+
+  constructor(
+    private readonly fill: (out: Uint32Array, count: number) => void,
+    private left: number,
+  ) {}
+
+  /** Refills the block: as many draws as samples are left, up to BLOCK. */
+  refill(): void {
+    this.size = Math.min(BLOCK, this.left);
+    this.fill(this.block, this.size);
+    this.at = 0;
+  }
+
+  /** Marks one sample made. */
+  made(): void {
+    this.left--;
+  }
+
+  uint32(): number {
+    if (this.at === this.size) this.refill();
+    return this.block[this.at++];
+  }
+
+  uniform(): number {
+    return this.uint32() / 4294967296;
+  }
+}
+
+/**
+ * Adds mean + std · N(0, 1) to every element of `values`, in order, with uniform 32-bit draws that `fill`
+ * writes in blocks (uniform [0, 1) draws, off the fast path, are a draw / 2³²).
  */
 export function addZigguratNormal(
   values: Float32Array,
   mean: number,
   std: number,
-  uint32: () => number,
-  uniform: () => number,
+  fill: (out: Uint32Array, count: number) => void,
 ): void {
+  const draws = new Draws(fill, values.length);
+  const { block } = draws;
   for (let i = 0; i < values.length; i++) {
     // The fast path inline: a call per sample costs as much as the sample.
-    const bits = uint32();
+    if (draws.at === draws.size) draws.refill();
+    const bits = block[draws.at++];
     const layer = bits & (LAYERS - 1);
     const x = (((bits >>> 8) + 0.5) / 8388608 - 1) * X[layer];
-    const z = Math.abs(x) < X[layer + 1] ? x : outside(bits, x, uint32, uniform);
+    const z = Math.abs(x) < X[layer + 1] ? x : outside(bits, x, draws);
     values[i] += mean + std * z;
+    // Only now: the draws `outside` takes are this sample's, and a refill must count it as still to make.
+    draws.made();
   }
 }
 
 /** A draw `bits` whose point `x` fell outside its layer's inner rectangle: the wedge, the tail, or a new draw. */
-function outside(bits: number, x: number, uint32: () => number, uniform: () => number): number {
+function outside(bits: number, x: number, draws: Draws): number {
   for (;;) {
     const layer = bits & (LAYERS - 1);
-    if (layer === 0) return tail(x < 0, uniform);
+    if (layer === 0) return tail(x < 0, draws);
     // The wedge between the inner rectangle and the layer's edge: accept under the curve.
-    if (F[layer] + (F[layer + 1] - F[layer]) * uniform() < density(x)) return x;
-    bits = uint32();
+    if (F[layer] + (F[layer + 1] - F[layer]) * draws.uniform() < density(x)) return x;
+    bits = draws.uint32();
     x = (((bits >>> 8) + 0.5) / 8388608 - 1) * X[bits & (LAYERS - 1)];
     if (Math.abs(x) < X[(bits & (LAYERS - 1)) + 1]) return x;
   }
 }
 
 /** The tail beyond R (Marsaglia, 1964). */
-function tail(negative: boolean, uniform: () => number): number {
+function tail(negative: boolean, draws: Draws): number {
   for (;;) {
-    // 1 − uniform() lies in (0, 1], so both logarithms are finite.
-    const x = -Math.log(1 - uniform()) / R;
-    const y = -Math.log(1 - uniform());
+    // 1 − uniform lies in (0, 1], so both logarithms are finite.
+    const x = -Math.log(1 - draws.uniform()) / R;
+    const y = -Math.log(1 - draws.uniform());
     if (2 * y >= x * x) return negative ? -(R + x) : R + x;
   }
 }

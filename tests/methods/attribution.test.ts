@@ -14,6 +14,11 @@ import {
   quadrature,
   saliency,
 } from '../../src/methods/attribution/index.js';
+import {
+  MAPS_UNREAD,
+  reduceChannels,
+  type AttributionOptions,
+} from '../../src/methods/attribution/common.js';
 import { gradCam } from '../../src/methods/cam/index.js';
 import { imageGeometry } from '../../src/methods/image-layout.js';
 import { upsample } from '../../src/image/upsample.js';
@@ -319,5 +324,27 @@ describe('noise tunnel', () => {
     await expect(noiseTunnel(saliency, cnn, x, { type: 'varGrad', numSamples: 1 })).rejects.toThrow(
       /numSamples >= 2/,
     );
+  });
+
+  it("reduces its own attribution to the map and asks the wrapped method for none of the copies' maps", async () => {
+    const seen: { mapsUnread: boolean; map: TensorData }[] = [];
+    const spy = async (m: OnnxModel, images: TensorData, options: AttributionOptions) => {
+      const inner = await saliency(m, images, options);
+      seen.push({
+        mapsUnread: (options as { [MAPS_UNREAD]?: boolean })[MAPS_UNREAD] === true,
+        map: inner.map,
+      });
+      return inner;
+    };
+    const sg = await noiseTunnel(spy, cnn, x, { numSamples: 3, seed: 5, channelReduction: 'sumAbs' });
+    expect(seen).toHaveLength(1);
+    expect(seen[0].mapsUnread).toBe(true);
+    expect(seen[0].map.data.length).toBe(0);
+    const geo = imageGeometry(x, cnn.inputSpec);
+    const expected = reduceChannels(sg.attribution, geo, 1, 'sumAbs');
+    expect(sg.map.dims).toEqual(expected.dims);
+    expect(Array.from(sg.map.data)).toEqual(Array.from(expected.data));
+    // Called directly, the method makes its map.
+    expect((await saliency(cnn, x)).map.data.length).toBe(N * S * S);
   });
 });

@@ -82,6 +82,37 @@ describe('seeded random', () => {
     expect(Array.from(d)).toEqual([1.5, 1.5, 1.5, 1.5, 1.5]);
   });
 
+  it('fillUint32 writes the draws nextUint32 would give and leaves the state where they would', () => {
+    const a = createRandom(21);
+    const b = createRandom(21);
+    const filled = new Uint32Array(3000);
+    a.fillUint32(filled, 2999);
+    const called = Array.from({ length: 2999 }, () => b.nextUint32());
+    expect(Array.from(filled.subarray(0, 2999))).toEqual(called);
+    expect(filled[2999]).toBe(0);
+    expect(a.nextUint32()).toBe(b.nextUint32());
+  });
+
+  it('addNormal uses every draw it takes: one call equals the same samples made in pieces', () => {
+    // Pieces across the 1024-draw blocks; 1 % of samples take extra draws (wedges, tail, retries).
+    const whole = new Float32Array(5000);
+    const pieces = new Float32Array(5000);
+    const one = createRandom(4);
+    one.addNormal(whole, 0, 1);
+    const split = createRandom(4);
+    for (const [from, to] of [
+      [0, 1],
+      [1, 1500],
+      [1500, 1501],
+      [1501, 4000],
+      [4000, 5000],
+    ]) {
+      split.addNormal(pieces.subarray(from, to), 0, 1);
+    }
+    expect(Array.from(pieces)).toEqual(Array.from(whole));
+    expect(split.nextUint32()).toBe(one.nextUint32());
+  });
+
   it("the ziggurat's layers all have the area V, the top one included (R and V agree), the base with its tail", () => {
     const { x, f, r, v } = zigguratTables();
     expect(x[1]).toBe(r);

@@ -128,6 +128,26 @@ export function channelReduction(options: AttributionOptions, fallback: ChannelR
   return checkChoice('channelReduction', options.channelReduction, CHANNEL_REDUCTIONS, fallback);
 }
 
+/**
+ * Set by the noise tunnel on the options of the method it wraps: it reads only the attributions of the noisy
+ * copies, so their maps are not made (a channel reduction of every copy, 25 of them per image by default).
+ */
+export const MAPS_UNREAD: unique symbol = Symbol('maps unread');
+
+/** The result's map: the attribution reduced over channels, or an empty one where nobody reads it. */
+export function attributionMap(
+  attribution: TensorData,
+  geo: ImageGeometry,
+  perImage: number,
+  how: ChannelReduction,
+  options: AttributionOptions,
+): TensorData {
+  if ((options as { [MAPS_UNREAD]?: boolean })[MAPS_UNREAD]) {
+    return { data: new Float32Array(0), dims: [0, perImage, geo.height, geo.width] };
+  }
+  return reduceChannels(attribution, geo, perImage, how);
+}
+
 /** [items, ...item] attribution → [N, K, H, W] map. */
 export function reduceChannels(
   attribution: TensorData,

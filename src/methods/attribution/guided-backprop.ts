@@ -8,7 +8,7 @@ import type { Model, TensorData } from '../../types.js';
 import {
   channelReduction,
   prepareAttribution,
-  reduceChannels,
+  attributionMap,
   targetFields,
   type AttributionOptions,
   type AttributionResult,
@@ -28,7 +28,7 @@ async function ruleAttribution(
   return {
     method,
     attribution,
-    map: reduceChannels(attribution, prepared.geometry, prepared.target.perImage, how),
+    map: attributionMap(attribution, prepared.geometry, prepared.target.perImage, how, options),
     channelReduction: how,
     rule,
     ...targetFields(prepared),

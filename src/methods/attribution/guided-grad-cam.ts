@@ -10,7 +10,7 @@ import { repeatTarget } from '../target.js';
 import {
   channelReduction,
   prepareAttribution,
-  reduceChannels,
+  attributionMap,
   targetFields,
   type AttributionOptions,
   type AttributionResult,
@@ -55,7 +55,7 @@ export async function guidedGradCam(
   return {
     method: 'guidedGradCam',
     attribution: guided,
-    map: reduceChannels(guided, geo, k, how),
+    map: attributionMap(guided, geo, k, how, options),
     gradCam: camResult.map,
     channelReduction: how,
     rule: 'guided',

@@ -7,7 +7,7 @@ import type { Model, TensorData } from '../../types.js';
 import {
   channelReduction,
   prepareAttribution,
-  reduceChannels,
+  attributionMap,
   targetFields,
   type AttributionOptions,
   type AttributionResult,
@@ -31,7 +31,7 @@ export async function inputXGradient(
   return {
     method: 'inputXGradient',
     attribution: grads,
-    map: reduceChannels(grads, prepared.geometry, k, how),
+    map: attributionMap(grads, prepared.geometry, k, how, options),
     channelReduction: how,
     rule: 'gradient',
     ...targetFields(prepared),

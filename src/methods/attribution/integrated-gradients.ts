@@ -18,7 +18,7 @@ import { makeBaseline, type Baseline } from './baselines.js';
 import {
   channelReduction,
   prepareAttribution,
-  reduceChannels,
+  attributionMap,
   targetFields,
   type AttributionOptions,
   type AttributionResult,
@@ -162,7 +162,7 @@ export async function integratedGradients(
   return {
     method: 'integratedGradients',
     attribution: attr,
-    map: reduceChannels(attr, geo, k, how),
+    map: attributionMap(attr, geo, k, how, options),
     channelReduction: how,
     rule: 'gradient',
     ...targetFields(prepared),

@@ -13,6 +13,7 @@ import { createRandom } from '../../util/random.js';
 import { checkChoice, checkFinite, checkPositiveInt, repeatItems } from '../batch.js';
 import { repeatTarget } from '../target.js';
 import {
+  MAPS_UNREAD,
   prepareAttribution,
   reduceChannels,
   targetFields,
@@ -81,6 +82,7 @@ export async function noiseTunnel<
   }
   const innerOptions = {
     ...options,
+    [MAPS_UNREAD]: true,
     target: repeatTarget(target, samples),
     baseline: repeatBaseline((options as { baseline?: unknown }).baseline, geo.batch, samples),
   };

@@ -7,7 +7,7 @@ import type { Model, TensorData } from '../../types.js';
 import {
   channelReduction,
   prepareAttribution,
-  reduceChannels,
+  attributionMap,
   targetFields,
   type AttributionOptions,
   type AttributionResult,
@@ -25,7 +25,7 @@ export async function saliency(
   return {
     method: 'saliency',
     attribution,
-    map: reduceChannels(attribution, prepared.geometry, prepared.target.perImage, how),
+    map: attributionMap(attribution, prepared.geometry, prepared.target.perImage, how, options),
     channelReduction: how,
     rule: 'gradient',
     ...targetFields(prepared),

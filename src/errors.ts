@@ -69,7 +69,8 @@ export function editDistance(a: string, b: string): number {
 
 /** The `count` names closest to `wanted`, for error messages. */
 export function closestNames(wanted: string, names: readonly string[], count = 3): string[] {
-  const lower = wanted.toLowerCase();
+  // A caller in plain JavaScript may pass anything: the message must still be made.
+  const lower = String(wanted).toLowerCase();
   return [...names]
     .map((name) => ({
       name,

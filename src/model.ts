@@ -1072,7 +1072,7 @@ export class OnnxModel implements Model, LinearHeadSource {
     if (!RULES.includes(rule))
       throw new OptionError('INVALID_OPTION', `rule must be one of ${RULES.join(', ')}, got '${rule}'`);
     this.checkTensor(request.output, false);
-    if (request.wrt.length === 0)
+    if (!Array.isArray(request.wrt) || request.wrt.length === 0)
       throw new OptionError('INVALID_OPTION', 'vjp needs at least one wrt tensor');
     for (const name of request.wrt) this.checkTensor(name, true);
     return rule;

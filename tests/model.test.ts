@@ -439,6 +439,14 @@ describe('OnnxModel: vjp requests', () => {
       /rule must be/,
     );
   });
+
+  it('refuses requests from plain JavaScript with missing fields as typed errors', async () => {
+    const model = await open(cnnModel());
+    await expect(model.vjp({} as never)).rejects.toMatchObject({ code: 'UNKNOWN_TENSOR' });
+    await expect(model.vjp({ output: 'logits' } as never)).rejects.toThrow(OptionError);
+    await expect(model.vjp({ output: 'logits', wrt: [7] } as never)).rejects.toThrow(LayerError);
+    await expect(model.checkLayer(undefined as never)).rejects.toThrow(LayerError);
+  });
 });
 
 describe('the output to explain (outputName)', () => {

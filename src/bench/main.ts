@@ -7,18 +7,25 @@ import path from 'node:path';
 import { deterministicBatch, loadImageModels, repoRoot, type BenchContext } from './context.js';
 import { formatTable, writeResults, type BenchRow } from './report.js';
 import { SUITES } from './suites/index.js';
+import { benchArgs } from './args.js';
 import { extraBenchModels } from './models.js';
 
-function argValue(args: string[], flag: string): string | undefined {
-  const i = args.indexOf(flag);
-  return i >= 0 ? args[i + 1] : undefined;
-}
+const USAGE =
+  'usage: node dist/bench/main.js [--quick] [--large] [--suite name[,name]] [--models name[,name]] ' +
+  '[--out bench/results.json]';
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const quick = args.includes('--quick');
-  const wanted = argValue(args, '--suite')?.split(',');
-  const out = argValue(args, '--out') ?? path.join(repoRoot(), 'bench', 'results.json');
+  const args = benchArgs('netlens bench', `${USAGE}\nsuites: ${SUITES.map((s) => s.name).join(', ')}`, {
+    quick: { type: 'boolean' },
+    large: { type: 'boolean' },
+    suite: { type: 'string' },
+    models: { type: 'string' },
+    out: { type: 'string' },
+  });
+  if (!args) return;
+  const quick = args.quick === true;
+  const wanted = args.suite?.split(',');
+  const out = args.out ?? path.join(repoRoot(), 'bench', 'results.json');
   const unknown = wanted?.filter((w) => !SUITES.some((s) => s.name === w)) ?? [];
   if (unknown.length) {
     process.stderr.write(
@@ -27,11 +34,11 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const models = argValue(args, '--models')?.split(',');
+  const models = args.models?.split(',');
   const imageModels = await loadImageModels(await extraBenchModels(quick));
   const ctx: BenchContext = {
     quick,
-    large: args.includes('--large'),
+    large: args.large === true,
     repeats: quick ? 3 : 7,
     imageModels: models ? imageModels.filter((m) => models.includes(m.name)) : imageModels,
     batchFor: deterministicBatch,

@@ -30,6 +30,7 @@ import { pca } from '../projection/pca.js';
 import { neighbourLabelAgreement } from '../projection/quality.js';
 import { tsne, type TsneOptions } from '../projection/tsne.js';
 import { loadFashionMnist } from './fashion-mnist.js';
+import { benchArgs } from './args.js';
 
 const PERPLEXITY = 30;
 const NEIGHBOURS = 90;
@@ -54,13 +55,9 @@ interface Scored {
   };
 }
 
-function argValues(args: string[], flag: string): string[] {
-  const values: string[] = [];
-  args.forEach((a, i) => {
-    if (a === flag && i + 1 < args.length) values.push(args[i + 1]);
-  });
-  return values;
-}
+const USAGE =
+  'usage: node dist/bench/tsne-exact-kl.js --data mixture|fashion [--n points] [--runs exact,approximate] ' +
+  "[--options '{json}'] [--embedding name=file.npy ...] [--save-dir dir] [--out file.json] [--append]";
 
 async function dataset(
   which: string,
@@ -116,16 +113,26 @@ function score(
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const which = argValues(args, '--data')[0] ?? 'mixture';
-  const runs = (argValues(args, '--runs')[0] ?? 'exact').split(',').filter((r) => r !== '' && r !== 'none');
-  const saveDir = argValues(args, '--save-dir')[0];
-  const out = argValues(args, '--out')[0];
+  const args = benchArgs('tsne-exact-kl', USAGE, {
+    data: { type: 'string' },
+    n: { type: 'string' },
+    runs: { type: 'string' },
+    options: { type: 'string' },
+    embedding: { type: 'string', multiple: true },
+    'save-dir': { type: 'string' },
+    out: { type: 'string' },
+    append: { type: 'boolean' },
+  });
+  if (!args) return;
+  const which = args.data ?? 'mixture';
+  const runs = (args.runs ?? 'exact').split(',').filter((r) => r !== '' && r !== 'none');
+  const saveDir = args['save-dir'];
+  const out = args.out;
   // Experiments: extra `tsne` options as JSON, e.g. '{"interpolation":{"maxFftSize":1024}}'.
-  const overrides = JSON.parse(argValues(args, '--options')[0] ?? '{}') as TsneOptions;
+  const overrides = JSON.parse(args.options ?? '{}') as TsneOptions;
   const log = (text: string) => process.stderr.write(`tsne-exact-kl: ${text}\n`);
 
-  const { data, labels, n } = await dataset(which, Number(argValues(args, '--n')[0] ?? 70000));
+  const { data, labels, n } = await dataset(which, Number(args.n ?? 70000));
   const dim = data.length / n;
   log(`${which}: ${n} × ${dim}; exact neighbours...`);
   const exact = await gemmNeighbours(data, n, dim, NEIGHBOURS);
@@ -169,7 +176,7 @@ async function main(): Promise<void> {
     });
     log(JSON.stringify(results[results.length - 1]));
   }
-  for (const spec of argValues(args, '--embedding')) {
+  for (const spec of args.embedding ?? []) {
     const at = spec.indexOf('=');
     const name = at > 0 ? spec.slice(0, at) : path.basename(spec);
     const file = at > 0 ? spec.slice(at + 1) : spec;
@@ -190,7 +197,7 @@ async function main(): Promise<void> {
     settings: { ...SKLEARN_SETTINGS, executor: undefined },
     results,
   };
-  if (out && args.includes('--append') && existsSync(out)) {
+  if (out && args.append === true && existsSync(out)) {
     const earlier = JSON.parse(await readFile(out, 'utf8')) as typeof report;
     if (earlier.data !== which || earlier.n !== n || earlier.pairs !== report.pairs) {
       throw new Error(`${out} holds results for other data (${earlier.data}, n = ${earlier.n})`);

@@ -22,7 +22,7 @@ import {
 import { gradCam } from '../../src/methods/cam/index.js';
 import { imageGeometry } from '../../src/methods/image-layout.js';
 import { upsample } from '../../src/image/upsample.js';
-import type { TensorData } from '../../src/types.js';
+import type { Model, TensorData } from '../../src/types.js';
 import { argmaxRows } from '../../src/methods/target.js';
 import { expectClose, MLP, mlpHidden, mlpModel, RGB_CNN, rgbCnnModel } from './gradient-models.js';
 import { lcgValues, linearImageModel, linearScore, type LinearImageModel } from './linear-models.js';
@@ -328,7 +328,7 @@ describe('noise tunnel', () => {
 
   it("reduces its own attribution to the map and asks the wrapped method for none of the copies' maps", async () => {
     const seen: { mapsUnread: boolean; map: TensorData }[] = [];
-    const spy = async (m: OnnxModel, images: TensorData, options: AttributionOptions) => {
+    const spy = async (m: Model, images: TensorData, options: AttributionOptions) => {
       const inner = await saliency(m, images, options);
       seen.push({
         mapsUnread: (options as { [MAPS_UNREAD]?: boolean })[MAPS_UNREAD] === true,

@@ -24,6 +24,7 @@ import { imageGeometry } from '../../src/methods/image-layout.js';
 import { upsample } from '../../src/image/upsample.js';
 import type { Model, TensorData } from '../../src/types.js';
 import { argmaxRows } from '../../src/methods/target.js';
+import { createRandom } from '../../src/util/random.js';
 import { expectClose, MLP, mlpHidden, mlpModel, RGB_CNN, rgbCnnModel } from './gradient-models.js';
 import { lcgValues, linearImageModel, linearScore, type LinearImageModel } from './linear-models.js';
 
@@ -326,6 +327,61 @@ describe('noise tunnel', () => {
     );
   });
 
+  it('makes the copies image by image, at most miniBatchSize at a time, with the noise of all copies at once', async () => {
+    const samples = 7;
+    const calls: number[] = [];
+    const spy = async (m: Model, images: TensorData, options: AttributionOptions) => {
+      calls.push(images.dims[0]);
+      return saliency(m, images, options);
+    };
+    const progress: { done: number; total: number }[] = [];
+    const tunnel = await noiseTunnel(spy, cnn, x, {
+      type: 'varGrad',
+      numSamples: samples,
+      noiseLevel: 0.2,
+      seed: 12,
+      miniBatchSize: 3,
+      onProgress: ({ done, total }) => progress.push({ done, total }),
+    });
+    expect(calls).toEqual([3, 3, 1, 3, 3, 1]);
+    expect(progress[progress.length - 1]).toEqual({ done: N * samples, total: N * samples });
+    expect(progress.every((p, i) => i === 0 || p.done >= progress[i - 1].done)).toBe(true);
+    // The reference: every image's copies made at once from the same generator, one saliency run, VarGrad by hand.
+    const clean = await saliency(cnn, x);
+    const size = 3 * P;
+    const random = createRandom(12);
+    const noisy = new Float32Array(N * samples * size);
+    for (let n = 0; n < N; n++) {
+      const image = x.data.subarray(n * size, (n + 1) * size);
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const v of image) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+      const block = noisy.subarray(n * samples * size, (n + 1) * samples * size);
+      for (let c = 0; c < samples; c++) block.set(image, c * size);
+      random.addNormal(block, 0, 0.2 * (hi - lo));
+    }
+    const classes = clean.classes.flatMap((c) => new Array<number>(samples).fill(c as number));
+    const grads = (await saliency(cnn, { data: noisy, dims: [N * samples, 3, S, S] }, { target: classes }))
+      .attribution.data;
+    const expected = new Float32Array(N * size);
+    for (let n = 0; n < N; n++) {
+      for (let i = 0; i < size; i++) {
+        let sum = 0;
+        let squares = 0;
+        for (let c = 0; c < samples; c++) {
+          const g = grads[(n * samples + c) * size + i];
+          sum += g;
+          squares += g * g;
+        }
+        const mean = sum / samples;
+        expected[n * size + i] = ((squares / samples - mean * mean) * samples) / (samples - 1);
+      }
+    }
+    expectClose(tunnel.attribution.data, expected, 1e-6);
+    expect(tunnel.classes).toEqual(clean.classes);
+    expect(tunnel.cost.vjpItems).toBe(N * samples);
+  });
+
   it("reduces its own attribution to the map and asks the wrapped method for none of the copies' maps", async () => {
     const seen: { mapsUnread: boolean; map: TensorData }[] = [];
     const spy = async (m: Model, images: TensorData, options: AttributionOptions) => {
@@ -337,9 +393,9 @@ describe('noise tunnel', () => {
       return inner;
     };
     const sg = await noiseTunnel(spy, cnn, x, { numSamples: 3, seed: 5, channelReduction: 'sumAbs' });
-    expect(seen).toHaveLength(1);
-    expect(seen[0].mapsUnread).toBe(true);
-    expect(seen[0].map.data.length).toBe(0);
+    // One group of copies per image (3 copies are fewer than miniBatchSize).
+    expect(seen).toHaveLength(N);
+    expect(seen.every((s) => s.mapsUnread && s.map.data.length === 0)).toBe(true);
     const geo = imageGeometry(x, cnn.inputSpec);
     const expected = reduceChannels(sg.attribution, geo, 1, 'sumAbs');
     expect(sg.map.dims).toEqual(expected.dims);

@@ -5,13 +5,15 @@
  * - 'smoothGradSquared': the mean of squares;
  * - 'varGrad' (Adebayo et al., 2018): the variance.
  * The target is resolved once on the clean images (e.g. their predicted class) and kept for every copy.
- * Noise comes from the seeded generator: the same seed gives the same bytes.
+ * Noise comes from the seeded generator: the same seed gives the same bytes. The copies are made image by
+ * image, at most `miniBatchSize` (and 2²² values) at a time, and summed as they come: memory is bounded by
+ * that group, not by the number of images × samples.
  */
 import { OptionError } from '../../errors.js';
-import type { Model, TensorData } from '../../types.js';
+import type { Model, ProgressCallback, TensorData } from '../../types.js';
 import { createRandom } from '../../util/random.js';
-import { checkChoice, checkFinite, checkPositiveInt, repeatItems } from '../batch.js';
-import { repeatTarget } from '../target.js';
+import { checkChoice, checkFinite, checkPositiveInt, sliceItems } from '../batch.js';
+import { repeatTarget, type ResolvedTarget } from '../target.js';
 import {
   MAPS_UNREAD,
   prepareAttribution,
@@ -64,85 +66,136 @@ export async function noiseTunnel<
   const prepared = await prepareAttribution(model, input, options);
   const { geometry: geo, target } = prepared;
   const random = createRandom(options.seed);
-  const repeated = repeatItems(input, samples);
-  const noisy = {
-    data: repeated === input ? Float32Array.from(input.data) : repeated.data,
-    dims: repeated.dims,
-  };
+  const k = target.perImage;
+  const size = geo.size;
+  // Copies made at a time: miniBatchSize bounds them as it bounds every call, and so does their size.
+  const group = Math.max(
+    1,
+    Math.min(samples, options.miniBatchSize ?? samples, Math.floor(COPY_VALUES / size)),
+  );
+  const attribution = new Float32Array(geo.batch * k * size);
+  const mean = new Float64Array(k * size);
+  const square = new Float64Array(k * size);
+  const cost = { forwardPasses: prepared.forwardPasses, vjpItems: 0 };
+  let inner: AttributionResult | undefined;
   for (let n = 0; n < geo.batch; n++) {
+    const image = input.data.subarray(n * size, (n + 1) * size);
     let lo = Infinity;
     let hi = -Infinity;
-    for (let i = 0; i < geo.size; i++) {
-      lo = Math.min(lo, input.data[n * geo.size + i]);
-      hi = Math.max(hi, input.data[n * geo.size + i]);
+    for (let i = 0; i < size; i++) {
+      lo = Math.min(lo, image[i]);
+      hi = Math.max(hi, image[i]);
     }
     const sigma = noiseLevel * (hi - lo);
-    const block = noisy.data.subarray(n * samples * geo.size, (n + 1) * samples * geo.size);
-    random.addNormal(block, 0, sigma);
-  }
-  const innerOptions = {
-    ...options,
-    [MAPS_UNREAD]: true,
-    target: repeatTarget(target, samples),
-    baseline: repeatBaseline((options as { baseline?: unknown }).baseline, geo.batch, samples),
-  };
-  const inner = await (attribute as unknown as AttributionFunction<typeof innerOptions>)(
-    model,
-    noisy,
-    innerOptions,
-  );
-
-  const k = target.perImage;
-  const items = geo.batch * k;
-  const size = geo.size;
-  const attribution = new Float32Array(items * size);
-  const mean = new Float64Array(size);
-  const square = new Float64Array(size);
-  const grads = inner.attribution.data;
-  for (let item = 0; item < items; item++) {
-    const n = Math.floor(item / k);
-    const j = item - n * k;
+    const imageTarget = targetOfImage(target, n);
     mean.fill(0);
     square.fill(0);
-    for (let s = 0; s < samples; s++) {
-      const src = ((n * samples + s) * k + j) * size;
-      for (let i = 0; i < size; i++) mean[i] += grads[src + i];
-      if (type === 'smoothGrad') continue;
-      for (let i = 0; i < size; i++) square[i] += grads[src + i] * grads[src + i];
+    // The copies of one image in groups of at most COPY_VALUES values: memory stays bounded whatever the
+    // number of images and samples, and the noise is drawn in the same order as for all copies at once.
+    for (let first = 0; first < samples; first += group) {
+      const count = Math.min(group, samples - first);
+      const noisy = new Float32Array(count * size);
+      for (let c = 0; c < count; c++) noisy.set(image, c * size);
+      random.addNormal(noisy, 0, sigma);
+      const innerOptions = {
+        ...options,
+        target: repeatTarget(imageTarget, count),
+        baseline: baselineOfImage((options as { baseline?: unknown }).baseline, n, geo.batch),
+        onProgress:
+          options.onProgress &&
+          groupProgress(options.onProgress, n * samples + first, count, geo.batch * samples),
+        [MAPS_UNREAD]: true,
+      };
+      inner = await (attribute as unknown as AttributionFunction<typeof innerOptions>)(
+        model,
+        { data: noisy, dims: [count, ...input.dims.slice(1)] },
+        innerOptions,
+      );
+      cost.forwardPasses += inner.cost.forwardPasses;
+      cost.vjpItems += inner.cost.vjpItems;
+      const grads = inner.attribution.data;
+      for (let c = 0; c < count; c++) {
+        for (let j = 0; j < k; j++) {
+          const src = grads.subarray((c * k + j) * size, (c * k + j + 1) * size);
+          const m = mean.subarray(j * size, (j + 1) * size);
+          for (let i = 0; i < size; i++) m[i] += src[i];
+          if (type === 'smoothGrad') continue;
+          const sq = square.subarray(j * size, (j + 1) * size);
+          for (let i = 0; i < size; i++) sq[i] += src[i] * src[i];
+        }
+      }
     }
-    for (let i = 0; i < size; i++) {
-      const m = mean[i] / samples;
-      const sq = square[i] / samples;
-      attribution[item * size + i] =
-        type === 'smoothGrad'
-          ? m
-          : type === 'smoothGradSquared'
-            ? sq
-            : ((sq - m * m) * samples) / (samples - 1);
+    for (let j = 0; j < k; j++) {
+      const out = attribution.subarray((n * k + j) * size, (n * k + j + 1) * size);
+      for (let i = 0; i < size; i++) {
+        const m = mean[j * size + i] / samples;
+        const sq = square[j * size + i] / samples;
+        out[i] =
+          type === 'smoothGrad'
+            ? m
+            : type === 'smoothGradSquared'
+              ? sq
+              : ((sq - m * m) * samples) / (samples - 1);
+      }
     }
   }
-  const attr = { data: attribution, dims: [items, ...input.dims.slice(1)] };
+  // At least one group ran: an empty batch is refused when its geometry is read.
+  const last = inner as AttributionResult;
+  const attr = { data: attribution, dims: [geo.batch * k, ...input.dims.slice(1)] };
   return {
-    ...inner,
-    method: `${inner.method}+${type}`,
+    method: `${last.method}+${type}`,
     attribution: attr,
-    map: reduceChannels(attr, geo, k, inner.channelReduction),
+    map: reduceChannels(attr, geo, k, last.channelReduction),
+    channelReduction: last.channelReduction,
+    rule: last.rule,
     ...targetFields(prepared),
-    cost: {
-      forwardPasses: prepared.forwardPasses + inner.cost.forwardPasses,
-      vjpItems: inner.cost.vjpItems,
-    },
+    cost,
     type,
     numSamples: samples,
     noiseLevel,
   };
 }
 
-/** A per-image baseline tensor must follow the images into their noisy copies. */
-function repeatBaseline(baseline: unknown, images: number, samples: number): unknown {
+/** Values of noisy copies made at a time (16 MiB: 27 copies of a 224² RGB image, one group for the default 25). */
+const COPY_VALUES = 1 << 22;
+
+/** Image n's part of a resolved target (its K items). */
+function targetOfImage(target: ResolvedTarget, n: number): ResolvedTarget {
+  const k = target.perImage;
+  const seedSize = target.seeds.data.length / target.seeds.dims[0];
+  return {
+    ...target,
+    seeds: {
+      data: target.seeds.data.subarray(n * k * seedSize, (n + 1) * k * seedSize),
+      dims: [k, ...target.seeds.dims.slice(1)],
+    },
+    classes: target.classes.slice(n * k, (n + 1) * k),
+    descriptions: target.descriptions.slice(n * k, (n + 1) * k),
+    scores: target.scores.slice(n * k, (n + 1) * k),
+  };
+}
+
+/**
+ * The wrapped method's progress on `count` copies, after `before` of all `copies`, as progress over all of
+ * them: its units per copy (VJP items, path points) are read from its own total.
+ */
+function groupProgress(
+  onProgress: ProgressCallback,
+  before: number,
+  count: number,
+  copies: number,
+): ProgressCallback {
+  return ({ done, total, stage }) => {
+    const perCopy = total / count;
+    onProgress({ done: Math.round(before * perCopy + done), total: Math.round(copies * perCopy), stage });
+  };
+}
+
+/** A per-image baseline tensor goes with its image (a single one, or a named baseline, serves every image). */
+function baselineOfImage(baseline: unknown, n: number, images: number): unknown {
   if (typeof baseline === 'object' && baseline !== null && 'dims' in baseline) {
     const t = baseline as TensorData;
-    if (t.dims[0] === images && images > 1) return repeatItems(t, samples);
+    if (t.dims[0] === images && images > 1) return sliceItems(t, n, 1);
   }
   return baseline;
 }
